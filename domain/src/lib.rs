@@ -68,7 +68,11 @@ impl RatingInput {
             None | Some("") => None,
             Some(c) => Some(Comment::parse(c)?),
         };
-        Ok(RatingInput { level, tags: parsed, comment })
+        Ok(RatingInput {
+            level,
+            tags: parsed,
+            comment,
+        })
     }
 }
 
@@ -79,7 +83,10 @@ mod tests {
     #[test]
     fn a_bad_rating_without_a_reason_is_refused() {
         assert_eq!(RatingInput::parse("dissatisfied", &[], None), Err(RatingError::ReasonRequired));
-        assert_eq!(RatingInput::parse("very_dissatisfied", &[], Some("slow")), Err(RatingError::ReasonRequired));
+        assert_eq!(
+            RatingInput::parse("very_dissatisfied", &[], Some("slow")),
+            Err(RatingError::ReasonRequired)
+        );
     }
 
     #[test]

@@ -1,0 +1,365 @@
+//! The only parts of haocha's pages that ship to the browser as wasm.
+//!
+//! Each island renders the same markup on the server as in the browser: without
+//! wasm the page is a plain HTML form (or a self-refreshing screen); with wasm the
+//! island takes over the form for instant feedback without a reload.
+
+use domain::{Level, Polarity, Tag, TAGS};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+
+/// Nothing to do: calling it makes the linker keep this module's exports.
+pub fn linked() {}
+
+/// Tags offered for the staff member: the dimensions about people.
+pub const STAFF_TAGS: [Tag; 5] = [Tag::Attitude, Tag::Norms, Tag::Competence, Tag::Efficiency, Tag::Integrity];
+
+/// Everything the rating form needs, serialised into the page for hydration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormInit {
+    pub token: String,
+    pub lang: Lang,
+    /// "王丽（工号 S1001）" when the case has a staff member to rate.
+    pub staff_label: Option<String>,
+    pub level: Option<String>,
+    pub tags: Vec<String>,
+    pub comment: String,
+    pub staff_level: Option<String>,
+    pub staff_tags: Vec<String>,
+    /// A message from the server after a refused no-JS submission.
+    pub error: Option<String>,
+}
+
+fn tag_phrase(lang: Lang, tag: Tag, level: Option<Level>) -> String {
+    match (level, lang) {
+        (None, Lang::Zh) => tag.label_zh().to_string(),
+        (None, Lang::En) => tag.label_en().to_string(),
+        (Some(l), Lang::Zh) => tag.phrase_zh(if l.is_bad() { Polarity::Reason } else { Polarity::Praise }),
+        (Some(l), Lang::En) => tag.phrase_en(if l.is_bad() { Polarity::Reason } else { Polarity::Praise }),
+    }
+}
+
+fn toggle(list: RwSignal<Vec<String>>, code: &'static str, on: bool) {
+    list.update(|v| {
+        v.retain(|c| c != code);
+        if on {
+            v.push(code.to_string());
+        }
+    });
+}
+
+/// Five large level buttons (text + face, never colour alone, none pre-selected)
+/// and the tag checkboxes whose wording follows the chosen level.
+#[component]
+fn LevelAndTags(
+    lang: Lang,
+    name: &'static str,
+    tag_name: &'static str,
+    tags_offered: Vec<Tag>,
+    level: RwSignal<Option<Level>>,
+    tags: RwSignal<Vec<String>>,
+    required: bool,
+) -> impl IntoView {
+    let initial_level = level.get_untracked();
+    let initial_tags = tags.get_untracked();
+    let needs_reason = move || level.get().is_some_and(|l| l.is_bad()) && tags.with(|t| t.is_empty());
+    view! {
+        <div class="levels" role="radiogroup">
+            {Level::ALL
+                .into_iter()
+                .map(|l| {
+                    view! {
+                        <label class="level" class:bad=l.is_bad()>
+                            <input
+                                type="radio"
+                                name=name
+                                value=l.code()
+                                checked=initial_level == Some(l)
+                                required=required
+                                on:change=move |_| level.set(Some(l))
+                            />
+                            <span class="face" aria-hidden="true">{l.icon()}</span>
+                            <span class="text">{lang.level(l)}</span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </div>
+        <p class="hint" class:alert=needs_reason>
+            {lang.t("选择“不满意”或“非常不满意”时，请至少勾选一项原因。", "For a bad rating, tick at least one reason.")}
+        </p>
+        <div class="tags">
+            {tags_offered
+                .into_iter()
+                .map(|tag| {
+                    let code = tag.code();
+                    view! {
+                        <label class="tag">
+                            <input
+                                type="checkbox"
+                                name=tag_name
+                                value=code
+                                checked=initial_tags.iter().any(|c| c == code)
+                                on:change=move |ev| toggle(tags, code, event_target_checked(&ev))
+                            />
+                            <span>{move || tag_phrase(lang, tag, level.get())}</span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// The check the server makes too (`domain::RatingInput::parse`), shown before sending.
+fn client_check(lang: Lang, level: Option<Level>, tags: &[String], staff_level: Option<Level>, staff_tags: &[String]) -> Option<String> {
+    match level {
+        None => return Some(lang.t("请选择对办理事项的评价。", "Please choose a rating for the service.").into()),
+        Some(l) if l.is_bad() && tags.is_empty() => {
+            return Some(lang.t("差评请至少选择一项原因。", "A bad rating needs at least one reason.").into())
+        }
+        _ => {}
+    }
+    if staff_level.is_some_and(|l| l.is_bad()) && staff_tags.is_empty() {
+        return Some(
+            lang.t(
+                "对工作人员的差评请至少选择一项原因。",
+                "A bad rating of the staff member needs at least one reason.",
+            )
+            .into(),
+        );
+    }
+    None
+}
+
+#[island]
+pub fn RatingForm(init: FormInit) -> impl IntoView {
+    let lang = init.lang;
+    let level = RwSignal::new(init.level.as_deref().and_then(Level::parse));
+    let tags = RwSignal::new(init.tags.clone());
+    let staff_level = RwSignal::new(init.staff_level.as_deref().and_then(Level::parse));
+    let staff_tags = RwSignal::new(init.staff_tags.clone());
+    let comment = RwSignal::new(init.comment.clone());
+    let error = RwSignal::new(init.error.clone());
+    let done = RwSignal::new(None::<String>);
+    let sending = RwSignal::new(false);
+    // Effects run only in the browser: marks the form as taken over by wasm.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    // StoredValue is Copy, so the handlers below are Copy and the form can be re-rendered.
+    let action = StoredValue::new(format!("/r/{}?lang={}", init.token, lang.code()));
+    let staff_label = StoredValue::new(init.staff_label.clone());
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if let Some(msg) = client_check(
+            lang,
+            level.get_untracked(),
+            &tags.get_untracked(),
+            staff_level.get_untracked(),
+            &staff_tags.get_untracked(),
+        ) {
+            ev.prevent_default();
+            error.set(Some(msg));
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            ev.prevent_default();
+            if sending.get_untracked() {
+                return;
+            }
+            sending.set(true);
+            error.set(None);
+            let mut fields: Vec<(&str, String)> = Vec::new();
+            if let Some(l) = level.get_untracked() {
+                fields.push(("level", l.code().to_string()));
+            }
+            for t in tags.get_untracked() {
+                fields.push(("tags", t));
+            }
+            fields.push(("comment", comment.get_untracked()));
+            if let Some(l) = staff_level.get_untracked() {
+                fields.push(("staff_level", l.code().to_string()));
+            }
+            for t in staff_tags.get_untracked() {
+                fields.push(("staff_tags", t));
+            }
+            let url = action.get_value();
+            leptos::task::spawn_local(async move {
+                match crate::islands::client::post_form(&url, &fields).await {
+                    Ok(reply) if reply.ok => done.set(Some(reply.message)),
+                    Ok(reply) => error.set(Some(reply.message)),
+                    Err(()) => error.set(Some(
+                        lang.t(
+                            "网络异常，评价尚未提交，请稍后重试。",
+                            "Network problem: not sent yet, please try again.",
+                        )
+                        .into(),
+                    )),
+                }
+                sending.set(false);
+            });
+        }
+    };
+
+    view! {
+        <Show
+            when=move || done.get().is_none()
+            fallback=move || {
+                view! {
+                    <div class="result ok" role="status">
+                        <p class="result-icon" aria-hidden="true">"✓"</p>
+                        <h2>{lang.t("评价成功，感谢您的评价！", "Thank you, your rating is saved.")}</h2>
+                        <p>{move || done.get().unwrap_or_default()}</p>
+                    </div>
+                }
+            }
+        >
+            <form
+                class="rating-form"
+                method="post"
+                action=action.get_value()
+                on:submit=on_submit
+                data-hydrated=move || hydrated.get().then_some("true")
+            >
+                <fieldset>
+                    <legend>{lang.t("对办理事项的评价", "Your rating of the service")}</legend>
+                    <LevelAndTags
+                        lang=lang
+                        name="level"
+                        tag_name="tags"
+                        tags_offered=TAGS.to_vec()
+                        level=level
+                        tags=tags
+                        required=true
+                    />
+                    <label class="comment">
+                        <span>{lang.t("意见或建议（选填）", "Comments (optional)")}</span>
+                        <textarea
+                            name="comment"
+                            maxlength="500"
+                            rows="3"
+                            on:input=move |ev| comment.set(event_target_value(&ev))
+                        >
+                            {comment.get_untracked()}
+                        </textarea>
+                    </label>
+                </fieldset>
+                {staff_label
+                    .get_value()
+                    .map(|label| {
+                        view! {
+                            <fieldset class="staff">
+                                <legend>
+                                    {lang.t("对工作人员的评价（选填）：", "Rate the staff member (optional): ")} {label}
+                                </legend>
+                                <LevelAndTags
+                                    lang=lang
+                                    name="staff_level"
+                                    tag_name="staff_tags"
+                                    tags_offered=STAFF_TAGS.to_vec()
+                                    level=staff_level
+                                    tags=staff_tags
+                                    required=false
+                                />
+                            </fieldset>
+                        }
+                    })}
+                <p class="error" role="alert">
+                    {move || error.get()}
+                </p>
+                <button type="submit" class="submit" disabled=move || sending.get()>
+                    {move || {
+                        if sending.get() { lang.t("正在提交…", "Sending…") } else { lang.t("提交评价", "Submit rating") }
+                    }}
+                </button>
+            </form>
+        </Show>
+    }
+}
+
+/// Keeps a window screen current: listens to the server's event stream and
+/// swaps in the new QR when the next case completes. Without wasm the page
+/// refreshes itself instead (a `<noscript>` refresh in the head).
+#[island]
+pub fn ScreenLive(window_code: String, lang: Lang) -> impl IntoView {
+    let live = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| client::follow_screen(&window_code, live));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &window_code;
+    view! {
+        <p class="live" class:on=move || live.get()>
+            {move || if live.get() { lang.t("● 实时更新", "● Live") } else { lang.t("○ 自动刷新", "○ Auto refresh") }}
+        </p>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    //! Browser-only helpers: fetch and EventSource through web-sys (no extra crates).
+
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    pub struct Reply {
+        pub ok: bool,
+        pub message: String,
+    }
+
+    fn encode(fields: &[(&str, String)]) -> String {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", js_sys::encode_uri_component(k), js_sys::encode_uri_component(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Posts the form as `application/x-www-form-urlencoded` and reads the JSON reply.
+    pub async fn post_form(url: &str, fields: &[(&str, String)]) -> Result<Reply, ()> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&encode(fields)));
+        let headers = web_sys::Headers::new().map_err(|_| ())?;
+        headers.set("Content-Type", "application/x-www-form-urlencoded").map_err(|_| ())?;
+        headers.set("Accept", "application/json").map_err(|_| ())?;
+        init.set_headers(&headers);
+        let window = web_sys::window().ok_or(())?;
+        let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| ())?;
+        let resp: web_sys::Response = resp.dyn_into().map_err(|_| ())?;
+        let json = JsFuture::from(resp.json().map_err(|_| ())?).await.map_err(|_| ())?;
+        let message = js_sys::Reflect::get(&json, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_default();
+        Ok(Reply { ok: resp.ok(), message })
+    }
+
+    /// Opens `/w/{code}/events`; each message is the new screen body's HTML.
+    pub fn follow_screen(code: &str, live: RwSignal<bool>) {
+        let Ok(es) = web_sys::EventSource::new(&format!("/w/{code}/events")) else {
+            return;
+        };
+        let on_msg = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            live.set(true);
+            if let (Some(html), Some(doc)) = (ev.data().as_string(), web_sys::window().and_then(|w| w.document())) {
+                if let Some(el) = doc.get_element_by_id("screen-body") {
+                    if el.inner_html() != html {
+                        el.set_inner_html(&html);
+                    }
+                }
+            }
+        });
+        es.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        on_msg.forget();
+        let on_err = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(false));
+        es.set_onerror(Some(on_err.as_ref().unchecked_ref()));
+        on_err.forget();
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(true));
+        es.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+    }
+}

@@ -1,0 +1,613 @@
+//! HTML pages: the rating page, the window screen, the start page, API docs.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::islands::FormInit;
+use app::pages::message::{MessagePage, Tone};
+use app::pages::screen::{ScreenBody, ScreenInfo, ScreenPage, ScreenState};
+use app::pages::{home::HomePage, home::WindowLink, rating::RatingPage, CaseInfo};
+use app::render;
+use app::Lang;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use domain::RatingInput;
+use futures::Stream;
+use leptos::prelude::*;
+use serde::Deserialize;
+use store::cases::{TokenState, TokenView};
+
+use crate::{qr, AppState};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// `?lang=` first (and remembered in a cookie), then the cookie, then Accept-Language.
+pub fn pick_lang(q: &LangQuery, headers: &HeaderMap) -> (Lang, Option<HeaderValue>) {
+    if let Some(l) = q.lang.as_deref().and_then(Lang::parse) {
+        let cookie = HeaderValue::from_str(&format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code())).ok();
+        return (l, cookie);
+    }
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("lang=").and_then(Lang::parse));
+    if let Some(l) = from_cookie {
+        return (l, None);
+    }
+    (
+        Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
+        None,
+    )
+}
+
+fn html(status: StatusCode, body: String, cookie: Option<HeaderValue>) -> Response {
+    let mut res = (status, Html(body)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(c) = cookie {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    res
+}
+
+fn message(
+    st: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    tone: Tone,
+    title: &str,
+    text: &str,
+    path: String,
+    cookie: Option<HeaderValue>,
+) -> Response {
+    let (title, text) = (title.to_string(), text.to_string());
+    let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
+        view! { <MessagePage lang=lang tone=tone title=title text=text path=path/> }
+    });
+    html(status, doc, cookie)
+}
+
+fn internal(st: &AppState, lang: Lang, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    message(
+        st,
+        lang,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Tone::Problem,
+        lang.t("系统繁忙", "Something went wrong"),
+        lang.t("请稍后再试。您的操作没有被保存。", "Please try again later. Nothing was saved."),
+        "/".into(),
+        None,
+    )
+}
+
+/// Pages for the outcomes a rating link can have besides the form.
+fn token_outcome(st: &AppState, lang: Lang, err: &store::Error, path: String, cookie: Option<HeaderValue>) -> Response {
+    match err {
+        store::Error::NotFound(_) => message(
+            st,
+            lang,
+            StatusCode::NOT_FOUND,
+            Tone::Problem,
+            lang.t("评价链接无效", "This rating link is not valid"),
+            lang.t(
+                "请检查链接或重新扫描窗口的二维码。",
+                "Check the link, or scan the window's QR code again.",
+            ),
+            path,
+            cookie,
+        ),
+        store::Error::Expired => message(
+            st,
+            lang,
+            StatusCode::GONE,
+            Tone::Problem,
+            lang.t("评价链接已过期", "This rating link has expired"),
+            lang.t(
+                "如需评价，请联系办理窗口或通过政务服务网评价。",
+                "To rate, please ask at the window or use the online service portal.",
+            ),
+            path,
+            cookie,
+        ),
+        store::Error::AlreadyRated => message(
+            st,
+            lang,
+            StatusCode::OK,
+            Tone::Info,
+            lang.t("已评价", "Already rated"),
+            lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
+            path,
+            cookie,
+        ),
+        other => internal(st, lang, other),
+    }
+}
+
+fn case_info(t: &TokenView) -> CaseInfo {
+    CaseInfo {
+        item_name: t.case.item_name.clone(),
+        window_name: t.case.window_name.clone(),
+        hall_name: t.case.hall_name.clone(),
+        staff_name: t.case.staff.as_ref().map(|s| s.name.clone()),
+        staff_number: t.case.staff.as_ref().map(|s| s.number.clone()),
+        transactions: t.case.transactions,
+    }
+}
+
+fn staff_label(lang: Lang, t: &TokenView) -> Option<String> {
+    t.case.staff.as_ref().map(|s| match lang {
+        Lang::Zh => format!("{}（工号 {}）", s.name, s.number),
+        Lang::En => format!("{} (No. {})", s.name, s.number),
+    })
+}
+
+fn rating_form(st: &AppState, lang: Lang, t: &TokenView, init: FormInit, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
+    let case = case_info(t);
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        lang.t("服务评价", "Rate the service").to_string(),
+        true,
+        None,
+        move || {
+            view! { <RatingPage lang=lang case=case init=init/> }
+        },
+    );
+    html(status, doc, cookie)
+}
+
+/// `GET /r/{token}`
+pub async fn rating_page(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    let path = format!("/r/{token}");
+    let view = match store::cases::token_view(&st.db, &token, st.now()).await {
+        Ok(v) => v,
+        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
+    };
+    match view.state {
+        TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
+        TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
+        TokenState::Open => {
+            let init = FormInit {
+                token: view.token.clone(),
+                lang,
+                staff_label: staff_label(lang, &view),
+                ..Default::default()
+            };
+            rating_form(&st, lang, &view, init, StatusCode::OK, cookie)
+        }
+    }
+}
+
+/// The rating form as posted: repeated `tags` / `staff_tags` keys.
+#[derive(Debug, Default)]
+struct PostedForm {
+    level: String,
+    tags: Vec<String>,
+    comment: String,
+    staff_level: String,
+    staff_tags: Vec<String>,
+}
+
+fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
+    let mut f = PostedForm::default();
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "level" => f.level = v,
+            "tags" => f.tags.push(v),
+            "comment" => f.comment = v,
+            "staff_level" => f.staff_level = v,
+            "staff_tags" => f.staff_tags.push(v),
+            _ => {}
+        }
+    }
+    // form_urlencoded replaces broken UTF-8 with U+FFFD: refuse instead of storing mojibake.
+    let all = [&f.level, &f.comment, &f.staff_level]
+        .into_iter()
+        .chain(f.tags.iter())
+        .chain(f.staff_tags.iter());
+    if all.into_iter().any(|s| s.contains('\u{FFFD}')) {
+        return Err(());
+    }
+    Ok(f)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+fn json_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Option<&str>) -> Response {
+    let mut res = (
+        status,
+        Json(serde_json::json!({ "ok": ok, "code": code, "message": message, "field": field })),
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn submission_message(lang: Lang, e: &domain::RatingError, staff: bool) -> String {
+    use domain::RatingError as E;
+    let s = match (e, staff) {
+        (E::UnknownLevel(l), false) if l.is_empty() => lang.t("请选择对办理事项的评价。", "Please choose a rating for the service."),
+        (E::ReasonRequired, false) => lang.t("差评请至少选择一项原因。", "A bad rating needs at least one reason."),
+        (E::ReasonRequired, true) => lang.t(
+            "对工作人员的差评请至少选择一项原因。",
+            "A bad rating of the staff member needs at least one reason.",
+        ),
+        (E::Comment(_), _) => lang.t(
+            "意见内容过长（最多 500 字）或含有无效字符。",
+            "The comment is too long (500 characters at most) or has invalid characters.",
+        ),
+        _ => lang.t("提交的评价无效，请重新选择。", "The rating could not be read; please choose again."),
+    };
+    s.to_string()
+}
+
+/// `POST /r/{token}`: plain form post (no JavaScript) or the island's fetch
+/// (`Accept: application/json`).
+pub async fn submit_rating(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    let json = wants_json(&headers);
+    let path = format!("/r/{token}");
+    let Ok(form) = parse_form(&body) else {
+        let m = lang.t("提交内容不是有效的 UTF-8 文本。", "The submission is not valid UTF-8 text.");
+        return if json {
+            json_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None)
+        } else {
+            internal(&st, lang, m)
+        };
+    };
+    let item = RatingInput::parse(&form.level, &form.tags, Some(&form.comment)).map_err(|e| (e, false));
+    let staff = if form.staff_level.trim().is_empty() {
+        Ok(None)
+    } else {
+        RatingInput::parse(&form.staff_level, &form.staff_tags, None)
+            .map(Some)
+            .map_err(|e| (e, true))
+    };
+    let submission = match (item, staff) {
+        (Ok(item), Ok(staff)) => store::ratings::PageSubmission { item, staff },
+        (Err((e, is_staff)), _) | (_, Err((e, is_staff))) => {
+            let msg = submission_message(lang, &e, is_staff);
+            let field = if is_staff { "staff_level" } else { e.field() };
+            if json {
+                return json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", &msg, Some(field));
+            }
+            // Re-show the form with what was chosen and the reason, nothing stored.
+            return match store::cases::token_view(&st.db, &token, st.now()).await {
+                Ok(view) if view.state == TokenState::Open => {
+                    let init = FormInit {
+                        token: view.token.clone(),
+                        lang,
+                        staff_label: staff_label(lang, &view),
+                        level: Some(form.level.clone()).filter(|l| domain::Level::parse(l).is_some()),
+                        tags: form.tags.clone(),
+                        comment: form.comment.clone(),
+                        staff_level: Some(form.staff_level.clone()).filter(|l| domain::Level::parse(l).is_some()),
+                        staff_tags: form.staff_tags.clone(),
+                        error: Some(msg),
+                    };
+                    rating_form(&st, lang, &view, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
+                }
+                Ok(view) if view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
+                Ok(_) => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
+                Err(e) => token_outcome(&st, lang, &e, path, cookie),
+            };
+        }
+    };
+    match store::ratings::rate_by_token(&st.db, &token, &submission, st.now()).await {
+        Ok(_) => {
+            let thanks = lang.t(
+                "您的评价已提交，我们会认真对待每一条意见。",
+                "Your rating has been recorded. Every opinion is followed up.",
+            );
+            if json {
+                json_reply(StatusCode::CREATED, true, "rated", thanks, None)
+            } else {
+                message(
+                    &st,
+                    lang,
+                    StatusCode::CREATED,
+                    Tone::Ok,
+                    lang.t("评价成功，感谢您的评价！", "Thank you, your rating is saved."),
+                    thanks,
+                    path,
+                    cookie,
+                )
+            }
+        }
+        Err(e) if json => {
+            let (status, code, m) = match &e {
+                store::Error::AlreadyRated => (
+                    StatusCode::CONFLICT,
+                    "already_rated",
+                    lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
+                ),
+                store::Error::Expired => (
+                    StatusCode::GONE,
+                    "expired",
+                    lang.t("评价链接已过期。", "This rating link has expired."),
+                ),
+                store::Error::NotFound(_) => (
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    lang.t("评价链接无效。", "This rating link is not valid."),
+                ),
+                store::Error::Invalid { .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    lang.t("提交的评价无效，请重新选择。", "The rating could not be read; please choose again."),
+                ),
+                other => {
+                    tracing::error!(error = %other, "rating submission failed");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        lang.t(
+                            "系统繁忙，评价未保存，请稍后重试。",
+                            "Something went wrong; nothing was saved. Please try again.",
+                        ),
+                    )
+                }
+            };
+            json_reply(status, false, code, m, None)
+        }
+        Err(store::Error::Invalid { .. }) => message(
+            &st,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Tone::Problem,
+            lang.t("提交的评价无效", "The rating could not be read"),
+            lang.t("请返回重新选择。", "Please go back and choose again."),
+            path,
+            cookie,
+        ),
+        Err(e) => token_outcome(&st, lang, &e, path, cookie),
+    }
+}
+
+/// `GET /r/{token}/qr.svg` and `/qr.png`: the code of the rating link.
+pub async fn qr_image(State(st): State<AppState>, Path((token, file)): Path<(String, String)>) -> Response {
+    let view = match store::cases::token_view(&st.db, &token, st.now()).await {
+        Ok(v) => v,
+        Err(store::Error::NotFound(_)) => return (StatusCode::NOT_FOUND, "unknown rating link").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "qr lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let url = format!("{}/r/{}", st.config.public_url, view.token);
+    let res = match file.as_str() {
+        "qr.svg" => qr::svg(&url)
+            .map(|s| ([(header::CONTENT_TYPE, "image/svg+xml")], s).into_response())
+            .map_err(|e| e.to_string()),
+        "qr.png" => qr::png(&url, 8).map(|p| ([(header::CONTENT_TYPE, "image/png")], p).into_response()),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    res.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "qr render failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
+}
+
+async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Error> {
+    let s = store::cases::window_screen(&st.db, code, st.now()).await?;
+    let state = match s.current {
+        None => ScreenState::Idle,
+        Some(t) => match t.state {
+            TokenState::Expired => ScreenState::Idle,
+            TokenState::Used => ScreenState::Thanks,
+            TokenState::Open => {
+                let rating_url = format!("{}/r/{}", st.config.public_url, t.token);
+                let qr_svg = qr::svg(&rating_url).map_err(|e| store::Error::invalid("qr", e.to_string()))?;
+                ScreenState::Rate {
+                    qr_svg,
+                    rating_url,
+                    item_name: t.case.item_name.clone(),
+                    staff_name: t.case.staff.as_ref().map(|s| s.name.clone()),
+                    staff_number: t.case.staff.as_ref().map(|s| s.number.clone()),
+                }
+            }
+        },
+    };
+    Ok(ScreenInfo {
+        window_code: s.window_code,
+        window_name: s.window_name,
+        hall_name: s.hall_name,
+        state,
+    })
+}
+
+/// `GET /w/{window_code}/screen`
+pub async fn window_screen(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    match screen_info(&st, &code).await {
+        Ok(info) => {
+            let title = format!("{} · {}", info.window_name, lang.t("扫码评价", "Scan to rate"));
+            let doc = render::document(
+                &st.leptos,
+                lang,
+                title,
+                true,
+                Some(2),
+                move || view! { <ScreenPage lang=lang info=info/> },
+            );
+            html(StatusCode::OK, doc, cookie)
+        }
+        Err(store::Error::NotFound(_)) => message(
+            &st,
+            lang,
+            StatusCode::NOT_FOUND,
+            Tone::Problem,
+            lang.t("没有这个窗口", "No such window"),
+            lang.t("请检查窗口编码。", "Check the window code."),
+            "/".into(),
+            cookie,
+        ),
+        Err(e) => internal(&st, lang, e),
+    }
+}
+
+/// `GET /w/{window_code}/events`: server-sent events, one per change of the
+/// screen, each carrying the new screen body's HTML. Checked every 500 ms, so a
+/// new case shows within a second.
+pub async fn window_events(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    let (lang, _) = pick_lang(&q, &headers);
+    match screen_info(&st, &code).await {
+        Ok(_) => {}
+        Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
+        Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+    let stream = futures::stream::unfold((st, code, None::<ScreenInfo>), move |(st, code, last)| async move {
+        loop {
+            if last.is_some() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            let info = match screen_info(&st, &code).await {
+                Ok(i) => i,
+                Err(e) => {
+                    tracing::warn!(error = %e, "screen events stopped");
+                    return None;
+                }
+            };
+            if last.as_ref() != Some(&info) {
+                let i = info.clone();
+                let body = render::fragment(move || view! { <ScreenBody lang=lang info=i/> });
+                return Some((Ok(Event::default().event("message").data(body)), (st, code, Some(info))));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `GET /`
+pub async fn home(State(st): State<AppState>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    match store::directory::windows(&st.db).await {
+        Ok(ws) => {
+            let windows: Vec<WindowLink> = ws
+                .into_iter()
+                .map(|w| WindowLink {
+                    code: w.code,
+                    name: w.name,
+                    hall: w.detail.unwrap_or_default(),
+                })
+                .collect();
+            let doc = render::document(
+                &st.leptos,
+                lang,
+                "haocha".into(),
+                false,
+                None,
+                move || view! { <HomePage lang=lang windows=windows/> },
+            );
+            html(StatusCode::OK, doc, cookie)
+        }
+        Err(e) => internal(&st, lang, e),
+    }
+}
+
+/// Any other path: a readable 404 page.
+pub async fn not_found(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let (lang, _) = pick_lang(&LangQuery::default(), &headers);
+    message(
+        &st,
+        lang,
+        StatusCode::NOT_FOUND,
+        Tone::Problem,
+        lang.t("页面不存在", "Page not found"),
+        lang.t("请检查地址。", "Check the address."),
+        "/".into(),
+        None,
+    )
+}
+
+/// `GET /api/docs`: the OpenAPI document rendered for people, served from
+/// this server (no CDN: halls often have no internet).
+pub async fn api_docs(State(st): State<AppState>) -> Response {
+    use utoipa::OpenApi;
+    let doc = crate::api::ApiDoc::openapi();
+    let json = doc.to_pretty_json().unwrap_or_default();
+    let mut ops: Vec<(String, String, String, String)> = Vec::new();
+    for (path, item) in doc.paths.paths.iter() {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ];
+        for (m, op) in methods {
+            if let Some(op) = op {
+                ops.push((
+                    m.to_string(),
+                    path.clone(),
+                    op.summary.clone().unwrap_or_default(),
+                    op.description.clone().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    let page = render::document(&st.leptos, Lang::Zh, "haocha API".into(), false, None, move || {
+        view! {
+            <main class="page">
+                <h1>"haocha 对接接口 · Integration API v1"</h1>
+                <p>
+                    "认证 / Auth: " <code>"Authorization: Bearer <key>"</code> " · "
+                    <a href="/api/v1/openapi.json">"openapi.json"</a>
+                </p>
+                {ops
+                    .into_iter()
+                    .map(|(m, p, s, d)| {
+                        view! {
+                            <section class="op">
+                                <h2><code>{m} " " {p}</code></h2>
+                                <p><strong>{s}</strong></p>
+                                <p class="muted">{d}</p>
+                            </section>
+                        }
+                    })
+                    .collect_view()}
+                <h2>"OpenAPI document"</h2>
+                <pre class="openapi">{json}</pre>
+            </main>
+        }
+    });
+    html(StatusCode::OK, page, None)
+}

@@ -1,0 +1,235 @@
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+use server::{router, AppState, Config};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub db: store::Db,
+    pub http: reqwest::Client,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(f) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    format!("haocha_t_{}", store::random_token(8).to_lowercase())
+}
+
+async fn database_url(backend: Backend) -> (String, Option<std::path::PathBuf>) {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+        }
+        Backend::Postgres => {
+            let admin = match std::env::var("HAOCHA_TEST_PG_URL") {
+                Ok(u) => u,
+                Err(_) => panic!(
+                    "HAOCHA_TEST_PG_URL is not set: run scripts/test.sh, which starts PostgreSQL, \
+                     or point it at a server whose user may CREATE DATABASE"
+                ),
+            };
+            let name = unique_name();
+            let conn = store::connect(&admin).await.expect("connect to PostgreSQL admin database");
+            conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            conn.close().await.ok();
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .expect("admin URL ends in /dbname");
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let (url, sqlite_file) = database_url(backend).await;
+        let db = store::open(&url).await.expect("open and migrate test database");
+        let now = Utc::now();
+        store::directory::load_demo(&db, now).await.expect("load demo data");
+        let (_, key) = store::keys::create(&db, "test system", now).await.expect("create key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config {
+            addr,
+            database_url: url,
+            public_url: format!("http://{addr}"),
+            token_ttl_hours: 24,
+            site_root: "target/site".into(),
+        };
+        let clock = Arc::new(Mutex::new(now));
+        let c = clock.clone();
+        let state = AppState::new(db.clone(), config).with_clock(Arc::new(move || *c.lock().expect("clock")));
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        TestApp {
+            base: format!("http://{addr}"),
+            key,
+            db,
+            http: reqwest::Client::new(),
+            clock,
+            sqlite_file,
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.clock.lock().expect("clock") += by;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let res = self.http.get(self.url(path)).bearer_auth(&self.key).send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("json body"))
+    }
+
+    /// Reports a case at `window` handled by `staff`; returns the response body.
+    pub async fn report_case(&self, number: &str, window: &str, staff: Option<&str>) -> Value {
+        let res = self.post_json("/api/v1/cases", &case_body(number, window, staff)).await;
+        assert_eq!(res.status().as_u16(), 201, "case {number} stored");
+        res.json().await.expect("json")
+    }
+
+    /// Posts the rating form as a browser without JavaScript does.
+    pub async fn post_form(&self, rating_url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let res = self
+            .http
+            .post(rating_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        (res.status().as_u16(), res.text().await.expect("text"))
+    }
+
+    pub async fn get_page(&self, url: &str) -> (u16, String) {
+        let res = self.http.get(url).send().await.expect("request");
+        (res.status().as_u16(), res.text().await.expect("text"))
+    }
+
+    /// Every rating the test key can read, following the cursor.
+    pub async fn all_ratings(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after = String::new();
+        loop {
+            let (status, body) = self.get_json(&format!("/api/v1/ratings?limit=2{after}")).await;
+            assert_eq!(status, 200);
+            out.extend(body["ratings"].as_array().expect("ratings").iter().cloned());
+            match body["next"].as_str() {
+                Some(n) => after = format!("&after={n}"),
+                None => return out,
+            }
+        }
+    }
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+pub fn case_body(number: &str, window: &str, staff: Option<&str>) -> Value {
+    json!({
+        "case_number": number,
+        "item_code": "11210100MB0001-001",
+        "window_code": window,
+        "staff_number": staff,
+        "applicant_phone": "13800131234",
+        "applicant_name": "张三",
+        "real_name": true,
+        "accepted_at": "2026-11-27T09:10:00+08:00",
+        "completed_at": "2026-11-27T09:30:00+08:00",
+        "transactions": 1
+    })
+}
+
+/// Decodes a QR code from a greyscale bitmap with an independent decoder (rqrr).
+pub fn decode_grey(width: usize, height: usize, pixel: impl Fn(usize, usize) -> u8) -> String {
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixel(x, y));
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "exactly one QR code in the image");
+    let (_, content) = grids[0].decode().expect("QR decodes");
+    content
+}
+
+pub fn decode_png(bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    let w = info.width as usize;
+    decode_grey(w, info.height as usize, |x, y| buf[y * w + x])
+}
+
+/// Rasterises the rectangles of a QR SVG (`M{x} {y}h{w}v{h}H{x}V{y}` paths) and decodes it.
+pub fn decode_svg(svg: &str) -> String {
+    let attr = |name: &str| -> usize {
+        let start = svg.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+        svg[start..].split('"').next().expect("value").parse().expect("number")
+    };
+    let (w, h) = (attr("width"), attr("height"));
+    let mut px = vec![255u8; w * h];
+    let d_start = svg.find(" d=\"").expect("path") + 4;
+    let d = svg[d_start..].split('"').next().expect("d");
+    for rect in d.split('M').filter(|s| !s.is_empty()) {
+        let nums: Vec<usize> = rect
+            .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().expect("number"))
+            .collect();
+        let (x, y, rw, rh) = (nums[0], nums[1], nums[2], nums[3]);
+        for yy in y..y + rh {
+            for xx in x..x + rw {
+                px[yy * w + xx] = 0;
+            }
+        }
+    }
+    decode_grey(w, h, |x, y| px[y * w + x])
+}

@@ -1,0 +1,29 @@
+//! haocha's integration tests: the real router on port 0, spoken to over HTTP,
+//! each test on a fresh SQLite file and again on a fresh PostgreSQL database.
+
+mod helpers;
+
+mod api_ratings;
+mod cases;
+mod page_ratings;
+mod screen_and_docs;
+
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::TestApp::start($crate::helpers::Backend::Sqlite).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::TestApp::start($crate::helpers::Backend::Postgres).await).await
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,407 @@
+//! Cases in from business systems, and what the window screen and the rating
+//! page need to know about a case.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{CaseNumber, Channel, Phone};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+
+use crate::entities::{hall, item, rating_token, region, service_case, service_window, staff};
+use crate::{immediate, random_token, Db, Error, Result};
+
+/// A case as a business system reports it (wire values, not yet checked).
+#[derive(Debug, Clone, Default)]
+pub struct CaseInput {
+    pub case_number: String,
+    pub item_code: String,
+    pub window_code: String,
+    pub staff_number: Option<String>,
+    pub applicant_phone: Option<String>,
+    pub applicant_name: Option<String>,
+    pub real_name: bool,
+    pub accepted_at: Option<String>,
+    pub completed_at: String,
+    pub transactions: Option<i64>,
+    pub bundle_id: Option<String>,
+}
+
+/// What the caller gets back: the same for an identical resend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseReceipt {
+    pub id: i32,
+    pub token: String,
+    /// false when this was an identical resend of a stored case.
+    pub created: bool,
+}
+
+struct CheckedCase {
+    case_number: CaseNumber,
+    phone: Option<Phone>,
+    applicant_name: Option<String>,
+    accepted_at: Option<DateTime<Utc>>,
+    completed_at: DateTime<Utc>,
+    transactions: i32,
+    bundle_id: Option<String>,
+}
+
+fn parse_time(field: &'static str, s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Error::invalid(field, "must be an RFC 3339 time, e.g. 2026-11-27T09:30:00+08:00"))
+}
+
+fn short_text(field: &'static str, s: Option<&str>, max: usize) -> Result<Option<String>> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > max => Err(Error::invalid(field, format!("must be at most {max} characters"))),
+        Some(t) if t.chars().any(char::is_control) => Err(Error::invalid(field, "must not contain control characters")),
+        Some(t) => Ok(Some(t.to_string())),
+    }
+}
+
+fn check(input: &CaseInput) -> Result<CheckedCase> {
+    let case_number = CaseNumber::parse(&input.case_number).map_err(|e| Error::invalid("case_number", e.to_string()))?;
+    let phone = match input.applicant_phone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(Phone::parse(p).map_err(|e| Error::invalid("applicant_phone", e.to_string()))?),
+    };
+    let applicant_name = short_text("applicant_name", input.applicant_name.as_deref(), 64)?;
+    let bundle_id = short_text("bundle_id", input.bundle_id.as_deref(), 64)?;
+    let completed_at = parse_time("completed_at", &input.completed_at)?;
+    let accepted_at = input.accepted_at.as_deref().map(|s| parse_time("accepted_at", s)).transpose()?;
+    if let Some(a) = accepted_at {
+        if a > completed_at {
+            return Err(Error::invalid("accepted_at", "must not be after completed_at"));
+        }
+    }
+    let transactions = match input.transactions {
+        None => 1,
+        Some(n @ 1..=10_000) => n as i32,
+        Some(_) => return Err(Error::invalid("transactions", "must be between 1 and 10000")),
+    };
+    Ok(CheckedCase {
+        case_number,
+        phone,
+        applicant_name,
+        accepted_at,
+        completed_at,
+        transactions,
+        bundle_id,
+    })
+}
+
+/// The canonical form of a case, to tell an identical resend from a conflicting one.
+fn fingerprint(input: &CaseInput, c: &CheckedCase) -> String {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    [
+        input.item_code.trim().to_string(),
+        input.window_code.trim().to_string(),
+        opt(&input.staff_number.as_ref().map(|s| s.trim().to_string())),
+        c.phone.as_ref().map(|p| p.expose().to_string()).unwrap_or_default(),
+        opt(&c.applicant_name),
+        input.real_name.to_string(),
+        c.accepted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        c.completed_at.to_rfc3339(),
+        c.transactions.to_string(),
+        opt(&c.bundle_id),
+    ]
+    .join("\u{1f}")
+}
+
+/// `POST /api/v1/cases`: stores a completed case and its dynamic-QR token.
+///
+/// Idempotent per issuing system and case number: an identical resend returns the
+/// stored receipt; a different body under the same number is a conflict.
+pub async fn create_case(db: &Db, client_id: i32, input: &CaseInput, now: DateTime<Utc>, token_ttl: Duration) -> Result<CaseReceipt> {
+    let checked = check(input)?;
+    let fp = fingerprint(input, &checked);
+    if let Some(existing) = find_issued(db, client_id, checked.case_number.as_str()).await? {
+        return receipt_for_resend(db, existing, &fp).await;
+    }
+
+    let txn = db.begin_with_options(immediate()).await?;
+    let item = item::Entity::find()
+        .filter(item::Column::Code.eq(input.item_code.trim()))
+        .filter(item::Column::Active.eq(true))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::invalid("item_code", format!("unknown service item `{}`", input.item_code.trim())))?;
+    let window = service_window::Entity::find()
+        .filter(service_window::Column::Code.eq(input.window_code.trim()))
+        .filter(service_window::Column::Active.eq(true))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::invalid("window_code", format!("unknown window `{}`", input.window_code.trim())))?;
+    let staff_id = match input.staff_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(
+            staff::Entity::find()
+                .filter(staff::Column::Number.eq(n))
+                .filter(staff::Column::Active.eq(true))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| Error::invalid("staff_number", format!("unknown staff job number `{n}`")))?
+                .id,
+        ),
+    };
+    let hall = hall::Entity::find_by_id(window.hall_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
+    let region = region::Entity::find_by_id(hall.region_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("region"))?;
+
+    let inserted = service_case::ActiveModel {
+        api_client_id: Set(client_id),
+        case_number: Set(checked.case_number.as_str().to_string()),
+        item_id: Set(item.id),
+        window_id: Set(window.id),
+        staff_id: Set(staff_id),
+        region_code: Set(region.code),
+        applicant_phone: Set(checked.phone.as_ref().map(|p| p.expose().to_string())),
+        applicant_name: Set(checked.applicant_name.clone()),
+        real_name: Set(input.real_name),
+        accepted_at: Set(checked.accepted_at),
+        completed_at: Set(checked.completed_at),
+        transactions: Set(checked.transactions),
+        bundle_id: Set(checked.bundle_id.clone()),
+        request_fingerprint: Set(fp.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let case = match inserted {
+        Ok(c) => c,
+        Err(e) if Error::is_unique_violation(&e) => {
+            // A concurrent identical request won the race: answer as for a resend.
+            txn.rollback().await?;
+            let existing = find_issued(db, client_id, checked.case_number.as_str())
+                .await?
+                .ok_or(Error::NotFound("case"))?;
+            return receipt_for_resend(db, existing, &fp).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let token = issue_token(&txn, case.id, Channel::DynamicQr, now, token_ttl).await?;
+    txn.commit().await?;
+    Ok(CaseReceipt {
+        id: case.id,
+        token,
+        created: true,
+    })
+}
+
+async fn find_issued(db: &Db, client_id: i32, number: &str) -> Result<Option<service_case::Model>> {
+    Ok(service_case::Entity::find()
+        .filter(service_case::Column::ApiClientId.eq(client_id))
+        .filter(service_case::Column::CaseNumber.eq(number))
+        .one(db)
+        .await?)
+}
+
+async fn receipt_for_resend(db: &Db, existing: service_case::Model, fp: &str) -> Result<CaseReceipt> {
+    if existing.request_fingerprint != fp {
+        return Err(Error::Conflict(format!(
+            "case number `{}` was already reported with different details",
+            existing.case_number
+        )));
+    }
+    let token = rating_token::Entity::find()
+        .filter(rating_token::Column::CaseId.eq(existing.id))
+        .order_by_asc(rating_token::Column::Id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("rating token"))?;
+    Ok(CaseReceipt {
+        id: existing.id,
+        token: token.token,
+        created: false,
+    })
+}
+
+pub(crate) async fn issue_token<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i32,
+    channel: Channel,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<String> {
+    let token = random_token(16);
+    rating_token::ActiveModel {
+        token: Set(token.clone()),
+        case_id: Set(case_id),
+        channel: Set(channel.code().to_string()),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// What a rater and a window screen are shown about a case. No applicant data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseView {
+    pub case_id: i32,
+    pub case_number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub window_code: String,
+    pub window_name: String,
+    pub hall_name: String,
+    pub staff: Option<StaffView>,
+    pub transactions: i32,
+    pub completed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffView {
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Open,
+    Used,
+    Expired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    pub token: String,
+    pub state: TokenState,
+    pub expires_at: DateTime<Utc>,
+    pub case: CaseView,
+}
+
+pub(crate) async fn case_view<C: ConnectionTrait>(conn: &C, case: &service_case::Model) -> Result<CaseView> {
+    let item = item::Entity::find_by_id(case.item_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("item"))?;
+    let window = service_window::Entity::find_by_id(case.window_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let hall = hall::Entity::find_by_id(window.hall_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
+    let staff = match case.staff_id {
+        Some(id) => staff::Entity::find_by_id(id).one(conn).await?.map(|s| StaffView {
+            number: s.number,
+            name: s.name,
+        }),
+        None => None,
+    };
+    Ok(CaseView {
+        case_id: case.id,
+        case_number: case.case_number.clone(),
+        item_code: item.code,
+        item_name: item.name,
+        window_code: window.code,
+        window_name: window.name,
+        hall_name: hall.name,
+        staff,
+        transactions: case.transactions,
+        completed_at: case.completed_at,
+    })
+}
+
+fn state_of(t: &rating_token::Model, now: DateTime<Utc>) -> TokenState {
+    if t.used_at.is_some() {
+        TokenState::Used
+    } else if now >= t.expires_at {
+        TokenState::Expired
+    } else {
+        TokenState::Open
+    }
+}
+
+/// The rating page's view of a token. Unknown tokens are `NotFound`.
+pub async fn token_view(db: &Db, token: &str, now: DateTime<Utc>) -> Result<TokenView> {
+    let t = rating_token::Entity::find()
+        .filter(rating_token::Column::Token.eq(token))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("rating link"))?;
+    let case = service_case::Entity::find_by_id(t.case_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    Ok(TokenView {
+        state: state_of(&t, now),
+        token: t.token,
+        expires_at: t.expires_at,
+        case: case_view(db, &case).await?,
+    })
+}
+
+/// What the citizen-facing screen at a window shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowScreen {
+    pub window_code: String,
+    pub window_name: String,
+    pub hall_name: String,
+    /// The most recent completed case at the window and its QR token.
+    pub current: Option<TokenView>,
+}
+
+impl WindowScreen {
+    /// Changes whenever the screen must change: a new case, or its token used or expired.
+    pub fn version(&self) -> String {
+        match &self.current {
+            None => "idle".to_string(),
+            Some(t) => format!("{}:{:?}", t.token, t.state),
+        }
+    }
+}
+
+pub async fn window_screen(db: &Db, window_code: &str, now: DateTime<Utc>) -> Result<WindowScreen> {
+    let window = service_window::Entity::find()
+        .filter(service_window::Column::Code.eq(window_code))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let hall = hall::Entity::find_by_id(window.hall_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
+    let latest = service_case::Entity::find()
+        .filter(service_case::Column::WindowId.eq(window.id))
+        .order_by_desc(service_case::Column::CompletedAt)
+        .order_by_desc(service_case::Column::Id)
+        .one(db)
+        .await?;
+    let current = match latest {
+        None => None,
+        Some(case) => {
+            let token = rating_token::Entity::find()
+                .filter(rating_token::Column::CaseId.eq(case.id))
+                .filter(rating_token::Column::Channel.eq(Channel::DynamicQr.code()))
+                .order_by_desc(rating_token::Column::Id)
+                .one(db)
+                .await?;
+            match token {
+                Some(t) => Some(TokenView {
+                    state: state_of(&t, now),
+                    token: t.token,
+                    expires_at: t.expires_at,
+                    case: case_view(db, &case).await?,
+                }),
+                None => None,
+            }
+        }
+    };
+    Ok(WindowScreen {
+        window_code: window.code,
+        window_name: window.name,
+        hall_name: hall.name,
+        current,
+    })
+}

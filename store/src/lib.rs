@@ -1,0 +1,148 @@
+//! haocha's storage: the only crate that builds queries.
+//!
+//! Entities and migrations run on SQLite (embedded default) and PostgreSQL. Each
+//! use case owns its transaction and returns plain structs or [`Error`]; the web
+//! layer maps `Error` to HTTP in one place.
+
+pub mod cases;
+pub mod directory;
+pub mod entities;
+pub mod keys;
+pub mod migration;
+pub mod ratings;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::DatabaseConnection as Db;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The named thing does not exist (unknown token, case, code).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Input that parsed but breaks a rule; `field` names the input field.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// A resend that disagrees with what is stored, or a second rating.
+    #[error("{0}")]
+    Conflict(String),
+    /// The rating link was already used: the rating is stored, nothing new is.
+    #[error("already rated")]
+    AlreadyRated,
+    /// The rating link's time is over.
+    #[error("rating link expired")]
+    Expired,
+    #[error("invalid or revoked API key")]
+    Unauthorized,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
+        matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Opens the database named by `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+///
+/// SQLite runs in WAL mode with foreign keys on and `synchronous=FULL`, so a
+/// rating acknowledged with a 2xx survives a crash.
+pub async fn connect(url: &str) -> Result<Db, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(path) = sqlite_path(url) {
+            if let Some(dir) = std::path::Path::new(&path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+                }
+            }
+        }
+        let memory = url.contains(":memory:");
+        // One writer at a time is SQLite's model; a small pool keeps readers going
+        // while BEGIN IMMEDIATE serialises writers without deadlocks.
+        opts.max_connections(if memory { 1 } else { 4 }).min_connections(1);
+        opts.map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    } else {
+        opts.max_connections(16);
+    }
+    Database::connect(opts).await
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path.contains(":memory:") {
+        None
+    } else {
+        Some(path.to_string())
+    }
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    migration::Migrator::up(db, None).await
+}
+
+/// Connects and migrates: what `serve` and the tests start with.
+pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+pub(crate) fn immediate() -> sea_orm::TransactionOptions {
+    sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    }
+}
+
+/// A random URL-safe token of `bytes` random bytes (base62, no padding).
+pub fn random_token(bytes: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    // log2(62) ≈ 5.95 bits a character.
+    let len = (bytes * 8).div_ceil(5);
+    let mut rng = rand::rng();
+    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_read_from_urls() {
+        assert_eq!(sqlite_path("sqlite://data/haocha.db?mode=rwc").as_deref(), Some("data/haocha.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_url_safe() {
+        let a = random_token(16);
+        let b = random_token(16);
+        assert_ne!(a, b);
+        assert!(a.len() >= 22);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}

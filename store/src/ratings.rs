@@ -1,0 +1,368 @@
+//! Ratings: from the rating page (a single-use token) and pushed by business
+//! systems (an Idempotency-Key), read back in a stable order.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::{values::mask_phone, Channel, Level, RatingInput, Target, CATALOG_VERSION};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use crate::entities::{idempotency, item, rating, rating_token, service_case, service_window, staff};
+use crate::{immediate, Db, Error, Result};
+
+/// What the rating page sends: the item rating, and optionally the staff rating
+/// (000 rule 7: the item and the staff member are rated separately).
+#[derive(Debug, Clone)]
+pub struct PageSubmission {
+    pub item: RatingInput,
+    pub staff: Option<RatingInput>,
+}
+
+async fn insert_rating(
+    txn: &DatabaseTransaction,
+    case: &service_case::Model,
+    target: Target,
+    input: &RatingInput,
+    channel: Channel,
+    pushed_by: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<rating::Model> {
+    let tags: Vec<&str> = input.tags.iter().map(|t| t.code()).collect();
+    let res = rating::ActiveModel {
+        case_id: Set(case.id),
+        target: Set(target.code().to_string()),
+        level: Set(input.level.code().to_string()),
+        score: Set(input.level.score()),
+        channel: Set(channel.code().to_string()),
+        tags: Set(tags.join(",")),
+        comment: Set(input.comment.as_ref().map(|c| c.as_str().to_string())),
+        rating_count: Set(1),
+        catalog_version: Set(CATALOG_VERSION),
+        api_client_id: Set(pushed_by),
+        issuer_client_id: Set(case.api_client_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    match res {
+        Ok(r) => Ok(r),
+        Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /r/{token}`: stores the page's ratings and uses up the token, together
+/// or not at all. A second submit is `AlreadyRated` and stores nothing.
+pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: DateTime<Utc>) -> Result<Vec<i32>> {
+    let txn = db.begin_with_options(immediate()).await?;
+    let t = rating_token::Entity::find()
+        .filter(rating_token::Column::Token.eq(token))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("rating link"))?;
+    if t.used_at.is_some() {
+        return Err(Error::AlreadyRated);
+    }
+    if now >= t.expires_at {
+        return Err(Error::Expired);
+    }
+    let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
+    let case = service_case::Entity::find_by_id(t.case_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    let mut ids = vec![insert_rating(&txn, &case, Target::Item, &sub.item, channel, None, now).await?.id];
+    if let Some(s) = &sub.staff {
+        if case.staff_id.is_none() {
+            return Err(Error::invalid("staff", "this case has no staff member to rate"));
+        }
+        ids.push(insert_rating(&txn, &case, Target::Staff, s, channel, None, now).await?.id);
+    }
+    // Conditional update: of two racing submits exactly one sees a row change.
+    let used = rating_token::Entity::update_many()
+        .col_expr(rating_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(rating_token::Column::Id.eq(t.id))
+        .filter(rating_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(Error::AlreadyRated);
+    }
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// A rating pushed by a business system (wire values, not yet checked).
+#[derive(Debug, Clone, Default)]
+pub struct ApiRatingInput {
+    pub case_number: String,
+    pub level: String,
+    pub target: String,
+    pub tags: Vec<String>,
+    pub comment: Option<String>,
+    pub channel: String,
+}
+
+fn api_fingerprint(i: &ApiRatingInput) -> String {
+    [
+        i.case_number.trim().to_string(),
+        i.level.clone(),
+        i.target.clone(),
+        i.tags.join(","),
+        i.comment.clone().unwrap_or_default(),
+        i.channel.clone(),
+    ]
+    .join("\u{1f}")
+}
+
+/// `POST /api/v1/ratings`: the page's rules, once per case and target; a repeat
+/// under the same Idempotency-Key returns the first answer.
+pub async fn rate_by_api(db: &Db, client_id: i32, key: &str, input: &ApiRatingInput, now: DateTime<Utc>) -> Result<RatingRecord> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 255 || key.chars().any(|c| !c.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "header is required: 1–255 visible ASCII characters",
+        ));
+    }
+    let fp = api_fingerprint(input);
+    if let Some(r) = replay(db, client_id, key, &fp).await? {
+        return Ok(r);
+    }
+    let parsed =
+        RatingInput::parse(&input.level, &input.tags, input.comment.as_deref()).map_err(|e| Error::invalid(e.field(), e.to_string()))?;
+    let target = Target::parse(&input.target).ok_or_else(|| {
+        Error::invalid(
+            "target",
+            format!("unknown target `{}`: item, staff, window, hall or platform", input.target),
+        )
+    })?;
+    let channel =
+        Channel::parse(&input.channel).ok_or_else(|| Error::invalid("channel", format!("unknown channel `{}`", input.channel)))?;
+    if !channel.pushable_by_business_system() {
+        return Err(Error::invalid("channel", "business systems push `online` or `mobile` ratings"));
+    }
+
+    let txn = db.begin_with_options(immediate()).await?;
+    let case = find_case_for_client(&txn, client_id, input.case_number.trim()).await?;
+    if target == Target::Staff && case.staff_id.is_none() {
+        return Err(Error::invalid("target", "this case has no staff member to rate"));
+    }
+    let outcome = async {
+        let r = insert_rating(&txn, &case, target, &parsed, channel, Some(client_id), now).await?;
+        idempotency::ActiveModel {
+            api_client_id: Set(client_id),
+            key: Set(key.to_string()),
+            request_fingerprint: Set(fp.clone()),
+            rating_id: Set(r.id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if Error::is_unique_violation(&e) {
+                Error::AlreadyRated
+            } else {
+                e.into()
+            }
+        })?;
+        Ok::<_, Error>(r)
+    }
+    .await;
+    match outcome {
+        Ok(r) => {
+            txn.commit().await?;
+            Ok(records(db, vec![r]).await?.remove(0))
+        }
+        Err(Error::AlreadyRated) => {
+            txn.rollback().await?;
+            // A concurrent request with the same key may have won: answer as it did.
+            match replay(db, client_id, key, &fp).await? {
+                Some(r) => Ok(r),
+                None => Err(Error::Conflict(format!(
+                    "case `{}` already has a {} rating",
+                    case.case_number,
+                    target.code()
+                ))),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn replay(db: &Db, client_id: i32, key: &str, fp: &str) -> Result<Option<RatingRecord>> {
+    let Some(k) = idempotency::Entity::find()
+        .filter(idempotency::Column::ApiClientId.eq(client_id))
+        .filter(idempotency::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if k.request_fingerprint != fp {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "this key was already used for a different request",
+        ));
+    }
+    let r = rating::Entity::find_by_id(k.rating_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("rating"))?;
+    Ok(Some(records(db, vec![r]).await?.remove(0)))
+}
+
+/// A case number is unique per issuing system; a pushing system may rate cases
+/// another system issued, as long as the number names exactly one case.
+async fn find_case_for_client<C: ConnectionTrait>(conn: &C, client_id: i32, number: &str) -> Result<service_case::Model> {
+    if let Some(c) = service_case::Entity::find()
+        .filter(service_case::Column::ApiClientId.eq(client_id))
+        .filter(service_case::Column::CaseNumber.eq(number))
+        .one(conn)
+        .await?
+    {
+        return Ok(c);
+    }
+    let mut found = service_case::Entity::find()
+        .filter(service_case::Column::CaseNumber.eq(number))
+        .limit(2)
+        .all(conn)
+        .await?;
+    match found.len() {
+        0 => Err(Error::invalid("case_number", format!("unknown case number `{number}`"))),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::Conflict(format!("case number `{number}` names cases of several systems"))),
+    }
+}
+
+/// A rating as business systems read it back. The phone is masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRecord {
+    pub id: i32,
+    pub case_number: String,
+    pub item_code: String,
+    pub window_code: String,
+    pub staff_number: Option<String>,
+    pub region_code: String,
+    pub level: Level,
+    pub score: i32,
+    pub channel: String,
+    pub target: String,
+    pub tags: Vec<String>,
+    pub comment: Option<String>,
+    pub rating_count: i32,
+    pub catalog_version: i32,
+    pub applicant_phone_masked: Option<String>,
+    pub real_name: bool,
+    pub transactions: i32,
+    pub completed_at: DateTime<Utc>,
+    pub rated_at: DateTime<Utc>,
+}
+
+async fn records(db: &Db, rows: Vec<rating::Model>) -> Result<Vec<RatingRecord>> {
+    let case_ids: Vec<i32> = rows.iter().map(|r| r.case_id).collect();
+    let cases: HashMap<i32, service_case::Model> = service_case::Entity::find()
+        .filter(service_case::Column::Id.is_in(case_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let item_ids: Vec<i32> = cases.values().map(|c| c.item_id).collect();
+    let window_ids: Vec<i32> = cases.values().map(|c| c.window_id).collect();
+    let staff_ids: Vec<i32> = cases.values().filter_map(|c| c.staff_id).collect();
+    let items: HashMap<i32, String> = item::Entity::find()
+        .filter(item::Column::Id.is_in(item_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.code))
+        .collect();
+    let windows: HashMap<i32, String> = service_window::Entity::find()
+        .filter(service_window::Column::Id.is_in(window_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.code))
+        .collect();
+    let staff: HashMap<i32, String> = staff::Entity::find()
+        .filter(staff::Column::Id.is_in(staff_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.number))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let case = cases.get(&r.case_id).ok_or(Error::NotFound("case"))?;
+            Ok(RatingRecord {
+                id: r.id,
+                case_number: case.case_number.clone(),
+                item_code: items.get(&case.item_id).cloned().unwrap_or_default(),
+                window_code: windows.get(&case.window_id).cloned().unwrap_or_default(),
+                staff_number: case.staff_id.and_then(|id| staff.get(&id).cloned()),
+                region_code: case.region_code.clone(),
+                level: Level::parse(&r.level).ok_or(Error::NotFound("level"))?,
+                score: r.score,
+                channel: r.channel,
+                target: r.target,
+                tags: r.tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+                comment: r.comment,
+                rating_count: r.rating_count,
+                catalog_version: r.catalog_version,
+                applicant_phone_masked: case.applicant_phone.as_deref().map(mask_phone),
+                real_name: case.real_name,
+                transactions: case.transactions,
+                completed_at: case.completed_at,
+                rated_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// `GET /api/v1/ratings`: ratings on the client's cases or pushed by it, in id
+/// order after the cursor. Returns the page and the next cursor, if any.
+pub async fn list_ratings(db: &Db, client_id: i32, after: Option<i32>, limit: u64) -> Result<(Vec<RatingRecord>, Option<i32>)> {
+    let limit = limit.clamp(1, 500);
+    let mut q = rating::Entity::find()
+        .filter(
+            Condition::any()
+                .add(rating::Column::IssuerClientId.eq(client_id))
+                .add(rating::Column::ApiClientId.eq(client_id)),
+        )
+        .order_by_asc(rating::Column::Id)
+        .limit(limit + 1);
+    if let Some(a) = after {
+        q = q.filter(rating::Column::Id.gt(a));
+    }
+    let mut rows = q.all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| r.id) } else { None };
+    Ok((records(db, rows).await?, next))
+}
+
+/// Every rating of a case (for the already-rated page and tests).
+pub async fn ratings_of_case(db: &Db, case_id: i32) -> Result<Vec<rating::Model>> {
+    Ok(rating::Entity::find()
+        .filter(rating::Column::CaseId.eq(case_id))
+        .order_by_asc(rating::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Counts per level over all stored ratings: SPEC §8 — every level is counted.
+pub async fn count_by_level(db: &Db) -> Result<Vec<(Level, u64)>> {
+    use sea_orm::PaginatorTrait;
+    let mut out = Vec::new();
+    for l in Level::ALL {
+        let n = rating::Entity::find().filter(rating::Column::Level.eq(l.code())).count(db).await?;
+        out.push((l, n));
+    }
+    Ok(out)
+}
