@@ -19,6 +19,15 @@ pub fn svg(data: &str) -> Result<String, qrcode::types::QrError> {
         .build())
 }
 
+/// The SVG without its XML declaration, for inlining into an HTML page.
+pub fn svg_inline(data: &str) -> Result<String, qrcode::types::QrError> {
+    let svg = svg(data)?;
+    Ok(match svg.find("<svg") {
+        Some(i) => svg[i..].to_string(),
+        None => svg,
+    })
+}
+
 /// A greyscale PNG: `scale` pixels a module, a 4-module quiet zone.
 pub fn png(data: &str, scale: u32) -> Result<Vec<u8>, String> {
     let code = code(data).map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_ratings;
 mod cases;
+mod cli;
 mod page_ratings;
 mod screen_and_docs;
 

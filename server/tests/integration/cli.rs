@@ -1,0 +1,47 @@
+//! The `haocha` binary as an operator's script uses it.
+
+use std::process::Command;
+
+fn haocha(db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_haocha"))
+        .args(args)
+        .env("HAOCHA_DATABASE_URL", db_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run haocha");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
+    let dir = std::env::temp_dir().join(format!("haocha_cli_{}", store::random_token(6)));
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+
+    let (ok, demo_out, demo_err) = haocha(&url, &["demo"]);
+    assert!(ok, "{demo_err}");
+    let demo_key = demo_out.trim();
+    assert_eq!(demo_out.lines().count(), 1, "only the key on stdout: {demo_out:?}");
+    assert!(demo_key.starts_with("hc_"));
+    assert!(demo_err.contains("6 windows") && demo_err.contains("10 service items"), "{demo_err}");
+
+    let (ok, again, _) = haocha(&url, &["demo"]);
+    assert!(ok);
+    assert_eq!(again, "", "the demo key is printed once");
+
+    let (ok, key_out, err) = haocha(&url, &["api-key", "create", "审批系统"]);
+    assert!(ok, "{err}");
+    let key = key_out.trim();
+    assert_eq!(key_out, format!("{key}\n"));
+    assert_ne!(key, demo_key);
+
+    let db = store::open(&url).await.expect("open");
+    for k in [demo_key, key] {
+        store::keys::authenticate(&db, k).await.expect("the printed key works");
+    }
+    let screen = store::cases::window_screen(&db, "W01", chrono::Utc::now()).await.expect("W01");
+    assert!(screen.current.is_some(), "demo data puts a case on every window screen");
+
+    let (ok, _, err) = haocha("mysql://nowhere/db", &["migrate"]);
+    assert!(!ok && err.contains("cannot open database"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
