@@ -152,6 +152,45 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
     let action = StoredValue::new(format!("/r/{}?lang={}", init.token, lang.code()));
     let staff_label = StoredValue::new(init.staff_label.clone());
 
+    #[cfg(feature = "hydrate")]
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        sending.set(true);
+        error.set(None);
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = level.get_untracked() {
+            fields.push(("level", l.code().to_string()));
+        }
+        for t in tags.get_untracked() {
+            fields.push(("tags", t));
+        }
+        fields.push(("comment", comment.get_untracked()));
+        if let Some(l) = staff_level.get_untracked() {
+            fields.push(("staff_level", l.code().to_string()));
+        }
+        for t in staff_tags.get_untracked() {
+            fields.push(("staff_tags", t));
+        }
+        let url = action.get_value();
+        leptos::task::spawn_local(async move {
+            match crate::islands::client::post_form(&url, &fields).await {
+                Ok(reply) if reply.ok => done.set(Some(reply.message)),
+                Ok(reply) => error.set(Some(reply.message)),
+                Err(()) => error.set(Some(
+                    lang.t(
+                        "网络异常，评价尚未提交，请稍后重试。",
+                        "Network problem: not sent yet, please try again.",
+                    )
+                    .into(),
+                )),
+            }
+            sending.set(false);
+        });
+    };
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         if let Some(msg) = client_check(
             lang,
@@ -162,48 +201,11 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
         ) {
             ev.prevent_default();
             error.set(Some(msg));
-            return;
-        }
-        #[cfg(feature = "hydrate")]
-        {
-            ev.prevent_default();
-            if sending.get_untracked() {
-                return;
-            }
-            sending.set(true);
-            error.set(None);
-            let mut fields: Vec<(&str, String)> = Vec::new();
-            if let Some(l) = level.get_untracked() {
-                fields.push(("level", l.code().to_string()));
-            }
-            for t in tags.get_untracked() {
-                fields.push(("tags", t));
-            }
-            fields.push(("comment", comment.get_untracked()));
-            if let Some(l) = staff_level.get_untracked() {
-                fields.push(("staff_level", l.code().to_string()));
-            }
-            for t in staff_tags.get_untracked() {
-                fields.push(("staff_tags", t));
-            }
-            let url = action.get_value();
-            leptos::task::spawn_local(async move {
-                match crate::islands::client::post_form(&url, &fields).await {
-                    Ok(reply) if reply.ok => done.set(Some(reply.message)),
-                    Ok(reply) => error.set(Some(reply.message)),
-                    Err(()) => error.set(Some(
-                        lang.t(
-                            "网络异常，评价尚未提交，请稍后重试。",
-                            "Network problem: not sent yet, please try again.",
-                        )
-                        .into(),
-                    )),
-                }
-                sending.set(false);
-            });
+        } else {
+            #[cfg(feature = "hydrate")]
+            send(ev);
         }
     };
-
     view! {
         <Show
             when=move || done.get().is_none()

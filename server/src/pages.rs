@@ -59,6 +59,7 @@ fn html(status: StatusCode, body: String, cookie: Option<HeaderValue>) -> Respon
     res
 }
 
+#[allow(clippy::too_many_arguments)] // each is one visible part of the page
 fn message(
     st: &AppState,
     lang: Lang,

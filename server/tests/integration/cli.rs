@@ -9,7 +9,11 @@ fn haocha(db_url: &str, args: &[&str]) -> (bool, String, String) {
         .env("RUST_LOG", "warn")
         .output()
         .expect("run haocha");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -22,7 +26,10 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     let demo_key = demo_out.trim();
     assert_eq!(demo_out.lines().count(), 1, "only the key on stdout: {demo_out:?}");
     assert!(demo_key.starts_with("hc_"));
-    assert!(demo_err.contains("6 windows") && demo_err.contains("10 service items"), "{demo_err}");
+    assert!(
+        demo_err.contains("6 windows") && demo_err.contains("10 service items"),
+        "{demo_err}"
+    );
 
     let (ok, again, _) = haocha(&url, &["demo"]);
     assert!(ok);

@@ -191,7 +191,7 @@ pub fn case_body(number: &str, window: &str, staff: Option<&str>) -> Value {
 
 /// Decodes a QR code from a greyscale bitmap with an independent decoder (rqrr).
 pub fn decode_grey(width: usize, height: usize, pixel: impl Fn(usize, usize) -> u8) -> String {
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixel(x, y));
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "exactly one QR code in the image");
     let (_, content) = grids[0].decode().expect("QR decodes");
