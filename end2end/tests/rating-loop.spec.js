@@ -78,7 +78,7 @@ test('a case reported at a window is scanned from its screen, rated on a phone a
   const levels = p.locator('input[name=level]');
   await expect(levels).toHaveCount(5);
   for (let i = 0; i < 5; i++) await expect(levels.nth(i)).not.toBeChecked();
-  await expect(p.locator('label.level')).toHaveText([/非常满意/, /^\S*\s*满意/, /基本满意/, /^\S*\s*不满意/, /非常不满意/]);
+  await expect(p.locator('label.level:has(input[name=level])')).toHaveText([/非常满意/, /^\S*\s*满意/, /基本满意/, /^\S*\s*不满意/, /非常不满意/]);
 
   if (jsOn) {
     await expect(p.locator('form.rating-form')).toHaveAttribute('data-hydrated', 'true');
@@ -86,7 +86,7 @@ test('a case reported at a window is scanned from its screen, rated on a phone a
   }
 
   // A bad rating without a reason is refused, on the page or by the server.
-  await p.locator('label.level:has(input[value="dissatisfied"])').click();
+  await p.locator('label.level:has(input[name="level"][value="dissatisfied"])').click();
   await p.locator('button.submit').click();
   await expect(p.locator('.error')).toContainText('至少选择一项原因');
 
