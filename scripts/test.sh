@@ -33,6 +33,7 @@ export HAOCHA_TEST_PG_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/po
 
 # ---- Rust: unit tests and the integration suite on both databases ----
 say "cargo test (SQLite and PostgreSQL)"
+mkdir -p target
 cargo test --workspace --exclude frontend 2>&1 | tee target/cargo-test.log
 rust_summary=$(grep -E '^test result:' target/cargo-test.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
 
