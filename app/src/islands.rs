@@ -113,6 +113,13 @@ fn LevelAndTags(
     }
 }
 
+/// Leptos writes `<textarea>` children unescaped (it treats them like `<script>`):
+/// escape them here, or a comment containing `</textarea>` would break out of the
+/// form when the server shows it again. Browsers decode these entities in a textarea.
+pub fn escape_rcdata(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The check the server makes too (`domain::RatingInput::parse`), shown before sending.
 fn client_check(lang: Lang, level: Option<Level>, tags: &[String], staff_level: Option<Level>, staff_tags: &[String]) -> Option<String> {
     match level {
@@ -245,7 +252,7 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
                             rows="3"
                             on:input=move |ev| comment.set(event_target_value(&ev))
                         >
-                            {comment.get_untracked()}
+                            {escape_rcdata(&comment.get_untracked())}
                         </textarea>
                     </label>
                 </fieldset>

@@ -36,7 +36,7 @@ fn unique_name() -> String {
     format!("haocha_t_{}", store::random_token(8).to_lowercase())
 }
 
-async fn database_url(backend: Backend) -> (String, Option<std::path::PathBuf>) {
+pub async fn database_url(backend: Backend) -> (String, Option<std::path::PathBuf>) {
     match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{}.db", unique_name()));

@@ -6,6 +6,7 @@ mod helpers;
 mod api_ratings;
 mod cases;
 mod cli;
+mod crash;
 mod page_ratings;
 mod screen_and_docs;
 

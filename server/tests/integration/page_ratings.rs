@@ -15,6 +15,7 @@ on_both_databases!(
     twenty_concurrent_submits_of_one_link_store_one_rating,
     an_expired_link_is_410_and_an_unknown_one_404,
     the_item_and_the_staff_member_are_rated_separately,
+    html_and_sql_in_text_stay_text_and_are_never_reflected_unescaped,
 );
 
 async fn the_rating_page_shows_the_case_with_nothing_preselected_in_chinese_or_english(app: TestApp) {
@@ -218,4 +219,45 @@ async fn the_item_and_the_staff_member_are_rated_separately(app: TestApp) {
         )
         .await;
     assert_eq!(status, 422);
+}
+
+async fn html_and_sql_in_text_stay_text_and_are_never_reflected_unescaped(app: TestApp) {
+    let number = "x';DROP/**/TABLE/**/rating;--";
+    let case = app.report_case(number, "W01", Some("S1001")).await;
+    let url = case["rating_url"].as_str().expect("url");
+    let evil = "</textarea><script>alert(1)</script>\"'><img src=x onerror=alert(2)> ' OR 1=1; --";
+    // Refused (bad level without reason): the form comes back with the text escaped.
+    let (status, html) = app.post_form(url, &[("level", "dissatisfied"), ("comment", evil)]).await;
+    assert_eq!(status, 422);
+    assert!(
+        !html.contains("<script>alert(1)") && !html.contains("<img src=x"),
+        "never reflected unescaped"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // Broken UTF-8 is refused, not stored as mojibake.
+    let res = app
+        .http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(b"level=satisfied&comment=%FF%FE".to_vec())
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(app.count_rows("rating").await, 0);
+    // Accepted: stored and read back exactly as typed.
+    let (status, _) = app
+        .post_form(url, &[("level", "dissatisfied"), ("tags", "attitude"), ("comment", evil)])
+        .await;
+    assert_eq!(status, 201);
+    let ratings = app.all_ratings().await;
+    assert_eq!(ratings[0]["comment"], evil);
+    assert_eq!(ratings[0]["case_number"], number);
+    // Huge numbers are refused with the field named.
+    let mut body = crate::helpers::case_body("N-1", "W01", None);
+    body["transactions"] = serde_json::json!(1e30);
+    let res = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(res.json::<Value>().await.expect("json")["field"], "transactions");
 }
