@@ -47,3 +47,10 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
   say "installing npm packages in end2end/"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# schemathesis (PyPI) for the API fuzz run, in a project-local virtualenv.
+if [ ! -x .tools/venv/bin/st ]; then
+  say "installing schemathesis into .tools/venv"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install -q schemathesis==4.32.5
+fi

@@ -56,9 +56,12 @@ say "Playwright in $(chromium --version 2>/dev/null || echo chromium), JavaScrip
 set +e
 (cd end2end && npx playwright test)
 e2e=$?
+say "schemathesis against /api/v1/openapi.json (bounded examples)"
+scripts/fuzz.sh "$HAOCHA_PUBLIC_URL" "$HAOCHA_E2E_KEY" 40
+fuzz=$?
 set -e
-if [ $e2e -ne 0 ]; then
+if [ $e2e -ne 0 ] || [ $fuzz -ne 0 ]; then
   say "server log:"; tail -50 "$e2e_dir/server.log" >&2
 fi
-say "rust: $rust_summary; playwright exit $e2e; $(( $(date +%s) - started )) s"
-exit $e2e
+say "rust: $rust_summary; playwright exit $e2e; fuzz exit $fuzz; $(( $(date +%s) - started )) s"
+[ $e2e -eq 0 ] && [ $fuzz -eq 0 ]

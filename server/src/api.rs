@@ -111,7 +111,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
 #[serde(deny_unknown_fields)]
 pub struct CaseIn {
     /// 办件编号, 1–50 characters, unique per business system.
-    #[schema(example = "SY20261127000123")]
+    #[schema(example = "SY20261127000123", min_length = 1, max_length = 50)]
     pub case_number: String,
     /// 事项编码 of a known service item.
     #[schema(example = "11210100MB0001-001")]
@@ -130,10 +130,10 @@ pub struct CaseIn {
     #[serde(default)]
     pub real_name: bool,
     /// RFC 3339.
-    #[schema(example = "2026-11-27T09:10:00+08:00")]
+    #[schema(example = "2026-11-27T09:10:00+08:00", format = DateTime)]
     pub accepted_at: Option<String>,
     /// RFC 3339.
-    #[schema(example = "2026-11-27T09:30:00+08:00")]
+    #[schema(example = "2026-11-27T09:30:00+08:00", format = DateTime)]
     pub completed_at: String,
     /// 笔数: transactions in this visit (a batch is rated once). Default 1.
     #[schema(minimum = 1, maximum = 10000)]
@@ -162,7 +162,9 @@ pub struct CaseOut {
     responses(
         (status = 201, description = "Case stored", body = CaseOut),
         (status = 200, description = "Identical resend: the stored case", body = CaseOut),
-        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 400, description = "Not JSON", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, description = "Unknown item/window/staff, malformed phone or time", body = ErrorBody),
     )
 )]
@@ -284,8 +286,9 @@ impl From<store::ratings::RatingRecord> for RatingOut {
     params(("Idempotency-Key" = String, Header, description = "Unique per logical submission, 1–255 visible ASCII characters")),
     responses(
         (status = 201, description = "Rating stored (or the first answer for this key)", body = RatingOut),
+        (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 409, description = "Already rated", body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn push_rating(
@@ -316,6 +319,7 @@ pub struct RatingsQuery {
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -367,8 +371,10 @@ pub async fn list_ratings(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// Entries to skip, default 0.
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -436,7 +442,7 @@ async fn page(st: &AppState, kind: store::directory::Kind, q: &PageQuery) -> Res
 
 /// Service items (事项) by code.
 #[utoipa::path(get, path = "/api/v1/items", tag = "codes", params(PageQuery), security(("api_key" = [])),
-    responses((status = 200, body = ItemsPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ItemsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_items(State(st): State<AppState>, _c: ApiClient, ApiQuery(q): ApiQuery<PageQuery>) -> Result<Json<ItemsPage>, ApiError> {
     let (p, next_offset) = page(&st, store::directory::Kind::Items, &q).await?;
     Ok(Json(ItemsPage {
@@ -455,7 +461,7 @@ pub async fn list_items(State(st): State<AppState>, _c: ApiClient, ApiQuery(q): 
 
 /// Windows by code.
 #[utoipa::path(get, path = "/api/v1/windows", tag = "codes", params(PageQuery), security(("api_key" = [])),
-    responses((status = 200, body = WindowsPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = WindowsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_windows(
     State(st): State<AppState>,
     _c: ApiClient,
@@ -479,7 +485,7 @@ pub async fn list_windows(
 
 /// Staff by job number (工号).
 #[utoipa::path(get, path = "/api/v1/staff", tag = "codes", params(PageQuery), security(("api_key" = [])),
-    responses((status = 200, body = StaffPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = StaffPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_staff(State(st): State<AppState>, _c: ApiClient, ApiQuery(q): ApiQuery<PageQuery>) -> Result<Json<StaffPage>, ApiError> {
     let (p, next_offset) = page(&st, store::directory::Kind::Staff, &q).await?;
     Ok(Json(StaffPage {
