@@ -51,6 +51,6 @@ fi
 # schemathesis (PyPI) for the API fuzz run, in a project-local virtualenv.
 if [ ! -x .tools/venv/bin/st ]; then
   say "installing schemathesis into .tools/venv"
-  python3 -m venv .tools/venv
-  .tools/venv/bin/pip install -q schemathesis==4.32.5
+  python3 -m venv .tools/venv 2>/dev/null || { as_root apt-get install -y -qq python3-venv; python3 -m venv .tools/venv; }
+  .tools/venv/bin/pip install -q schemathesis==4.32.5 brotli
 fi

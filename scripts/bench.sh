@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The benchmark: builds the release server, runs it on fresh databases on
+# loopback, loads it with wrk (Debian's), and writes BENCHMARKS.md.
+#   scripts/bench.sh            (≈ 5 min after the build; every load is bounded)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+command -v wrk >/dev/null || { as_root apt-get install -y -qq wrk; }
+
+cargo leptos build --release
+bin=./target/release/haocha
+work=$(mktemp -d)
+results="$work/results.jsonl"
+port=3190
+addr="127.0.0.1:$port"
+base="http://$addr"
+server_pid=""
+stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+trap 'stop_server; rm -rf "$work"' EXIT
+
+start_server() { # $1 database url, $2 cpu list
+  HAOCHA_DATABASE_URL="$1" HAOCHA_ADDR="$addr" HAOCHA_PUBLIC_URL="$base" RUST_LOG=warn taskset -c "$2" "$bin" serve 2>>"$work/server.log" &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -sf "$base/" >/dev/null && return; sleep 0.1; done
+  echo "server did not start" >&2; exit 1
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }
+record() { # $1 label, rest: wrk args
+  local label=$1; shift
+  local line
+  line=$(wrk "$@" | grep '^JSON ' | sed 's/^JSON //')
+  echo "{\"label\":\"$label\",\"wrk\":$line}" >>"$results"
+  echo "  $label: $line" >&2
+}
+note() { echo "{\"label\":\"$1\",\"value\":\"$2\"}" >>"$results"; echo "  $1: $2" >&2; }
+
+tokens_sqlite() { .tools/venv/bin/python - "$1" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+with open(sys.argv[2], "w") as f:
+    for (t,) in db.execute("SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id"):
+        f.write(t + "\n")
+PY
+}
+
+run_backend() { # $1 name, $2 database url, $3 token extractor
+  local name=$1 url=$2
+  local key
+  key=$(HAOCHA_DATABASE_URL="$url" "$bin" demo)
+  start_server "$url" 0,1
+  note "$name RSS idle (MB)" "$(( $(rss_kb) / 1024 ))"
+
+  echo "[$name] case ingest" >&2
+  KEY=$key RUN=a record "$name ingest POST /api/v1/cases (4 conns, 10 s)" -t2 -c4 -d10s -s bench/ingest.lua "$base"
+  KEY=$key RUN=b wrk -t2 -c4 -d12s -s bench/ingest.lua "$base" >/dev/null # tokens for the runs below
+
+  $3 "$work/tokens.txt"
+  note "$name open rating links" "$(wc -l <"$work/tokens.txt")"
+
+  echo "[$name] QR landing" >&2
+  stop_server; start_server "$url" 0
+  TOKENS=$work/tokens.txt THREADS=1 record "$name GET /r/{token}, server on 1 core (8 conns, 10 s)" -t1 -c8 -d10s -s bench/landing.lua "$base"
+  stop_server; start_server "$url" 0,1
+  TOKENS=$work/tokens.txt THREADS=2 record "$name GET /r/{token}, server on 2 cores (8 conns, 10 s)" -t2 -c8 -d10s -s bench/landing.lua "$base"
+
+  echo "[$name] rating submissions" >&2
+  local from=1
+  for rate in 100 200 300 400 600 800; do
+    local slice="$work/slice.txt" n=$(( rate * 10 ))
+    tail -n +"$from" "$work/tokens.txt" | head -n "$n" >"$slice"
+    [ "$(wc -l <"$slice")" -lt "$n" ] && break
+    from=$(( from + n ))
+    TOKENS=$slice THREADS=2 RATE=$rate CONNECTIONS=16 \
+      record "$name POST /r/{token} at $rate/s offered (16 conns, ≤10 s)" -t2 -c16 -d10s --timeout 5s -s bench/submit.lua "$base"
+  done
+  note "$name RSS peak under load (MB)" "$(( $(hwm_kb) / 1024 ))"
+  local rest="$work/rest.txt"
+  tail -n +"$from" "$work/tokens.txt" | head -n 20000 >"$rest"
+  TOKENS=$rest THREADS=2 CONNECTIONS=16 record "$name POST /r/{token} closed loop, max throughput (16 conns, ≤10 s)" -t2 -c16 -d10s --timeout 5s -s bench/submit.lua "$base"
+
+  echo "[$name] GET /api/v1/ratings pages" >&2
+  record "$name GET /api/v1/ratings?limit=100 (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100"
+  stop_server
+}
+
+# ---- page weight ----
+echo "[page weight]" >&2
+pw_db="sqlite://$work/pw.db?mode=rwc"
+pw_key=$(HAOCHA_DATABASE_URL="$pw_db" "$bin" demo)
+start_server "$pw_db" 0,1
+rating_url=$(curl -s -X POST "$base/api/v1/cases" -H "Authorization: Bearer $pw_key" -H 'Content-Type: application/json' \
+  -d '{"case_number":"PW-1","item_code":"11210100MB0003-001","window_code":"W01","staff_number":"S1001","completed_at":"2026-11-27T09:30:00+08:00"}' \
+  | .tools/venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["rating_url"])')
+curl -s "$rating_url" -o "$work/rating.html"
+stop_server
+.tools/venv/bin/python - "$work/rating.html" >>"$results" <<'PY'
+import gzip, json, sys, brotli
+files = {"HTML /r/{token}": sys.argv[1], "CSS": "target/site/pkg/haocha.css", "JS": "target/site/pkg/haocha.js", "wasm": "target/site/pkg/haocha.wasm"}
+for name, path in files.items():
+    d = open(path, "rb").read()
+    print(json.dumps({"label": "weight " + name, "raw": len(d), "gzip": len(gzip.compress(d, 9)), "brotli": len(brotli.compress(d, quality=11))}))
+PY
+
+# ---- SQLite ----
+run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db"
+
+# ---- PostgreSQL ----
+pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')
+pg_lsclusters --no-header | awk '$4=="online"' | grep -q . || as_root pg_ctlcluster $cluster start
+pgport=$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')
+pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
+pg_as psql -p "$pgport" -qc "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='haocha_test') THEN CREATE ROLE haocha_test LOGIN PASSWORD 'haocha_test' CREATEDB; END IF; END \$\$;" >/dev/null
+pg_as psql -p "$pgport" -qc "CREATE DATABASE haocha_bench OWNER haocha_test" >/dev/null
+tokens_pg() { pg_as psql -p "$pgport" -d haocha_bench -qtAc "SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id" >"$1"; }
+run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg
+pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
+
+.tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md
+echo "wrote BENCHMARKS.md" >&2
