@@ -93,6 +93,23 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
   echo "[$name] GET /api/v1/ratings pages" >&2
   record "$name GET /api/v1/ratings?limit=100 (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100"
   stop_server
+
+  # ---- growth: the same figures with 1 M more ratings (and their cases) stored ----
+  echo "[$name] bulk-loading 1,000,000 cases and ratings" >&2
+  local t0=$SECONDS
+  $4 "$(cat bench/grow.sql)"
+  note "$name bulk load of 1 M cases + ratings (s)" "$(( SECONDS - t0 ))"
+  start_server "$url" 0,1
+  KEY=$key RUN=z record "$name @1M ingest POST /api/v1/cases (4 conns, 10 s)" -t2 -c4 -d10s -s bench/ingest.lua "$base"
+  $3 "$work/tokens.txt"
+  local slice="$work/slice.txt"
+  head -n 1500 "$work/tokens.txt" >"$slice"
+  TOKENS=$slice THREADS=2 RATE=300 CONNECTIONS=16 \
+    record "$name @1M POST /r/{token} at 300/s offered (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
+  record "$name @1M GET /api/v1/ratings?limit=100, first page (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100"
+  record "$name @1M GET /api/v1/ratings?limit=100, deep page (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100&after=900000"
+  note "$name RSS peak at 1M (MB)" "$(( $(hwm_kb) / 1024 ))"
+  stop_server
 }
 
 # ---- page weight ----
@@ -114,7 +131,8 @@ for name, path in files.items():
 PY
 
 # ---- SQLite ----
-run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db"
+sql_sqlite() { .tools/venv/bin/python -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2].replace("GENERATE(1000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 1000000) SELECT i FROM n)")); db.commit()' "$work/bench.db" "$1"; }
+run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite
 
 # ---- PostgreSQL ----
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
@@ -125,7 +143,8 @@ pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
 pg_as psql -p "$pgport" -qc "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='haocha_test') THEN CREATE ROLE haocha_test LOGIN PASSWORD 'haocha_test' CREATEDB; END IF; END \$\$;" >/dev/null
 pg_as psql -p "$pgport" -qc "CREATE DATABASE haocha_bench OWNER haocha_test" >/dev/null
 tokens_pg() { pg_as psql -p "$pgport" -d haocha_bench -qtAc "SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id" >"$1"; }
-run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg
+sql_pg() { echo "${1//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
+run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg
 pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
 
 .tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md
