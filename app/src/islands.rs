@@ -289,29 +289,11 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
     }
 }
 
-/// Keeps a window screen current: listens to the server's event stream and
-/// swaps in the new QR when the next case completes. Without wasm the page
-/// refreshes itself instead (a `<noscript>` refresh in the head).
-#[island]
-pub fn ScreenLive(window_code: String, lang: Lang) -> impl IntoView {
-    let live = RwSignal::new(false);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| client::follow_screen(&window_code, live));
-    #[cfg(not(feature = "hydrate"))]
-    let _ = &window_code;
-    view! {
-        <p class="live" class:on=move || live.get()>
-            {move || if live.get() { lang.t("● 实时更新", "● Live") } else { lang.t("○ 自动刷新", "○ Auto refresh") }}
-        </p>
-    }
-}
-
 #[cfg(feature = "hydrate")]
 mod client {
-    //! Browser-only helpers: fetch and EventSource through web-sys (no extra crates).
+    //! Browser-only helpers: fetch through web-sys (no extra crates).
 
-    use leptos::prelude::*;
-    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
     pub struct Reply {
@@ -345,30 +327,5 @@ mod client {
             .and_then(|m| m.as_string())
             .unwrap_or_default();
         Ok(Reply { ok: resp.ok(), message })
-    }
-
-    /// Opens `/w/{code}/events`; each message is the new screen body's HTML.
-    pub fn follow_screen(code: &str, live: RwSignal<bool>) {
-        let Ok(es) = web_sys::EventSource::new(&format!("/w/{code}/events")) else {
-            return;
-        };
-        let on_msg = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            live.set(true);
-            if let (Some(html), Some(doc)) = (ev.data().as_string(), web_sys::window().and_then(|w| w.document())) {
-                if let Some(el) = doc.get_element_by_id("screen-body") {
-                    if el.inner_html() != html {
-                        el.set_inner_html(&html);
-                    }
-                }
-            }
-        });
-        es.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
-        on_msg.forget();
-        let on_err = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(false));
-        es.set_onerror(Some(on_err.as_ref().unchecked_ref()));
-        on_err.forget();
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(true));
-        es.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
     }
 }

@@ -457,11 +457,12 @@ pub async fn window_screen(
     match screen_info(&st, &code).await {
         Ok(info) => {
             let title = format!("{} · {}", info.window_name, lang.t("扫码评价", "Scan to rate"));
+            // No wasm on the screen: a small inline script follows the event stream.
             let doc = render::document(
                 &st.leptos,
                 lang,
                 title,
-                true,
+                false,
                 Some(2),
                 move || view! { <ScreenPage lang=lang info=info/> },
             );

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use crate::islands::ScreenLive;
 use crate::Lang;
 
 /// What the screen shows under the QR code.
@@ -73,6 +72,41 @@ pub fn ScreenBody(lang: Lang, info: ScreenInfo) -> impl IntoView {
     }
 }
 
+/// The screen's only script: follow `/w/{code}/events` and swap in each new
+/// screen body. A few hundred bytes instead of an island: a monitor at a window
+/// needs no wasm, and without JavaScript the page refreshes itself (`<noscript>`).
+fn live_script(code: &str) -> String {
+    // The code is a window code from the database; JSON-encode it for the script.
+    let code = js_string(code);
+    format!(
+        "(function(){{if(!window.EventSource)return;var l=document.querySelector('.live'),b=document.getElementById('screen-body');\
+var s=new EventSource('/w/'+encodeURIComponent({code})+'/events');\
+s.onopen=function(){{l.className='live on';l.textContent=l.dataset.on}};\
+s.onerror=function(){{l.className='live'}};\
+s.onmessage=function(e){{l.className='live on';l.textContent=l.dataset.on;if(b.innerHTML!==e.data)b.innerHTML=e.data}};}})();"
+    )
+}
+
+/// A JavaScript string literal for `s`, safe inside a `<script>` element.
+fn js_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii_alphanumeric() || "-_.".contains(c) => out.push(c),
+            c => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{:04x}", u));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[component]
 pub fn ScreenPage(lang: Lang, info: ScreenInfo) -> impl IntoView {
     let code = info.window_code.clone();
@@ -85,7 +119,20 @@ pub fn ScreenPage(lang: Lang, info: ScreenInfo) -> impl IntoView {
             <section id="screen-body" aria-live="polite">
                 <ScreenBody lang=lang info=info/>
             </section>
-            <ScreenLive window_code=code lang=lang/>
+            <p class="live" data-on=lang.t("● 实时更新", "● Live")>{lang.t("○ 自动刷新", "○ Auto refresh")}</p>
+            <script>{live_script(&code)}</script>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_string;
+
+    #[test]
+    fn window_codes_become_safe_script_strings() {
+        assert_eq!(js_string("W01"), "\"W01\"");
+        assert_eq!(js_string("a\"</script>"), "\"a\\\"\\u003c\\u002fscript\\u003e\"");
+        assert_eq!(js_string("窗"), "\"\\u7a97\"");
     }
 }

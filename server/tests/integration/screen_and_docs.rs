@@ -20,6 +20,11 @@ async fn the_window_screen_shows_the_latest_case_and_pushes_the_next_within_two_
         idle.contains("业务办结后") && idle.contains("http-equiv=\"refresh\""),
         "idle, refreshing without JS"
     );
+    assert!(
+        idle.contains("new EventSource('/w/'+encodeURIComponent(\"W01\")+'/events')"),
+        "follows the event stream with JS"
+    );
+    assert!(!idle.contains(".wasm"), "the screen loads no wasm");
 
     let first = app.report_case("S-0001", "W01", Some("S1001")).await;
     let (_, html) = app.get_page(&app.url("/w/W01/screen")).await;
