@@ -214,25 +214,21 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
         }
     };
     view! {
-        <Show
-            when=move || done.get().is_none()
-            fallback=move || {
-                view! {
-                    <div class="result ok" role="status">
-                        <p class="result-icon" aria-hidden="true">"✓"</p>
-                        <h2>{lang.t("评价成功，感谢您的评价！", "Thank you, your rating is saved.")}</h2>
-                        <p>{move || done.get().unwrap_or_default()}</p>
-                    </div>
-                }
-            }
+        // Both parts are always in the page and `hidden` switches between them:
+        // smaller wasm than re-rendering through `Show`, and the same for SSR.
+        <div class="result ok" role="status" hidden=move || done.get().is_none()>
+            <p class="result-icon" aria-hidden="true">"✓"</p>
+            <h2>{lang.t("评价成功，感谢您的评价！", "Thank you, your rating is saved.")}</h2>
+            <p>{move || done.get().unwrap_or_default()}</p>
+        </div>
+        <form
+            class="rating-form"
+            method="post"
+            action=action.get_value()
+            on:submit=on_submit
+            data-hydrated=move || hydrated.get().then_some("true")
+            hidden=move || done.get().is_some()
         >
-            <form
-                class="rating-form"
-                method="post"
-                action=action.get_value()
-                on:submit=on_submit
-                data-hydrated=move || hydrated.get().then_some("true")
-            >
                 <fieldset>
                     <legend>{lang.t("对办理事项的评价", "Your rating of the service")}</legend>
                     <LevelAndTags
@@ -284,8 +280,7 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
                         if sending.get() { lang.t("正在提交…", "Sending…") } else { lang.t("提交评价", "Submit rating") }
                     }}
                 </button>
-            </form>
-        </Show>
+        </form>
     }
 }
 

@@ -94,7 +94,9 @@ test('a case reported at a window is scanned from its screen, rated on a phone a
   await p.locator('label.tag:has(input[name="tags"][value="efficiency"])').click();
   await p.locator('textarea[name=comment]').fill('排队时间较长');
   await p.locator('button.submit').click();
+  await expect(p.locator('.result.ok')).toBeVisible();
   await expect(p.locator('.result.ok h1, .result.ok h2')).toContainText('评价成功');
+  await expect(p.locator('form.rating-form')).toBeHidden();
   if (jsOn) {
     // Hydrated: the answer came without a page load.
     expect(await p.evaluate(() => window.__stillHere)).toBe(true);
@@ -136,6 +138,7 @@ test('the rating page speaks English on request and keeps working', async ({ pag
   await page.locator('label.level:has(input[name="level"][value="very_satisfied"])').click();
   await page.locator('label.level:has(input[name="staff_level"][value="satisfied"])').click();
   await page.locator('button.submit').click();
+  await expect(page.locator('.result.ok')).toBeVisible();
   await expect(page.locator('.result.ok')).toContainText('Thank you');
   const res = await ctx.get('/api/v1/ratings?limit=500');
   const mine = (await res.json()).ratings.filter((r) => r.case_number === created.caseNumber);
