@@ -72,18 +72,18 @@ out.append("| budget | measured | |")
 out.append("|---|---|---|")
 ok = js_wasm[2] <= 100_000
 out.append(f"| rating page wasm + JS ≤ 100 KB brotli | {js_wasm[2]:,} B | {'met' if ok else '**missed**'} |")
-sub = wrk_row("sqlite POST /r/{token} at 300/s")
-if sub:
-    out.append(f"| SQLite: ≥ 300 ratings/s offered with p99 ≤ 50 ms | {sub[0]:,.0f}/s achieved, p99 {sub[1]:.1f} ms | {'met' if sub[1] <= 50 else '**missed**'} |")
-best = None
+fixed = []
 for r in rows:
     if r["label"].startswith("sqlite POST /r/{token} at ") and "wrk" in r:
         w = r["wrk"]
-        rps = w["requests"] / (w["duration_us"] / 1e6)
-        if w["p99_us"] <= 100_000 and (best is None or rps > best):
-            best = rps
-if best:
-    out.append(f"| SQLite: highest achieved load with p99 ≤ 100 ms (fixed-load runs) | {best:,.0f}/s | |")
+        fixed.append((w["requests"] / (w["duration_us"] / 1e6), w["p99_us"] / 1000))
+under50 = [f for f in fixed if f[1] <= 50]
+if under50:
+    rps, p99 = max(under50)
+    out.append(f"| SQLite: ≥ 300 ratings/s with p99 ≤ 50 ms | best fixed-load run: {rps:,.0f}/s achieved, p99 {p99:.1f} ms | {'met' if rps >= 300 else '**missed**'} |")
+under100 = [f for f in fixed if f[1] <= 100]
+if under100:
+    out.append(f"| SQLite: highest achieved load with p99 ≤ 100 ms (fixed-load runs) | {max(under100)[0]:,.0f}/s | |")
 rss = value("sqlite RSS peak under load (MB)")
 if rss is not None:
     out.append(f"| server RSS ≤ 64 MB under load on SQLite | {rss:.0f} MB | {'met' if rss <= 64 else '**missed**'} |")

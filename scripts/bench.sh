@@ -147,5 +147,6 @@ sql_pg() { echo "${1//GENERATE(1000000)/(SELECT i FROM generate_series(1, 100000
 run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg
 pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
 
+cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`
 .tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2
