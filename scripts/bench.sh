@@ -149,4 +149,5 @@ pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
 
 cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`
 .tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md
+cat BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2

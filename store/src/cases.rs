@@ -334,11 +334,15 @@ pub async fn token_view(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Toke
         .one(db)
         .await?
         .ok_or(Error::NotFound("case"))?;
+    token_view_of(db, t, &case, now).await
+}
+
+async fn token_view_of(db: &Db, t: rating_token::Model, case: &service_case::Model, now: DateTime<Utc>) -> Result<TokenView> {
     Ok(TokenView {
         state: state_of(&t, now),
         token: t.token,
         expires_at: t.expires_at,
-        case: case_view(db, &case).await?,
+        case: case_view(db, case).await?,
     })
 }
 
@@ -350,16 +354,6 @@ pub struct WindowScreen {
     pub hall_name: String,
     /// The most recent completed case at the window and its QR token.
     pub current: Option<TokenView>,
-}
-
-impl WindowScreen {
-    /// Changes whenever the screen must change: a new case, or its token used or expired.
-    pub fn version(&self) -> String {
-        match &self.current {
-            None => "idle".to_string(),
-            Some(t) => format!("{}:{:?}", t.token, t.state),
-        }
-    }
 }
 
 pub async fn window_screen(db: &Db, window_code: &str, now: DateTime<Utc>) -> Result<WindowScreen> {
@@ -388,12 +382,7 @@ pub async fn window_screen(db: &Db, window_code: &str, now: DateTime<Utc>) -> Re
                 .one(db)
                 .await?;
             match token {
-                Some(t) => Some(TokenView {
-                    state: state_of(&t, now),
-                    token: t.token,
-                    expires_at: t.expires_at,
-                    case: case_view(db, &case).await?,
-                }),
+                Some(t) => Some(token_view_of(db, t, &case, now).await?),
                 None => None,
             }
         }

@@ -254,6 +254,23 @@ async fn html_and_sql_in_text_stay_text_and_are_never_reflected_unescaped(app: T
     let ratings = app.all_ratings().await;
     assert_eq!(ratings[0]["comment"], evil);
     assert_eq!(ratings[0]["case_number"], number);
+    // Every other text field of a case keeps such text verbatim, as data.
+    for (i, field) in ["applicant_name", "bundle_id", "staff_number", "item_code", "window_code"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut body = crate::helpers::case_body(&format!("T-{i}"), "W01", Some("S1001"));
+        body[field] = serde_json::json!("<b>x</b>' OR '1'='1");
+        let res = app.post_json("/api/v1/cases", &body).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("text");
+        match field {
+            "applicant_name" | "bundle_id" => assert_eq!(status, 201, "{field}: {text}"),
+            _ => assert_eq!(status, 422, "{field} names no known code: {text}"),
+        }
+        assert!(text.starts_with('{'), "a JSON answer");
+    }
+    assert_eq!(app.count_rows("service_case").await, 3, "the SQL in them ran as nothing but text");
     // Huge numbers are refused with the field named.
     let mut body = crate::helpers::case_body("N-1", "W01", None);
     body["transactions"] = serde_json::json!(1e30);
