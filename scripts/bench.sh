@@ -8,7 +8,7 @@ source scripts/setup.sh
 command -v wrk >/dev/null || { as_root apt-get install -y -qq wrk; }
 
 cargo leptos build --release
-bin=./target/release/haocha
+bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 work=$(mktemp -d)
 results="$work/results.jsonl"
 port=3190

@@ -8,8 +8,9 @@ source scripts/setup.sh
 
 say "building (release): server and wasm"
 cargo leptos build --release
+bin="${CARGO_TARGET_DIR:-target}/release/haocha"
 
 say "loading demo data"
-./target/release/haocha demo
+"$bin" demo
 say "starting: press Ctrl-C to stop"
-exec ./target/release/haocha serve
+exec "$bin" serve

@@ -40,14 +40,15 @@ rust_summary=$(grep -E '^test result:' target/cargo-test.log | awk '{p+=$4; f+=$
 # ---- Browser: release build, a fresh server, Playwright JS on and off ----
 say "cargo leptos build --release"
 cargo leptos build --release
+bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 
 e2e_dir=$(mktemp -d)
 export HAOCHA_DATABASE_URL="sqlite://$e2e_dir/e2e.db?mode=rwc"
 export HAOCHA_ADDR="127.0.0.1:${E2E_PORT:-3107}"
 export HAOCHA_PUBLIC_URL="http://$HAOCHA_ADDR"
-HAOCHA_E2E_KEY=$(./target/release/haocha demo)
+HAOCHA_E2E_KEY=$("$bin" demo)
 export HAOCHA_E2E_KEY HAOCHA_E2E_URL="$HAOCHA_PUBLIC_URL"
-./target/release/haocha serve 2>"$e2e_dir/server.log" &
+"$bin" serve 2>"$e2e_dir/server.log" &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
 for _ in $(seq 1 50); do curl -sf "$HAOCHA_PUBLIC_URL/" >/dev/null && break; sleep 0.2; done
