@@ -347,15 +347,6 @@ pub async fn list_ratings(db: &Db, client_id: i32, after: Option<i32>, limit: u6
     Ok((records(db, rows).await?, next))
 }
 
-/// Every rating of a case (for the already-rated page and tests).
-pub async fn ratings_of_case(db: &Db, case_id: i32) -> Result<Vec<rating::Model>> {
-    Ok(rating::Entity::find()
-        .filter(rating::Column::CaseId.eq(case_id))
-        .order_by_asc(rating::Column::Id)
-        .all(db)
-        .await?)
-}
-
 /// Counts per level over all stored ratings: SPEC §8 — every level is counted.
 pub async fn count_by_level(db: &Db) -> Result<Vec<(Level, u64)>> {
     use sea_orm::PaginatorTrait;
