@@ -4,11 +4,13 @@
 //! the five levels and their scores, channels, targets, the versioned tag catalog,
 //! the values a case carries (phone, case number) and the exchange-code mappings.
 
+pub mod access;
 pub mod catalog;
 pub mod exchange;
 pub mod level;
 pub mod values;
 
+pub use access::Role;
 pub use catalog::{Polarity, Tag, CATALOG_VERSION, TAGS};
 pub use level::{Channel, Level, Target};
 pub use values::{CaseNumber, Comment, Phone, ValueError};

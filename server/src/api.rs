@@ -187,7 +187,7 @@ pub async fn create_case(
         bundle_id: c.bundle_id,
     };
     let case_number = input.case_number.trim().to_string();
-    let receipt = store::cases::create_case(&st.db, client, &input, st.now(), st.config.token_ttl()).await?;
+    let receipt = store::cases::create_case(&st.db, &st.config.data_key, client, &input, st.now(), st.config.token_ttl()).await?;
     let base = &st.config.public_url;
     let out = CaseOut {
         id: receipt.id,
@@ -310,7 +310,7 @@ pub async fn push_rating(
         comment: r.comment,
         channel: r.channel,
     };
-    let rec = store::ratings::rate_by_api(&st.db, client, &key, &input, st.now()).await?;
+    let rec = store::ratings::rate_by_api(&st.db, &st.config.data_key, client, &key, &input, st.now()).await?;
     Ok((StatusCode::CREATED, Json(RatingOut::from(rec))).into_response())
 }
 
@@ -359,7 +359,7 @@ pub async fn list_ratings(
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 500").field("limit"))
         }
     };
-    let (rows, next) = store::ratings::list_ratings(&st.db, client, after, limit).await?;
+    let (rows, next) = store::ratings::list_ratings(&st.db, &st.config.data_key, client, after, limit).await?;
     Ok(Json(RatingsPage {
         ratings: rows.into_iter().map(RatingOut::from).collect(),
         next: next.map(|n| n.to_string()),

@@ -16,6 +16,10 @@ pub struct Config {
     pub token_ttl_hours: i64,
     /// `LEPTOS_SITE_ROOT` (set by cargo-leptos), default target/site.
     pub site_root: PathBuf,
+    /// `HAOCHA_DATA_KEY` (64 hex digits) seals applicant phone numbers at rest.
+    /// Without it the key is read from `HAOCHA_DATA_KEY_FILE` (default: beside the
+    /// SQLite file, or `data/haocha.key`), which is created on first start.
+    pub data_key: store::crypto::DataKey,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/haocha.db?mode=rwc";
@@ -40,9 +44,20 @@ impl Config {
                 }
             },
         };
+        let database_url = var("HAOCHA_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let data_key = match var("HAOCHA_DATA_KEY") {
+            Some(hex) => store::crypto::DataKey::from_hex(&hex).ok_or("HAOCHA_DATA_KEY must be 64 hexadecimal digits (32 bytes)")?,
+            None => {
+                let file = var("HAOCHA_DATA_KEY_FILE")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| default_key_file(&database_url));
+                key_from_file(&file)?
+            }
+        };
         Ok(Config {
             addr,
-            database_url: var("HAOCHA_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            data_key,
+            database_url,
             public_url: var("HAOCHA_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_string())
                 .unwrap_or_else(|| format!("http://{addr}")),
@@ -56,4 +71,40 @@ impl Config {
     pub fn token_ttl(&self) -> chrono::Duration {
         chrono::Duration::hours(self.token_ttl_hours)
     }
+}
+
+/// Beside the SQLite file (so a copied database keeps its key), else `data/haocha.key`.
+fn default_key_file(database_url: &str) -> PathBuf {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .and_then(|r| r.split('?').next())
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match path {
+        Some(p) => PathBuf::from(format!("{p}.key")),
+        None => PathBuf::from("data/haocha.key"),
+    }
+}
+
+fn key_from_file(file: &std::path::Path) -> Result<store::crypto::DataKey, String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => store::crypto::DataKey::from_hex(&text)
+            .ok_or_else(|| format!("{} must hold 64 hexadecimal digits (the data key)", file.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let hex = store::crypto::DataKey::generate_hex();
+            write_private(file, &hex).map_err(|e| format!("cannot write the data key to {}: {e}", file.display()))?;
+            eprintln!("haocha: created a new data key in {} (keep it with the database)", file.display());
+            store::crypto::DataKey::from_hex(&hex).ok_or_else(|| "generated key is invalid".to_string())
+        }
+        Err(e) => Err(format!("cannot read the data key {}: {e}", file.display())),
+    }
+}
+
+fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(file)?;
+    f.write_all(text.as_bytes())
 }

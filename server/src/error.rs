@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `invalid`, `not_found`, `conflict`, `already_rated`,
-    /// `expired`, `unauthorized`, `bad_request`, `unsupported_media_type`,
+    /// `expired`, `unauthorized`, `forbidden`, `bad_request`, `unsupported_media_type`,
     /// `payload_too_large`, `internal`.
     pub error: &'static str,
     /// A sentence for people.
@@ -65,6 +65,7 @@ impl From<store::Error> for ApiError {
             E::AlreadyRated => ApiError::new(StatusCode::CONFLICT, "already_rated", "this has already been rated"),
             E::Expired => ApiError::new(StatusCode::GONE, "expired", "the rating link has expired"),
             E::Unauthorized => ApiError::unauthorized(),
+            E::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role or scope does not cover this"),
             E::Db(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")

@@ -1,5 +1,6 @@
 //! haocha's HTTP server: pages, the integration API and QR images, on one router.
 
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod error;
@@ -17,6 +18,8 @@ use leptos::prelude::LeptosOptions;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use config::Config;
 
@@ -68,6 +71,33 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(api::list_staff))
         .route("/openapi.json", get(api::openapi_json))
         .fallback(api::not_found);
+    // Pages of people who sign in: server-side sessions (HttpOnly, SameSite=Lax,
+    // Secure behind https), only on these routes so rating pages stay cookie-free.
+    let sessions = SessionManagerLayer::new(store::sessions::DbSessionStore::new(state.db.clone()))
+        .with_name("haocha_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.public_url.starts_with("https://"))
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(domain::access::IDLE_TIMEOUT_MINUTES)));
+    let people = Router::new()
+        .route("/login", get(admin::login_page).post(admin::login))
+        .route("/logout", post(admin::logout))
+        .route("/account/password", get(admin::password_form).post(admin::change_password))
+        .route("/staff", get(admin::console))
+        .route("/admin", get(admin::admin_home))
+        .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/import/{kind}",
+            get(admin::import_form)
+                .post(admin::import)
+                .route_layer(DefaultBodyLimit::max(store::csv_import::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/admin/import/{kind}/template.csv", get(admin::import_template))
+        .route("/admin/{kind}", get(admin::list).post(admin::create))
+        .route("/admin/{kind}/new", get(admin::new_form))
+        .route("/admin/{kind}/{code}", get(admin::edit_form).post(admin::update))
+        .route("/admin/{kind}/{code}/delete", post(admin::remove))
+        .layer(sessions);
     let static_files = ServeDir::new(&state.config.site_root).fallback(get(pages::not_found).with_state(state.clone()));
     Router::new()
         .route("/", get(pages::home))
@@ -77,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))
         .nest("/api/v1", api)
+        .merge(people)
         .fallback_service(static_files)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,4 +1,4 @@
-//! `haocha`: serve, migrate, demo, api-key.
+//! `haocha`: serve, migrate, demo, api-key, user.
 
 use std::process::ExitCode;
 
@@ -25,6 +25,28 @@ enum Command {
     ApiKey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Manage the accounts of people who sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints its first password alone on stdout (it must be
+    /// changed at first sign-in).
+    Create {
+        /// system_admin, center_admin (scope: region code), unit_admin (unit code)
+        /// or window_staff (window code).
+        #[arg(long)]
+        role: String,
+        /// The region, unit or window code the account is bound to.
+        #[arg(long)]
+        scope: Option<String>,
+        /// The job number (工号) the person signs in with.
+        job_number: String,
     },
 }
 
@@ -55,6 +77,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     let db = store::open(&config.database_url)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.database_url)))?;
+    let sealed = store::crypto::seal_legacy(&db, &config.data_key).await.map_err(|e| e.to_string())?;
+    if sealed > 0 {
+        eprintln!("haocha: sealed {sealed} applicant phone numbers stored in plain text by an older version");
+    }
     match cli.command {
         Command::Migrate => {
             eprintln!("migrations applied to {}", redact(&config.database_url));
@@ -65,6 +91,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => {
             let (_, key) = store::keys::create(&db, &name, Utc::now()).await.map_err(|e| e.to_string())?;
             println!("{key}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Create { role, scope, job_number },
+        } => {
+            let role = domain::Role::parse(&role)
+                .ok_or_else(|| format!("unknown role `{role}`: use system_admin, center_admin, unit_admin or window_staff"))?;
+            let (_, password) = store::accounts::create(&db, role, scope.as_deref(), &job_number, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{password}");
             Ok(())
         }
         Command::Demo => demo(&db, &config).await,
@@ -103,16 +140,32 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
             completed_at: now.to_rfc3339(),
             ..Default::default()
         };
-        store::cases::create_case(db, client, &input, now, config.token_ttl())
+        store::cases::create_case(db, &config.data_key, client, &input, now, config.token_ttl())
             .await
             .map_err(|e| e.to_string())?;
     }
     eprintln!(
-        "demo data loaded: 1 hall, {} windows, {} staff, {} service items",
-        summary.windows.len(),
-        summary.staff.len(),
-        summary.items.len()
+        "demo data loaded: 2 cities, 2 halls, {} windows, {} staff, {} service items",
+        summary.windows.len() + 1,
+        summary.staff.len() + 1,
+        summary.items.len() + 1
     );
+    eprintln!(
+        "sign in at {}/login — one account per role; change the password at first sign-in:",
+        config.public_url
+    );
+    for (role, scope, job_number) in store::directory::DEMO_ACCOUNTS {
+        let (_, password) = store::accounts::create(db, role, scope, job_number, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "  {:<9} {:<14} {} {}",
+            job_number,
+            password,
+            role.label_zh(),
+            scope.map(|s| format!("({s})")).unwrap_or_default()
+        );
+    }
     eprintln!("API key (shown once) for the demo business system:");
     println!("{key}");
     Ok(())
@@ -121,12 +174,23 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
 async fn serve(db: store::Db, config: Config) -> Result<(), String> {
     let addr = config.addr;
     let public = config.public_url.clone();
+    let sessions = store::sessions::DbSessionStore::new(db.clone());
+    tokio::spawn(async move {
+        // Expired sessions are refused on load; this only keeps the table small.
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = sessions.delete_expired(Utc::now()).await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
     let app = router(AppState::new(db, config));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     eprintln!("haocha is running: open {public}/");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())

@@ -49,7 +49,7 @@ pub fn pick_lang(q: &LangQuery, headers: &HeaderMap) -> (Lang, Option<HeaderValu
     )
 }
 
-fn html(status: StatusCode, body: String, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn html(status: StatusCode, body: String, cookie: Option<HeaderValue>) -> Response {
     let mut res = (status, Html(body)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -60,7 +60,7 @@ fn html(status: StatusCode, body: String, cookie: Option<HeaderValue>) -> Respon
 }
 
 #[allow(clippy::too_many_arguments)] // each is one visible part of the page
-fn message(
+pub(crate) fn message(
     st: &AppState,
     lang: Lang,
     status: StatusCode,
@@ -77,7 +77,7 @@ fn message(
     html(status, doc, cookie)
 }
 
-fn internal(st: &AppState, lang: Lang, e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(st: &AppState, lang: Lang, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     message(
         st,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{CaseNumber, Channel, Phone};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
+use crate::crypto::DataKey;
 use crate::entities::{hall, item, rating_token, region, service_case, service_window, staff};
 use crate::{immediate, random_token, Db, Error, Result};
 
@@ -90,13 +91,14 @@ fn check(input: &CaseInput) -> Result<CheckedCase> {
 }
 
 /// The canonical form of a case, to tell an identical resend from a conflicting one.
-fn fingerprint(input: &CaseInput, c: &CheckedCase) -> String {
+fn fingerprint(input: &CaseInput, c: &CheckedCase, key: &DataKey) -> String {
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     [
         input.item_code.trim().to_string(),
         input.window_code.trim().to_string(),
         opt(&input.staff_number.as_ref().map(|s| s.trim().to_string())),
-        c.phone.as_ref().map(|p| p.expose().to_string()).unwrap_or_default(),
+        // The keyed hash, never the number: the fingerprint is stored.
+        c.phone.as_ref().map(|p| key.hash(p.expose())).unwrap_or_default(),
         opt(&c.applicant_name),
         input.real_name.to_string(),
         c.accepted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
@@ -111,9 +113,16 @@ fn fingerprint(input: &CaseInput, c: &CheckedCase) -> String {
 ///
 /// Idempotent per issuing system and case number: an identical resend returns the
 /// stored receipt; a different body under the same number is a conflict.
-pub async fn create_case(db: &Db, client_id: i32, input: &CaseInput, now: DateTime<Utc>, token_ttl: Duration) -> Result<CaseReceipt> {
+pub async fn create_case(
+    db: &Db,
+    key: &DataKey,
+    client_id: i32,
+    input: &CaseInput,
+    now: DateTime<Utc>,
+    token_ttl: Duration,
+) -> Result<CaseReceipt> {
     let checked = check(input)?;
-    let fp = fingerprint(input, &checked);
+    let fp = fingerprint(input, &checked, key);
     if let Some(existing) = find_issued(db, client_id, checked.case_number.as_str()).await? {
         return receipt_for_resend(db, existing, &fp).await;
     }
@@ -159,7 +168,9 @@ pub async fn create_case(db: &Db, client_id: i32, input: &CaseInput, now: DateTi
         window_id: Set(window.id),
         staff_id: Set(staff_id),
         region_code: Set(region.code),
-        applicant_phone: Set(checked.phone.as_ref().map(|p| p.expose().to_string())),
+        applicant_phone: Set(None),
+        phone_sealed: Set(checked.phone.as_ref().map(|p| key.seal(p.expose()))),
+        phone_hash: Set(checked.phone.as_ref().map(|p| key.hash(p.expose()))),
         applicant_name: Set(checked.applicant_name.clone()),
         real_name: Set(input.real_name),
         accepted_at: Set(checked.accepted_at),

@@ -241,6 +241,73 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
         .insert(&txn)
         .await?;
     }
+    // A second city, so that scopes can be seen: Shenyang's administrators do not see Dalian.
+    let dalian = region::ActiveModel {
+        code: Set("210200".into()),
+        name: Set("大连市".into()),
+        parent_id: Set(Some(province.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let dl_hall = hall::ActiveModel {
+        code: Set("H-DL-01".into()),
+        name: Set("大连市政务服务中心".into()),
+        region_id: Set(dalian.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let dl_unit = unit::ActiveModel {
+        code: Set("U-DL-MARKET".into()),
+        name: Set("大连市市场监督管理局".into()),
+        region_id: Set(dalian.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    service_window::ActiveModel {
+        code: Set("DL01".into()),
+        name: Set("大连1号窗口 综合受理".into()),
+        hall_id: Set(dl_hall.id),
+        unit_id: Set(dl_unit.id),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    staff::ActiveModel {
+        number: Set("D2001".into()),
+        name: Set("周婷".into()),
+        unit_id: Set(dl_unit.id),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    item::ActiveModel {
+        code: Set("11210200MB0001-001".into()),
+        name: Set("企业设立登记（大连）".into()),
+        unit_id: Set(dl_unit.id),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
     txn.commit().await?;
     Ok(summary)
 }
+
+/// The demo's accounts: one per role, (role, scope, job number).
+pub const DEMO_ACCOUNTS: [(domain::Role, Option<&str>, &str); 4] = [
+    (domain::Role::SystemAdmin, None, "admin"),
+    (domain::Role::CenterAdmin, Some("210100"), "center01"),
+    (domain::Role::UnitAdmin, Some("U-MARKET"), "unit01"),
+    (domain::Role::WindowStaff, Some("W01"), "S1001"),
+];

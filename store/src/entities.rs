@@ -14,6 +14,7 @@ pub mod region {
         pub code: String,
         pub name: String,
         pub parent_id: Option<i32>,
+        pub active: bool,
         pub created_at: DateTimeUtc,
     }
 
@@ -35,6 +36,7 @@ pub mod unit {
         pub code: String,
         pub name: String,
         pub region_id: i32,
+        pub active: bool,
         pub created_at: DateTimeUtc,
     }
 
@@ -56,6 +58,7 @@ pub mod hall {
         pub code: String,
         pub name: String,
         pub region_id: i32,
+        pub active: bool,
         pub created_at: DateTimeUtc,
     }
 
@@ -101,6 +104,7 @@ pub mod staff {
         pub number: String,
         pub name: String,
         pub unit_id: i32,
+        pub photo_url: Option<String>,
         pub active: bool,
         pub created_at: DateTimeUtc,
     }
@@ -172,6 +176,7 @@ pub mod service_case {
         pub staff_id: Option<i32>,
         /// 行政区划代码 of the hall's region at the time the case came in.
         pub region_code: String,
+        /// Legacy plaintext column: emptied at start-up, never written.
         pub applicant_phone: Option<String>,
         pub applicant_name: Option<String>,
         pub real_name: bool,
@@ -182,6 +187,10 @@ pub mod service_case {
         pub bundle_id: Option<String>,
         /// Canonical form of the request, to tell an identical resend from a conflicting one.
         pub request_fingerprint: String,
+        /// AES-256-GCM sealed applicant phone (see `crate::crypto`).
+        pub phone_sealed: Option<String>,
+        /// Keyed hash of the phone, for look-ups without decrypting.
+        pub phone_hash: Option<String>,
         pub created_at: DateTimeUtc,
     }
 
@@ -259,6 +268,86 @@ pub mod idempotency {
         pub request_fingerprint: String,
         pub rating_id: i32,
         pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod account {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        /// 工号: what the person signs in with.
+        #[sea_orm(unique)]
+        pub job_number: String,
+        pub name: String,
+        pub role: String,
+        /// Region, unit or window code, by role; none for the system administrator.
+        pub scope_code: Option<String>,
+        /// argon2id PHC string.
+        pub password_hash: String,
+        pub must_change_password: bool,
+        pub failed_attempts: i32,
+        pub locked_until: Option<DateTimeUtc>,
+        pub active: bool,
+        pub created_at: DateTimeUtc,
+        pub last_sign_in_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod web_session {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// The session's data as JSON.
+        pub data: String,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_log {
+    use sea_orm::entity::prelude::*;
+
+    /// Append-only: database triggers refuse UPDATE and DELETE.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub at: DateTimeUtc,
+        pub account_id: Option<i32>,
+        /// Job number of the person (or the job number tried, for failed sign-ins).
+        pub actor: String,
+        pub role: String,
+        pub action: String,
+        pub object_kind: String,
+        pub object_code: String,
+        pub before: Option<String>,
+        pub after: Option<String>,
+        pub address: Option<String>,
+        /// Region the object belongs to, so center administrators see their part.
+        pub region_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

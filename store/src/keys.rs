@@ -15,7 +15,7 @@ fn hash(key: &str) -> String {
 }
 
 /// Creates a client and returns `(client id, key)`. The key is shown once.
-pub async fn create(db: &Db, name: &str, now: DateTime<Utc>) -> Result<(i32, String)> {
+pub async fn create<C: sea_orm::ConnectionTrait>(db: &C, name: &str, now: DateTime<Utc>) -> Result<(i32, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(Error::invalid("name", "must be 1–100 printable characters"));

@@ -4,12 +4,19 @@
 //! use case owns its transaction and returns plain structs or [`Error`]; the web
 //! layer maps `Error` to HTTP in one place.
 
+pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod cases;
+pub mod console;
+pub mod crypto;
+pub mod csv_import;
 pub mod directory;
 pub mod entities;
 pub mod keys;
 pub mod migration;
 pub mod ratings;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -37,6 +44,9 @@ pub enum Error {
     Expired,
     #[error("invalid or revoked API key")]
     Unauthorized,
+    /// The signed-in person's role or scope does not cover this.
+    #[error("not allowed for this account")]
+    Forbidden,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Init)]
+        vec![Box::new(M0001Init), Box::new(M0002Accounts)]
     }
 }
 
@@ -243,6 +243,134 @@ impl MigrationTrait for M0001Init {
             "unit",
             "region",
         ] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Accounts, sessions, the audit trail, phone numbers sealed at rest, and
+/// deactivation for every organisation object.
+struct M0002Accounts;
+
+impl MigrationName for M0002Accounts {
+    fn name(&self) -> &str {
+        "m0002_accounts"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Accounts {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite takes one column per ALTER TABLE.
+        for t in ["region", "unit", "hall"] {
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new(t))
+                    .add_column(boolean("active").default(true))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.alter_table(Table::alter().table("staff").add_column(string_null("photo_url")).to_owned())
+            .await?;
+        // AES-256-GCM sealed phone (nonce ‖ ciphertext, base64) and its keyed hash;
+        // the old plaintext column is emptied at start-up by `store::crypto::seal_legacy`.
+        m.alter_table(
+            Table::alter()
+                .table("service_case")
+                .add_column(text_null("phone_sealed"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("service_case")
+                .add_column(string_len_null("phone_hash", 64))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("service_case", "ix_case_phone_hash", &["phone_hash"])).await?;
+        m.create_table(
+            Table::create()
+                .table("account")
+                .col(pk_auto("id"))
+                .col(string_len_uniq("job_number", 64))
+                .col(string("name"))
+                .col(string_len("role", 32))
+                .col(string_len_null("scope_code", 64))
+                .col(string("password_hash"))
+                .col(boolean("must_change_password"))
+                .col(integer("failed_attempts"))
+                .col(timestamp_with_time_zone_null("locked_until"))
+                .col(boolean("active"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("last_sign_in_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("web_session")
+                .col(string_len("id", 64).primary_key())
+                .col(text("data"))
+                .col(timestamp_with_time_zone("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("web_session", "ix_session_expires", &["expires_at"])).await?;
+        m.create_table(
+            Table::create()
+                .table("audit_log")
+                .col(pk_auto("id"))
+                .col(timestamp_with_time_zone("at"))
+                .col(integer_null("account_id"))
+                .col(string_len("actor", 64))
+                .col(string_len("role", 32))
+                .col(string_len("action", 32))
+                .col(string_len("object_kind", 32))
+                .col(string_len("object_code", 128))
+                .col(text_null("before"))
+                .col(text_null("after"))
+                .col(string_len_null("address", 64))
+                .col(integer_null("region_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("audit_log", "ix_audit_at", &["at"])).await?;
+        m.create_index(index("audit_log", "ix_audit_actor", &["actor", "at"])).await?;
+        m.create_index(index("audit_log", "ix_audit_object", &["object_kind", "object_code"]))
+            .await?;
+        // The audit trail is append-only in the database itself, not only in code.
+        let conn = m.get_connection();
+        match m.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => {
+                for op in ["UPDATE", "DELETE"] {
+                    conn.execute_unprepared(&format!(
+                        "CREATE TRIGGER audit_log_no_{op} BEFORE {op} ON audit_log \
+                         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+                    ))
+                    .await?;
+                }
+            }
+            _ => {
+                conn.execute_unprepared(
+                    "CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ \
+                     BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql",
+                )
+                .await?;
+                conn.execute_unprepared(
+                    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log \
+                     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["audit_log", "web_session", "account"] {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
         Ok(())

@@ -10,6 +10,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::crypto::DataKey;
 use crate::entities::{idempotency, item, rating, rating_token, service_case, service_window, staff};
 use crate::{immediate, Db, Error, Result};
 
@@ -121,7 +122,14 @@ fn api_fingerprint(i: &ApiRatingInput) -> String {
 
 /// `POST /api/v1/ratings`: the page's rules, once per case and target; a repeat
 /// under the same Idempotency-Key returns the first answer.
-pub async fn rate_by_api(db: &Db, client_id: i32, key: &str, input: &ApiRatingInput, now: DateTime<Utc>) -> Result<RatingRecord> {
+pub async fn rate_by_api(
+    db: &Db,
+    dk: &DataKey,
+    client_id: i32,
+    key: &str,
+    input: &ApiRatingInput,
+    now: DateTime<Utc>,
+) -> Result<RatingRecord> {
     let key = key.trim();
     if key.is_empty() || key.len() > 255 || key.chars().any(|c| !c.is_ascii_graphic()) {
         return Err(Error::invalid(
@@ -130,7 +138,7 @@ pub async fn rate_by_api(db: &Db, client_id: i32, key: &str, input: &ApiRatingIn
         ));
     }
     let fp = api_fingerprint(input);
-    if let Some(r) = replay(db, client_id, key, &fp).await? {
+    if let Some(r) = replay(db, dk, client_id, key, &fp).await? {
         return Ok(r);
     }
     let parsed =
@@ -177,12 +185,12 @@ pub async fn rate_by_api(db: &Db, client_id: i32, key: &str, input: &ApiRatingIn
     match outcome {
         Ok(r) => {
             txn.commit().await?;
-            Ok(records(db, vec![r]).await?.remove(0))
+            Ok(records(db, dk, vec![r]).await?.remove(0))
         }
         Err(Error::AlreadyRated) => {
             txn.rollback().await?;
             // A concurrent request with the same key may have won: answer as it did.
-            match replay(db, client_id, key, &fp).await? {
+            match replay(db, dk, client_id, key, &fp).await? {
                 Some(r) => Ok(r),
                 None => Err(Error::Conflict(format!(
                     "case `{}` already has a {} rating",
@@ -195,7 +203,7 @@ pub async fn rate_by_api(db: &Db, client_id: i32, key: &str, input: &ApiRatingIn
     }
 }
 
-async fn replay(db: &Db, client_id: i32, key: &str, fp: &str) -> Result<Option<RatingRecord>> {
+async fn replay(db: &Db, dk: &DataKey, client_id: i32, key: &str, fp: &str) -> Result<Option<RatingRecord>> {
     let Some(k) = idempotency::Entity::find()
         .filter(idempotency::Column::ApiClientId.eq(client_id))
         .filter(idempotency::Column::Key.eq(key))
@@ -214,7 +222,7 @@ async fn replay(db: &Db, client_id: i32, key: &str, fp: &str) -> Result<Option<R
         .one(db)
         .await?
         .ok_or(Error::NotFound("rating"))?;
-    Ok(Some(records(db, vec![r]).await?.remove(0)))
+    Ok(Some(records(db, dk, vec![r]).await?.remove(0)))
 }
 
 /// A case number is unique per issuing system; a pushing system may rate cases
@@ -264,7 +272,7 @@ pub struct RatingRecord {
     pub rated_at: DateTime<Utc>,
 }
 
-async fn records(db: &Db, rows: Vec<rating::Model>) -> Result<Vec<RatingRecord>> {
+async fn records(db: &Db, dk: &DataKey, rows: Vec<rating::Model>) -> Result<Vec<RatingRecord>> {
     let case_ids: Vec<i32> = rows.iter().map(|r| r.case_id).collect();
     let cases: HashMap<i32, service_case::Model> = service_case::Entity::find()
         .filter(service_case::Column::Id.is_in(case_ids))
@@ -315,7 +323,10 @@ async fn records(db: &Db, rows: Vec<rating::Model>) -> Result<Vec<RatingRecord>>
                 comment: r.comment,
                 rating_count: r.rating_count,
                 catalog_version: r.catalog_version,
-                applicant_phone_masked: case.applicant_phone.as_deref().map(mask_phone),
+                applicant_phone_masked: case
+                    .phone_sealed
+                    .as_deref()
+                    .map(|s| dk.open(s).map(|p| mask_phone(&p)).unwrap_or_else(|| "***".into())),
                 real_name: case.real_name,
                 transactions: case.transactions,
                 completed_at: case.completed_at,
@@ -327,7 +338,13 @@ async fn records(db: &Db, rows: Vec<rating::Model>) -> Result<Vec<RatingRecord>>
 
 /// `GET /api/v1/ratings`: ratings on the client's cases or pushed by it, in id
 /// order after the cursor. Returns the page and the next cursor, if any.
-pub async fn list_ratings(db: &Db, client_id: i32, after: Option<i32>, limit: u64) -> Result<(Vec<RatingRecord>, Option<i32>)> {
+pub async fn list_ratings(
+    db: &Db,
+    dk: &DataKey,
+    client_id: i32,
+    after: Option<i32>,
+    limit: u64,
+) -> Result<(Vec<RatingRecord>, Option<i32>)> {
     let limit = limit.clamp(1, 500);
     let mut q = rating::Entity::find()
         .filter(
@@ -344,7 +361,7 @@ pub async fn list_ratings(db: &Db, client_id: i32, after: Option<i32>, limit: u6
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|r| r.id) } else { None };
-    Ok((records(db, rows).await?, next))
+    Ok((records(db, dk, rows).await?, next))
 }
 
 /// Counts per level over all stored ratings: SPEC §8 — every level is counted.

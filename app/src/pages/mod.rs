@@ -1,6 +1,7 @@
 //! Server-rendered pages, one per file. They take plain data; the server maps
 //! store results into these structs.
 
+pub mod admin;
 pub mod home;
 pub mod message;
 pub mod rating;

@@ -7,6 +7,7 @@ fn haocha(db_url: &str, args: &[&str]) -> (bool, String, String) {
         .args(args)
         .env("HAOCHA_DATABASE_URL", db_url)
         .env("RUST_LOG", "warn")
+        .env("HAOCHA_DATA_KEY", crate::helpers::TEST_DATA_KEY)
         .output()
         .expect("run haocha");
     (
@@ -27,7 +28,7 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     assert_eq!(demo_out.lines().count(), 1, "only the key on stdout: {demo_out:?}");
     assert!(demo_key.starts_with("hc_"));
     assert!(
-        demo_err.contains("6 windows") && demo_err.contains("10 service items"),
+        demo_err.contains("7 windows") && demo_err.contains("11 service items"),
         "{demo_err}"
     );
 

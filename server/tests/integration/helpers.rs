@@ -7,6 +7,9 @@ use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use server::{router, AppState, Config};
 
+/// The data key of test servers (phones are sealed with it).
+pub const TEST_DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
@@ -80,11 +83,18 @@ impl TestApp {
             public_url: format!("http://{addr}"),
             token_ttl_hours: 24,
             site_root: "target/site".into(),
+            data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
         };
         let clock = Arc::new(Mutex::new(now));
         let c = clock.clone();
         let state = AppState::new(db.clone(), config).with_clock(Arc::new(move || *c.lock().expect("clock")));
-        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         TestApp {
             base: format!("http://{addr}"),
             key,
@@ -160,6 +170,40 @@ impl TestApp {
         }
     }
 
+    /// Creates an account, signs in through the page, sets a new password when
+    /// forced to, and returns a browser-like client (cookies, no auto-redirect).
+    pub async fn signed_in(&self, role: domain::Role, scope: Option<&str>, job: &str) -> Browser {
+        let (_, first) = store::accounts::create(&self.db, role, scope, job, self.now())
+            .await
+            .expect("create account");
+        let b = Browser::new(&self.base);
+        let (status, location) = b.sign_in(job, &first).await;
+        assert_eq!(status, 303, "signed in as {job}");
+        assert_eq!(location, "/account/password", "first sign-in forces a new password");
+        let (status, location) = b
+            .post_page(
+                "/account/password",
+                &[("current", &first), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)],
+            )
+            .await;
+        assert_eq!(status, 303, "password changed");
+        assert_eq!(location, if role == domain::Role::WindowStaff { "/staff" } else { "/admin" });
+        b
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.clock.lock().expect("clock")
+    }
+
+    pub async fn scalar(&self, sql: &str) -> Option<String> {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_string()))
+            .await
+            .expect("query")?;
+        row.try_get::<Option<String>>("", "v").expect("column v")
+    }
+
     pub async fn count_rows(&self, table: &str) -> i64 {
         let row = self
             .db
@@ -232,4 +276,106 @@ pub fn decode_svg(svg: &str) -> String {
         }
     }
     decode_grey(w, h, |x, y| px[y * w + x])
+}
+
+pub const NEW_PASSWORD: &str = "Haocha-2026-ok";
+
+/// A browser: keeps cookies, does not follow redirects (tests look at them).
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// `(status, body)`; a redirect's body is its Location.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let status = res.status().as_u16();
+        if res.status().is_redirection() {
+            return (status, location(&res));
+        }
+        (status, res.text().await.expect("text"))
+    }
+
+    /// The CSRF token of the page at `path` (every signed-in page carries one).
+    pub async fn csrf(&self, path: &str) -> String {
+        let (status, html) = self.get(path).await;
+        assert!(status < 300, "{path}: {status} {html}");
+        csrf_in(&html)
+    }
+
+    /// Posts a form with the session's CSRF token taken from `/login` or the
+    /// signed-in start page. Returns `(status, Location or body)`.
+    pub async fn post_page(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let token = self.csrf(if path == "/login" { "/login" } else { "/account/password" }).await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        if res.status().is_redirection() {
+            return (status, location(&res));
+        }
+        (status, res.text().await.expect("text"))
+    }
+
+    pub async fn sign_in(&self, job: &str, password: &str) -> (u16, String) {
+        self.post_page("/login", &[("job_number", job), ("password", password)]).await
+    }
+
+    /// Uploads a CSV file to the import page.
+    pub async fn upload(&self, kind: &str, bytes: Vec<u8>) -> (u16, String) {
+        let token = self.csrf(&format!("/admin/import/{kind}")).await;
+        let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("import.csv")
+                .mime_str("text/csv")
+                .expect("mime"),
+        );
+        let res = self
+            .http
+            .post(format!("{}/admin/import/{kind}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        (res.status().as_u16(), res.text().await.expect("text"))
+    }
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("a CSRF field on the page") + marker.len();
+    html[start..].split('"').next().expect("token").to_string()
 }

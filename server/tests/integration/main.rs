@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod crash;
 mod page_ratings;
+mod people;
 mod screen_and_docs;
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.

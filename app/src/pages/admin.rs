@@ -1,0 +1,661 @@
+//! Pages of signed-in people: sign-in, password change, the administration of
+//! the organisation tree, CSV import, the audit trail and the staff console.
+//! All server-rendered; every form works without JavaScript.
+
+use leptos::prelude::*;
+
+use super::LangSwitch;
+use crate::Lang;
+
+/// The frame around every signed-in page: who is signed in, what they may open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nav {
+    pub lang: Lang,
+    pub name: String,
+    pub job_number: String,
+    pub role_label: String,
+    pub csrf: String,
+    /// (href, label) of the sections this role may open.
+    pub links: Vec<(String, String)>,
+    /// The path of this page, for the language switch and the current link.
+    pub path: String,
+}
+
+/// The hidden CSRF field every form carries.
+#[component]
+pub fn Csrf(token: String) -> impl IntoView {
+    view! { <input type="hidden" name="_csrf" value=token/> }
+}
+
+#[component]
+pub fn Shell(nav: Nav, title: String, children: Children) -> impl IntoView {
+    let lang = nav.lang;
+    let links = nav
+        .links
+        .iter()
+        .map(|(href, label)| {
+            let current = nav.path == *href || nav.path.starts_with(&format!("{href}/"));
+            view! {
+                <a href=href.clone() aria-current=current.then_some("page")>{label.clone()}</a>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="admin">
+            <header class="admin-top">
+                <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>
+                <nav class="admin-nav" aria-label=lang.t("管理导航", "Administration")>{links}</nav>
+                <div class="who">
+                    <span class="who-name">{nav.name.clone()} " (" {nav.job_number.clone()} ")"</span>
+                    " "
+                    <span class="who-role">{nav.role_label.clone()}</span>
+                    " "
+                    <a href="/account/password">{lang.t("修改密码", "Change password")}</a>
+                    <form method="post" action="/logout" class="inline">
+                        <Csrf token=nav.csrf.clone()/>
+                        <button type="submit" class="link-button">{lang.t("退出", "Sign out")}</button>
+                    </form>
+                    <LangSwitch lang=lang path=nav.path.clone()/>
+                </div>
+            </header>
+            <main class="admin-main">
+                <h1>{title}</h1>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn Notice(text: Option<String>, #[prop(optional)] problem: bool) -> impl IntoView {
+    text.map(|t| {
+        let class = if problem { "notice problem" } else { "notice ok" };
+        view! { <p class=class role=if problem { "alert" } else { "status" }>{t}</p> }
+    })
+}
+
+#[component]
+pub fn SignInPage(lang: Lang, csrf: String, job_number: String, error: Option<String>, notice: Option<String>) -> impl IntoView {
+    view! {
+        <main class="page narrow">
+            <header class="top">
+                <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>
+                <LangSwitch lang=lang path="/login".to_string()/>
+            </header>
+            <h1>{lang.t("工作人员登录", "Staff sign-in")}</h1>
+            <Notice text=notice/>
+            <Notice text=error problem=true/>
+            <form method="post" action="/login" class="form">
+                <Csrf token=csrf/>
+                <label>
+                    <span>{lang.t("工号", "Job number")}</span>
+                    <input name="job_number" value=job_number autocomplete="username" required autofocus/>
+                </label>
+                <label>
+                    <span>{lang.t("密码", "Password")}</span>
+                    <input name="password" type="password" autocomplete="current-password" required/>
+                </label>
+                <button type="submit" class="submit">{lang.t("登录", "Sign in")}</button>
+            </form>
+            <p class="hint">
+                {lang.t(
+                    "连续 5 次密码错误将锁定账号 15 分钟。30 分钟无操作需重新登录。",
+                    "Five wrong passwords in a row lock the account for 15 minutes. After 30 minutes without activity you sign in again.",
+                )}
+            </p>
+        </main>
+    }
+}
+
+#[component]
+pub fn PasswordPage(nav: Nav, forced: bool, error: Option<String>) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    let intro = forced.then(|| {
+        lang.t(
+            "首次登录或密码已重置：请先设置新密码。",
+            "First sign-in or reset password: please set a new password first.",
+        )
+    });
+    view! {
+        <Shell nav=nav title=lang.t("修改密码", "Change password").to_string()>
+            <Notice text=intro.map(str::to_string)/>
+            <Notice text=error problem=true/>
+            <form method="post" action="/account/password" class="form narrow-form">
+                <Csrf token=csrf/>
+                <label>
+                    <span>{lang.t("当前密码", "Current password")}</span>
+                    <input name="current" type="password" autocomplete="current-password" required/>
+                </label>
+                <label>
+                    <span>{lang.t("新密码", "New password")}</span>
+                    <input name="new" type="password" autocomplete="new-password" required minlength="10"/>
+                </label>
+                <label>
+                    <span>{lang.t("再次输入新密码", "New password again")}</span>
+                    <input name="repeat" type="password" autocomplete="new-password" required minlength="10"/>
+                </label>
+                <p class="hint">
+                    {lang.t(
+                        "至少 10 个字符，包含大写字母、小写字母、数字、符号中的三类，且不含工号。",
+                        "At least 10 characters, three of: upper-case, lower-case, digits, symbols; not containing the job number.",
+                    )}
+                </p>
+                <button type="submit" class="submit">{lang.t("保存新密码", "Save new password")}</button>
+            </form>
+        </Shell>
+    }
+}
+
+/// One section on the administration start page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub href: String,
+    pub label: String,
+    pub text: String,
+}
+
+#[component]
+pub fn AdminHome(nav: Nav, scope_text: String, sections: Vec<Section>) -> impl IntoView {
+    let lang = nav.lang;
+    view! {
+        <Shell nav=nav title=lang.t("管理首页", "Administration").to_string()>
+            <p class="scope">{scope_text}</p>
+            <ul class="sections">
+                {sections
+                    .into_iter()
+                    .map(|s| view! { <li><a href=s.href>{s.label}</a> " " <span class="muted">{s.text}</span></li> })
+                    .collect_view()}
+            </ul>
+        </Shell>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    pub href: String,
+    pub cells: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListView {
+    pub slug: String,
+    pub label: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<ListRow>,
+    pub total: u64,
+    pub q: String,
+    pub status: String,
+    pub page: u64,
+    pub pages: u64,
+    pub can_create: bool,
+    pub can_import: bool,
+    pub notice: Option<String>,
+}
+
+#[component]
+pub fn ListPage(nav: Nav, list: ListView) -> impl IntoView {
+    let lang = nav.lang;
+    let base = format!("/admin/{}", list.slug);
+    let link = {
+        let base = base.clone();
+        let q = list.q.clone();
+        let status = list.status.clone();
+        move |page: u64| format!("{base}?q={}&status={}&page={page}", encode(&q), encode(&status))
+    };
+    let prev = (list.page > 1).then(|| view! { <a href=link(list.page - 1) rel="prev">{lang.t("上一页", "Previous")}</a> });
+    let next = (list.page < list.pages).then(|| view! { <a href=link(list.page + 1) rel="next">{lang.t("下一页", "Next")}</a> });
+    let status = list.status.clone();
+    let status_opt = move |value: &'static str, label: &'static str| {
+        let selected = status == value;
+        view! { <option value=value selected=selected>{label}</option> }
+    };
+    let empty = list.rows.is_empty();
+    let ncols = list.columns.len() + 1;
+    view! {
+        <Shell nav=nav title=list.label.clone()>
+            <Notice text=list.notice.clone()/>
+            <div class="toolbar">
+                {list.can_create.then(|| view! { <a class="button" href=format!("{base}/new")>{lang.t("新增", "Add")}</a> })}
+                {list.can_import.then(|| view! {
+                    <a class="button secondary" href=format!("/admin/import/{}", list.slug)>{lang.t("CSV 批量导入", "Import CSV")}</a>
+                })}
+            </div>
+            <form method="get" action=base.clone() class="filter" role="search">
+                <label>
+                    <span>{lang.t("编码或名称包含", "Code or name contains")}</span>
+                    <input name="q" value=list.q.clone() type="search"/>
+                </label>
+                <label>
+                    <span>{lang.t("状态", "Status")}</span>
+                    <select name="status">
+                        {status_opt("all", lang.t("全部", "All"))}
+                        {status_opt("active", lang.t("启用", "Active"))}
+                        {status_opt("inactive", lang.t("停用", "Inactive"))}
+                    </select>
+                </label>
+                <button type="submit">{lang.t("筛选", "Filter")}</button>
+            </form>
+            <p class="muted count">
+                {match lang {
+                    Lang::Zh => format!("共 {} 条，第 {} / {} 页", list.total, list.page, list.pages.max(1)),
+                    Lang::En => format!("{} in all, page {} of {}", list.total, list.page, list.pages.max(1)),
+                }}
+            </p>
+            <table class="list">
+                <thead>
+                    <tr>
+                        {list.columns.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view()}
+                        <th scope="col">{lang.t("状态", "Status")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {empty.then(|| view! { <tr><td colspan=ncols.to_string()>{lang.t("没有符合条件的记录。", "Nothing matches.")}</td></tr> })}
+                    {list
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            let mut cells = r.cells.into_iter();
+                            let first = cells.next().unwrap_or_default();
+                            view! {
+                                <tr class:inactive=!r.active>
+                                    <td><a href=r.href>{first}</a></td>
+                                    {cells.map(|c| view! { <td>{c}</td> }).collect_view()}
+                                    <td>{if r.active { lang.t("启用", "Active") } else { lang.t("停用", "Inactive") }}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <nav class="pager" aria-label=lang.t("翻页", "Pages")>{prev} " " {next}</nav>
+        </Shell>
+    }
+}
+
+/// Minimal percent-encoding for query values in links.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldInput {
+    Text,
+    /// Fixed once created (codes).
+    Readonly,
+    /// (value, label); `optional` adds an empty choice.
+    Select {
+        options: Vec<(String, String)>,
+        optional: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub input: FieldInput,
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditView {
+    pub title: String,
+    /// Where the form posts.
+    pub action: String,
+    pub fields: Vec<FormField>,
+    /// `None` on the create form.
+    pub active: Option<bool>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// The delete form's action, when the object exists.
+    pub delete_action: Option<String>,
+    pub back: String,
+}
+
+#[component]
+pub fn EditPage(nav: Nav, edit: EditView) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    let fields = edit
+        .fields
+        .into_iter()
+        .map(|f| {
+            let id = format!("f-{}", f.name);
+            let err_id = format!("e-{}", f.name);
+            let invalid = f.error.is_some();
+            let describedby = invalid.then(|| err_id.clone());
+            let control = match f.input {
+                FieldInput::Text => view! {
+                    <input id=id.clone() name=f.name.clone() value=f.value.clone() required=f.required aria-invalid=invalid.then_some("true") aria-describedby=describedby.clone()/>
+                }
+                .into_any(),
+                FieldInput::Readonly => view! {
+                    <input id=id.clone() name=f.name.clone() value=f.value.clone() readonly/>
+                }
+                .into_any(),
+                FieldInput::Select { options, optional } => {
+                    let current = f.value.clone();
+                    let known = options.iter().any(|(v, _)| *v == current);
+                    view! {
+                        <select id=id.clone() name=f.name.clone() required=f.required aria-invalid=invalid.then_some("true") aria-describedby=describedby.clone()>
+                            {(optional || !known).then(|| view! { <option value="">{lang.t("（请选择）", "(choose)")}</option> })}
+                            {options
+                                .into_iter()
+                                .map(|(v, label)| {
+                                    let selected = v == current;
+                                    let text = format!("{label} ({v})");
+                                    view! { <option value=v selected=selected>{text}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                }
+            };
+            view! {
+                <div class="field">
+                    <label for=id>{f.label}{f.required.then_some(" *")}</label>
+                    {control}
+                    {f.error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+                </div>
+            }
+        })
+        .collect_view();
+    let active = edit.active.map(|a| {
+        view! {
+            <div class="field check">
+                <label><input type="checkbox" name="active" checked=a/> " " {lang.t("启用", "Active")}</label>
+            </div>
+        }
+    });
+    let delete = edit.delete_action.map(|action| {
+        let csrf = csrf.clone();
+        view! {
+            <form method="post" action=action class="danger-zone">
+                <Csrf token=csrf/>
+                <p class="hint">
+                    {lang.t(
+                        "删除：没有办件等历史记录的直接删除；有历史记录的改为停用，记录保留。",
+                        "Delete: removed if it has no history; otherwise deactivated and kept.",
+                    )}
+                </p>
+                <button type="submit" class="danger">{lang.t("删除 / 停用", "Delete / deactivate")}</button>
+            </form>
+        }
+    });
+    view! {
+        <Shell nav=nav title=edit.title>
+            <Notice text=edit.notice/>
+            <Notice text=edit.error problem=true/>
+            <form method="post" action=edit.action class="form">
+                <Csrf token=csrf.clone()/>
+                {fields}
+                {active}
+                <button type="submit" class="submit">{lang.t("保存", "Save")}</button>
+                " "
+                <a href=edit.back>{lang.t("返回列表", "Back to the list")}</a>
+            </form>
+            {delete}
+        </Shell>
+    }
+}
+
+#[component]
+pub fn KeyShownPage(nav: Nav, name: String, key: String) -> impl IntoView {
+    let lang = nav.lang;
+    view! {
+        <Shell nav=nav title=lang.t("接口密钥已创建", "API key created").to_string()>
+            <p>{name}</p>
+            <p class="notice ok" role="status">
+                {lang.t(
+                    "请立即复制并妥善保存此密钥：它只显示这一次，系统只保存其摘要。",
+                    "Copy and keep this key now: it is shown this once; only its hash is stored.",
+                )}
+            </p>
+            <pre class="key" id="api-key">{key}</pre>
+            <a href="/admin/clients">{lang.t("返回列表", "Back to the list")}</a>
+        </Shell>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+#[component]
+pub fn ImportPage(nav: Nav, slug: String, label: String, errors: Vec<ImportError>, result: Option<String>) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    let failed = !errors.is_empty();
+    let table = failed.then(|| {
+        view! {
+            <p class="notice problem" role="alert">
+                {lang.t("文件有错误，没有导入任何记录。请改正后重新上传：", "The file has errors; nothing was imported. Fix them and upload again:")}
+            </p>
+            <table class="list import-errors">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("行号", "Line")}</th>
+                        <th scope="col">{lang.t("列", "Column")}</th>
+                        <th scope="col">{lang.t("问题", "Problem")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {errors
+                        .into_iter()
+                        .map(|e| view! { <tr><td>{e.line}</td><td>{e.column}</td><td>{e.message}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    });
+    view! {
+        <Shell nav=nav title=format!("{} · {}", label, lang.t("CSV 批量导入", "CSV import"))>
+            <Notice text=result/>
+            {table}
+            <p>
+                {lang.t(
+                    "支持 UTF-8 和 GBK 编码（Excel 另存为 CSV 即可）。整个文件检查无误后一次性导入；任何一行有错都不会导入。已存在的编码将被更新。",
+                    "UTF-8 and GBK are both read (Excel's Save as CSV works). The whole file is checked and imported at once; one bad row imports nothing. Existing codes are updated.",
+                )}
+            </p>
+            <p><a href=format!("/admin/import/{slug}/template.csv") download>{lang.t("下载模板 CSV", "Download the template CSV")}</a></p>
+            <form method="post" action=format!("/admin/import/{slug}") enctype="multipart/form-data" class="form">
+                <Csrf token=csrf/>
+                <label>
+                    <span>{lang.t("CSV 文件", "CSV file")}</span>
+                    <input type="file" name="file" accept=".csv,text/csv" required/>
+                </label>
+                <button type="submit" class="submit">{lang.t("上传并导入", "Upload and import")}</button>
+            </form>
+        </Shell>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub object: String,
+    pub before: String,
+    pub after: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditView {
+    pub person: String,
+    pub object: String,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<AuditRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub error: Option<String>,
+}
+
+#[component]
+pub fn AuditPage(nav: Nav, audit: AuditView) -> impl IntoView {
+    let lang = nav.lang;
+    let link = {
+        let (p, o, f, t) = (audit.person.clone(), audit.object.clone(), audit.from.clone(), audit.to.clone());
+        move |page: u64| {
+            format!(
+                "/admin/audit?person={}&object={}&from={}&to={}&page={page}",
+                encode(&p),
+                encode(&o),
+                encode(&f),
+                encode(&t)
+            )
+        }
+    };
+    let prev = (audit.page > 1).then(|| view! { <a href=link(audit.page - 1) rel="prev">{lang.t("上一页", "Previous")}</a> });
+    let next = (audit.page < audit.pages).then(|| view! { <a href=link(audit.page + 1) rel="next">{lang.t("下一页", "Next")}</a> });
+    view! {
+        <Shell nav=nav title=lang.t("审计日志", "Audit trail").to_string()>
+            <Notice text=audit.error problem=true/>
+            <form method="get" action="/admin/audit" class="filter" role="search">
+                <label><span>{lang.t("人员工号", "Person (job number)")}</span><input name="person" value=audit.person.clone()/></label>
+                <label><span>{lang.t("对象（编码或类型）", "Object (code or kind)")}</span><input name="object" value=audit.object.clone()/></label>
+                <label><span>{lang.t("起始日期", "From")}</span><input name="from" type="date" value=audit.from.clone()/></label>
+                <label><span>{lang.t("截止日期", "To")}</span><input name="to" type="date" value=audit.to.clone()/></label>
+                <button type="submit">{lang.t("查询", "Search")}</button>
+            </form>
+            <p class="muted count">
+                {match lang {
+                    Lang::Zh => format!("共 {} 条", audit.total),
+                    Lang::En => format!("{} entries", audit.total),
+                }}
+            </p>
+            <table class="list audit">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("时间", "Time")}</th>
+                        <th scope="col">{lang.t("人员", "Person")}</th>
+                        <th scope="col">{lang.t("角色", "Role")}</th>
+                        <th scope="col">{lang.t("操作", "Action")}</th>
+                        <th scope="col">{lang.t("对象", "Object")}</th>
+                        <th scope="col">{lang.t("修改前", "Before")}</th>
+                        <th scope="col">{lang.t("修改后", "After")}</th>
+                        <th scope="col">{lang.t("来源地址", "From address")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {audit
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.at}</td>
+                                    <td>{r.actor}</td>
+                                    <td>{r.role}</td>
+                                    <td>{r.action}</td>
+                                    <td>{r.object}</td>
+                                    <td><code>{r.before}</code></td>
+                                    <td><code>{r.after}</code></td>
+                                    <td>{r.address}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <nav class="pager" aria-label=lang.t("翻页", "Pages")>{prev} " " {next}</nav>
+        </Shell>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleRow {
+    pub case_number: String,
+    pub item_name: String,
+    pub completed_at: String,
+    pub rated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleView {
+    pub window_code: String,
+    pub window_name: String,
+    pub hall_name: String,
+    pub rows: Vec<ConsoleRow>,
+}
+
+#[component]
+pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
+    let lang = nav.lang;
+    let rated = console.rows.iter().filter(|r| r.rated).count();
+    let total = console.rows.len();
+    let code = console.window_code.clone();
+    view! {
+        <Shell nav=nav title=lang.t("我的窗口", "My window").to_string()>
+            <p class="window-card">
+                <strong class="window-name">{console.window_name}</strong>
+                " · " {console.hall_name} " · " <span class="muted">{console.window_code}</span>
+            </p>
+            <p>
+                <a class="button" href=format!("/w/{code}/screen")>{lang.t("打开窗口评价屏", "Open the window screen")}</a>
+                " "
+                <span class="muted">{lang.t("窗口二维码打印功能即将提供。", "Printing the window's code comes with the channels release.")}</span>
+            </p>
+            <h2>{lang.t("今日办结", "Completed today")}</h2>
+            <p class="count">
+                {match lang {
+                    Lang::Zh => format!("今日办结 {total} 件，已评价 {rated} 件。"),
+                    Lang::En => format!("{total} completed today, {rated} rated."),
+                }}
+            </p>
+            <p class="hint">
+                {lang.t(
+                    "评价内容对工作人员保密：这里只显示是否已评价。",
+                    "Ratings are confidential to staff: only whether a case was rated is shown here.",
+                )}
+            </p>
+            <table class="list console">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("办件编号", "Case number")}</th>
+                        <th scope="col">{lang.t("事项", "Service item")}</th>
+                        <th scope="col">{lang.t("办结时间", "Completed")}</th>
+                        <th scope="col">{lang.t("评价", "Rated")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {(total == 0).then(|| view! { <tr><td colspan="4">{lang.t("今天还没有办结的业务。", "No cases completed today yet.")}</td></tr> })}
+                    {console
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.case_number}</td>
+                                    <td>{r.item_name}</td>
+                                    <td>{r.completed_at}</td>
+                                    <td class=if r.rated { "rated yes" } else { "rated no" }>
+                                        {if r.rated { lang.t("✓ 已评价", "✓ Rated") } else { lang.t("— 未评价", "— Not yet") }}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </Shell>
+    }
+}

@@ -1,0 +1,1229 @@
+//! Pages of signed-in people: sign-in and sign-out, password change, the
+//! administration of the organisation tree, CSV import, the audit trail and
+//! the window staff console. Handlers are thin: the role-and-scope checks live
+//! in `store::admin` (one place), the session checks in [`signed_in`].
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use app::pages::admin::{
+    AdminHome, AuditPage, AuditRow, AuditView, ConsolePage, ConsoleRow, ConsoleView, EditPage, EditView, FieldInput, FormField,
+    ImportError, ImportPage, KeyShownPage, ListPage, ListRow, ListView, Nav, Notice, PasswordPage, Section, Shell, SignInPage,
+};
+use app::pages::message::Tone;
+use app::{render, Lang};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::access::IDLE_TIMEOUT_MINUTES;
+use domain::Role;
+use leptos::prelude::*;
+use serde::Deserialize;
+use store::accounts::{Actor, PasswordChangeError, Scope, SignInError};
+use store::admin::{Input, Kind, Removed};
+use store::audit::Meta;
+use store::console::china;
+use tower_sessions::Session;
+
+use crate::pages::{html, internal, message, pick_lang, LangQuery};
+use crate::AppState;
+
+const ACCOUNT: &str = "account";
+const CSRF: &str = "csrf";
+const SEEN: &str = "seen";
+const PER_PAGE: u64 = 50;
+
+/// The address a request came from, for the audit trail.
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn url_part(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Form fields; the last value of a repeated name wins. `None` for broken UTF-8.
+fn form_map(body: &[u8]) -> Option<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if k.contains('\u{FFFD}') || v.contains('\u{FFFD}') {
+            return None;
+        }
+        m.insert(k.into_owned(), v.into_owned());
+    }
+    Some(m)
+}
+
+async fn csrf_token(session: &Session) -> Result<String, tower_sessions::session::Error> {
+    if let Some(t) = session.get::<String>(CSRF).await? {
+        return Ok(t);
+    }
+    let t = store::random_token(24);
+    session.insert(CSRF, &t).await?;
+    Ok(t)
+}
+
+/// The form's `_csrf` must equal the session's token.
+async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
+    match (session.get::<String>(CSRF).await.ok().flatten(), sent) {
+        (Some(expected), Some(sent)) => {
+            // Constant-time comparison: the length is not secret.
+            expected.len() == sent.len() && expected.bytes().zip(sent.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }
+        _ => false,
+    }
+}
+
+fn role_label(lang: Lang, r: Role) -> String {
+    match lang {
+        Lang::Zh => r.label_zh().to_string(),
+        Lang::En => r.label_en().to_string(),
+    }
+}
+
+fn kind_label(lang: Lang, k: Kind) -> String {
+    lang.t(k.label_zh(), k.label_en()).to_string()
+}
+
+/// Everything a signed-in page needs.
+pub struct Ctx {
+    pub actor: Actor,
+    pub lang: Lang,
+    pub cookie: Option<HeaderValue>,
+    pub csrf: String,
+    pub meta: Meta,
+    pub path: String,
+}
+
+impl Ctx {
+    fn nav(&self) -> Nav {
+        let lang = self.lang;
+        let mut links = Vec::new();
+        if self.actor.role.is_admin() {
+            links.push(("/admin".to_string(), lang.t("首页", "Home").to_string()));
+            for k in Kind::ALL {
+                if store::admin::can_list(&self.actor, k) {
+                    links.push((format!("/admin/{}", k.slug()), kind_label(lang, k)));
+                }
+            }
+            if matches!(self.actor.scope, Scope::All | Scope::Regions { .. }) {
+                links.push(("/admin/audit".to_string(), lang.t("审计日志", "Audit trail").to_string()));
+            }
+        } else {
+            links.push(("/staff".to_string(), lang.t("我的窗口", "My window").to_string()));
+        }
+        Nav {
+            lang,
+            name: self.actor.name.clone(),
+            job_number: self.actor.job_number.clone(),
+            role_label: role_label(lang, self.actor.role),
+            csrf: self.csrf.clone(),
+            links,
+            path: self.path.clone(),
+        }
+    }
+
+    fn page<V: IntoView + 'static>(&self, st: &AppState, status: StatusCode, title: String, body: impl FnOnce() -> V) -> Response {
+        let doc = render::document(&st.leptos, self.lang, title, false, None, body);
+        html(status, doc, self.cookie.clone())
+    }
+
+    /// A readable refusal inside the frame: the role or scope does not cover this.
+    fn forbidden(&self, st: &AppState) -> Response {
+        let lang = self.lang;
+        let nav = self.nav();
+        self.page(
+            st,
+            StatusCode::FORBIDDEN,
+            lang.t("无权访问", "Not allowed").to_string(),
+            move || {
+                view! {
+                    <Shell nav=nav title=lang.t("无权访问", "Not allowed").to_string()>
+                        <Notice text=Some(lang.t(
+                            "您的角色或管理范围不包含此页面或此记录。",
+                            "Your role or scope does not cover this page or record.",
+                        ).to_string()) problem=true/>
+                    </Shell>
+                }
+            },
+        )
+    }
+
+    fn not_found(&self, st: &AppState) -> Response {
+        let lang = self.lang;
+        let nav = self.nav();
+        self.page(st, StatusCode::NOT_FOUND, lang.t("未找到", "Not found").to_string(), move || {
+            view! {
+                <Shell nav=nav title=lang.t("未找到", "Not found").to_string()>
+                    <Notice text=Some(lang.t("没有这条记录。", "There is no such record.").to_string()) problem=true/>
+                </Shell>
+            }
+        })
+    }
+
+    fn csrf_failed(&self, st: &AppState) -> Response {
+        let lang = self.lang;
+        let nav = self.nav();
+        self.page(
+            st,
+            StatusCode::FORBIDDEN,
+            lang.t("表单已失效", "Form expired").to_string(),
+            move || {
+                view! {
+                    <Shell nav=nav title=lang.t("表单已失效", "Form expired").to_string()>
+                        <Notice text=Some(lang.t(
+                            "表单已失效或来自其他网站，没有保存任何内容。请返回、刷新页面后重试。",
+                            "The form expired or came from another site; nothing was saved. Go back, reload the page and try again.",
+                        ).to_string()) problem=true/>
+                    </Shell>
+                }
+            },
+        )
+    }
+
+    fn store_error(&self, st: &AppState, e: store::Error) -> Response {
+        match e {
+            store::Error::Forbidden => self.forbidden(st),
+            store::Error::NotFound(_) => self.not_found(st),
+            other => internal(st, self.lang, other),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Anyone,
+    Admin,
+    Staff,
+}
+
+/// Checks the session: signed in, not idle too long, account still active,
+/// password changed if it must be, and the role fits the page. `Err` is the
+/// response to send instead (a redirect or a 403 page).
+async fn signed_in(
+    st: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    path: &str,
+    addr: ClientAddr,
+    need: Need,
+) -> Result<Ctx, Response> {
+    let (lang, cookie) = pick_lang(q, headers);
+    let now = st.now();
+    let Ok(Some(account_id)) = session.get::<i32>(ACCOUNT).await else {
+        return Err(see_other("/login"));
+    };
+    let seen = session
+        .get::<i64>(SEEN)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| DateTime::from_timestamp(t, 0));
+    if seen.is_none_or(|s| now - s > Duration::minutes(IDLE_TIMEOUT_MINUTES)) {
+        let _ = session.flush().await;
+        return Err(see_other("/login?expired=1"));
+    }
+    let actor = match store::accounts::actor(&st.db, account_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            let _ = session.flush().await;
+            return Err(see_other("/login"));
+        }
+        Err(e) => return Err(internal(st, lang, e)),
+    };
+    if session.insert(SEEN, now.timestamp()).await.is_err() {
+        return Err(internal(st, lang, "session store failed"));
+    }
+    let csrf = match csrf_token(session).await {
+        Ok(t) => t,
+        Err(e) => return Err(internal(st, lang, e)),
+    };
+    let ctx = Ctx {
+        actor,
+        lang,
+        cookie,
+        csrf,
+        meta: Meta { now, address: addr.0 },
+        path: path.to_string(),
+    };
+    if ctx.actor.must_change_password && path != "/account/password" {
+        return Err(see_other("/account/password"));
+    }
+    let fits = match need {
+        Need::Anyone => true,
+        Need::Admin => ctx.actor.role.is_admin(),
+        Need::Staff => ctx.actor.role == Role::WindowStaff,
+    };
+    if !fits {
+        return Err(ctx.forbidden(st));
+    }
+    Ok(ctx)
+}
+
+fn home_of(role: Role) -> &'static str {
+    if role.is_admin() {
+        "/admin"
+    } else {
+        "/staff"
+    }
+}
+
+// ---------------------------------------------------------------- sign-in
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    pub lang: Option<String>,
+    pub expired: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)] // each is one visible part of the page
+fn sign_in_page(
+    st: &AppState,
+    lang: Lang,
+    cookie: Option<HeaderValue>,
+    status: StatusCode,
+    csrf: String,
+    job: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        lang.t("工作人员登录", "Staff sign-in").to_string(),
+        false,
+        None,
+        move || {
+            view! { <SignInPage lang=lang csrf=csrf job_number=job error=error notice=notice/> }
+        },
+    );
+    html(status, doc, cookie)
+}
+
+/// `GET /login`
+pub async fn login_page(State(st): State<AppState>, session: Session, Query(q): Query<LoginQuery>, headers: HeaderMap) -> Response {
+    let (lang, cookie) = pick_lang(&LangQuery { lang: q.lang.clone() }, &headers);
+    if let Ok(Some(id)) = session.get::<i32>(ACCOUNT).await {
+        if let Ok(Some(a)) = store::accounts::actor(&st.db, id).await {
+            return see_other(home_of(a.role));
+        }
+    }
+    let csrf = match csrf_token(&session).await {
+        Ok(t) => t,
+        Err(e) => return internal(&st, lang, e),
+    };
+    let notice = q.expired.map(|_| {
+        lang.t(
+            "长时间未操作，已自动退出，请重新登录。",
+            "You were signed out after a period without activity. Please sign in again.",
+        )
+        .to_string()
+    });
+    sign_in_page(&st, lang, cookie, StatusCode::OK, csrf, String::new(), None, notice)
+}
+
+/// `POST /login`
+pub async fn login(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    let Some(form) = form_map(&body) else {
+        return message(
+            &st,
+            lang,
+            StatusCode::BAD_REQUEST,
+            Tone::Problem,
+            lang.t("无效的提交", "Invalid submission"),
+            lang.t("提交内容不是有效的 UTF-8 文本。", "The submission is not valid UTF-8 text."),
+            "/login".into(),
+            cookie,
+        );
+    };
+    let job = form.get("job_number").cloned().unwrap_or_default();
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        let csrf = csrf_token(&session).await.unwrap_or_default();
+        let error = lang.t(
+            "登录表单已失效（或浏览器禁用了 Cookie），请重试。",
+            "The sign-in form expired (or cookies are off in this browser). Please try again.",
+        );
+        return sign_in_page(&st, lang, cookie, StatusCode::FORBIDDEN, csrf, job, Some(error.into()), None);
+    }
+    let meta = Meta {
+        now: st.now(),
+        address: addr.0,
+    };
+    let password = form.get("password").cloned().unwrap_or_default();
+    match store::accounts::sign_in(&st.db, &job, &password, &meta).await {
+        Ok(Ok(account_id)) => {
+            // A new session id at sign-in: a planted cookie cannot ride along (fixation).
+            if session.cycle_id().await.is_err() {
+                return internal(&st, lang, "session store failed");
+            }
+            let _ = session.insert(ACCOUNT, account_id).await;
+            let _ = session.insert(SEEN, meta.now.timestamp()).await;
+            let _ = session.insert(CSRF, store::random_token(24)).await;
+            match store::accounts::actor(&st.db, account_id).await {
+                Ok(Some(a)) if a.must_change_password => see_other("/account/password"),
+                Ok(Some(a)) => see_other(home_of(a.role)),
+                Ok(None) => see_other("/login"),
+                Err(e) => internal(&st, lang, e),
+            }
+        }
+        Ok(Err(e)) => {
+            let error = match e {
+                SignInError::BadCredentials => lang.t("工号或密码不正确。", "Wrong job number or password.").to_string(),
+                SignInError::Locked { until } => {
+                    let t = until.with_timezone(&china()).format("%H:%M");
+                    match lang {
+                        Lang::Zh => format!("密码错误次数过多，账号已锁定，请于 {t} 后再试。"),
+                        Lang::En => format!("Too many wrong passwords: the account is locked until {t} (Beijing time)."),
+                    }
+                }
+            };
+            let csrf = csrf_token(&session).await.unwrap_or_default();
+            sign_in_page(&st, lang, cookie, StatusCode::UNAUTHORIZED, csrf, job, Some(error), None)
+        }
+        Err(e) => internal(&st, lang, e),
+    }
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/logout", addr, Need::Anyone).await {
+        Ok(c) => c,
+        Err(_) => {
+            let _ = session.flush().await;
+            return see_other("/login");
+        }
+    };
+    let form = form_map(&body).unwrap_or_default();
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    if let Err(e) = store::accounts::signed_out(&st.db, &ctx.actor, &ctx.meta).await {
+        return internal(&st, ctx.lang, e);
+    }
+    let _ = session.flush().await;
+    see_other("/login")
+}
+
+// ---------------------------------------------------------------- password
+
+fn password_page(st: &AppState, ctx: &Ctx, status: StatusCode, error: Option<String>) -> Response {
+    let lang = ctx.lang;
+    let nav = ctx.nav();
+    let forced = ctx.actor.must_change_password;
+    ctx.page(st, status, lang.t("修改密码", "Change password").to_string(), move || {
+        view! { <PasswordPage nav=nav forced=forced error=error/> }
+    })
+}
+
+/// `GET /account/password`
+pub async fn password_form(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match signed_in(&st, &session, &headers, &q, "/account/password", addr, Need::Anyone).await {
+        Ok(ctx) => password_page(&st, &ctx, StatusCode::OK, None),
+        Err(r) => r,
+    }
+}
+
+/// `POST /account/password`
+pub async fn change_password(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/account/password", addr, Need::Anyone).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let form = form_map(&body).unwrap_or_default();
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let lang = ctx.lang;
+    match store::accounts::change_password(&st.db, &ctx.actor, &get("current"), &get("new"), &get("repeat"), &ctx.meta).await {
+        Ok(Ok(())) => see_other(home_of(ctx.actor.role)),
+        Ok(Err(e)) => {
+            let msg = match e {
+                PasswordChangeError::WrongCurrent => lang.t("当前密码不正确。", "The current password is wrong.").to_string(),
+                PasswordChangeError::Mismatch => lang.t("两次输入的新密码不一致。", "The two new passwords differ.").to_string(),
+                PasswordChangeError::SameAsOld => lang
+                    .t("新密码不能与当前密码相同。", "The new password must differ from the current one.")
+                    .to_string(),
+                PasswordChangeError::Weak(w) => match lang {
+                    Lang::Zh => w.message_zh().to_string(),
+                    Lang::En => w.to_string(),
+                },
+            };
+            password_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(msg))
+        }
+        Err(e) => internal(&st, lang, e),
+    }
+}
+
+// ---------------------------------------------------------------- administration
+
+/// `GET /admin`
+pub async fn admin_home(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/admin", addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = ctx.lang;
+    let scope_text = match (&ctx.actor.scope, &ctx.actor.scope_code) {
+        (Scope::All, _) => lang.t("管理范围：全部", "Scope: everything").to_string(),
+        (_, Some(code)) => format!("{}{}", lang.t("管理范围：", "Scope: "), code),
+        _ => String::new(),
+    };
+    let mut sections: Vec<Section> = Kind::ALL
+        .into_iter()
+        .filter(|k| store::admin::can_list(&ctx.actor, *k))
+        .map(|k| Section {
+            href: format!("/admin/{}", k.slug()),
+            label: kind_label(lang, k),
+            text: if k.importable() {
+                lang.t("可 CSV 批量导入", "CSV import available").to_string()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    if matches!(ctx.actor.scope, Scope::All | Scope::Regions { .. }) {
+        sections.push(Section {
+            href: "/admin/audit".into(),
+            label: lang.t("审计日志", "Audit trail").into(),
+            text: lang
+                .t("按人员、对象、时间查询所有操作", "Every change, by person, object and time")
+                .into(),
+        });
+    }
+    let nav = ctx.nav();
+    ctx.page(
+        &st,
+        StatusCode::OK,
+        lang.t("管理首页", "Administration").to_string(),
+        move || {
+            view! { <AdminHome nav=nav scope_text=scope_text sections=sections/> }
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub lang: Option<String>,
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<String>,
+    pub notice: Option<String>,
+}
+
+fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
+    Some(
+        match code? {
+            "saved" => lang.t("已保存。", "Saved."),
+            "deleted" => lang.t("已删除。", "Deleted."),
+            "deactivated" => lang.t(
+                "该记录有历史数据，已停用并保留。",
+                "It has history, so it was deactivated and kept.",
+            ),
+            "revoked" => lang.t("接口密钥已吊销。", "The API key was revoked."),
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// `GET /admin/{kind}`
+pub async fn list(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/admin/{slug}");
+    let ctx = match signed_in(
+        &st,
+        &session,
+        &headers,
+        &LangQuery { lang: q.lang.clone() },
+        &path,
+        addr,
+        Need::Admin,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug) else {
+        return ctx.not_found(&st);
+    };
+    let lang = ctx.lang;
+    let status = q.status.clone().unwrap_or_else(|| "all".into());
+    let active = match status.as_str() {
+        "active" => Some(true),
+        "inactive" => Some(false),
+        _ => None,
+    };
+    let page = q.page.as_deref().and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let result = store::admin::list(&st.db, &ctx.actor, kind, q.q.as_deref(), active, (page - 1) * PER_PAGE, PER_PAGE).await;
+    let data = match result {
+        Ok(d) => d,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    let list = ListView {
+        slug: slug.clone(),
+        label: kind_label(lang, kind),
+        columns: kind.fields().iter().map(|f| lang.t(f.zh, f.en).to_string()).collect(),
+        rows: data
+            .rows
+            .into_iter()
+            .map(|r| ListRow {
+                href: format!("/admin/{slug}/{}", url_part(&r.code)),
+                cells: r.cells,
+                active: r.active,
+            })
+            .collect(),
+        total: data.total,
+        q: q.q.clone().unwrap_or_default(),
+        status,
+        page,
+        pages: data.total.div_ceil(PER_PAGE),
+        can_create: kind != Kind::Clients || ctx.actor.scope == Scope::All,
+        can_import: kind.importable(),
+        notice: notice_text(lang, q.notice.as_deref()),
+    };
+    let nav = ctx.nav();
+    ctx.page(
+        &st,
+        StatusCode::OK,
+        list.label.clone(),
+        move || view! { <ListPage nav=nav list=list/> },
+    )
+}
+
+/// Builds the edit form for `kind` from values (stored or as submitted).
+async fn edit_view(
+    st: &AppState,
+    ctx: &Ctx,
+    kind: Kind,
+    code: Option<&str>,
+    values: &BTreeMap<String, String>,
+    active: Option<bool>,
+    error: Option<(String, String)>,
+) -> Result<EditView, store::Error> {
+    let lang = ctx.lang;
+    let mut fields = Vec::new();
+    for f in kind.fields() {
+        let input = match f.input {
+            Input::Code if code.is_some() => FieldInput::Readonly,
+            Input::Code | Input::Name | Input::Url => FieldInput::Text,
+            Input::Ref { kind: rk, optional } => FieldInput::Select {
+                options: store::admin::options(&st.db, &ctx.actor, rk).await?,
+                optional,
+            },
+        };
+        fields.push(FormField {
+            name: f.name.to_string(),
+            label: lang.t(f.zh, f.en).to_string(),
+            value: values.get(f.name).cloned().unwrap_or_default(),
+            required: !matches!(f.input, Input::Url | Input::Ref { optional: true, .. }),
+            error: error.as_ref().filter(|(field, _)| field == f.name).map(|(_, m)| m.clone()),
+            input,
+        });
+    }
+    let base = format!("/admin/{}", kind.slug());
+    let general_error = error
+        .filter(|(field, _)| !kind.fields().iter().any(|f| f.name == field))
+        .map(|(_, m)| m);
+    let field_error = fields.iter().any(|f| f.error.is_some());
+    Ok(EditView {
+        title: match code {
+            Some(c) => format!("{} · {}", kind_label(lang, kind), c),
+            None => format!("{} · {}", kind_label(lang, kind), lang.t("新增", "Add")),
+        },
+        action: match code {
+            Some(c) => format!("{base}/{}", url_part(c)),
+            None => base.clone(),
+        },
+        fields,
+        active: if kind == Kind::Clients { None } else { active },
+        error: general_error.or_else(|| {
+            field_error.then(|| {
+                lang.t(
+                    "请改正标出的项目。没有保存任何内容。",
+                    "Please correct the marked fields. Nothing was saved.",
+                )
+                .to_string()
+            })
+        }),
+        notice: None,
+        delete_action: code.map(|c| format!("{base}/{}/delete", url_part(c))),
+        back: base,
+    })
+}
+
+fn edit_page(st: &AppState, ctx: &Ctx, status: StatusCode, edit: EditView) -> Response {
+    let nav = ctx.nav();
+    let title = edit.title.clone();
+    ctx.page(st, status, title, move || view! { <EditPage nav=nav edit=edit/> })
+}
+
+/// `GET /admin/{kind}/new`
+pub async fn new_form(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, &format!("/admin/{slug}/new"), addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug) else {
+        return ctx.not_found(&st);
+    };
+    if !store::admin::can_list(&ctx.actor, kind) || (kind == Kind::Clients && ctx.actor.scope != Scope::All) {
+        return ctx.forbidden(&st);
+    }
+    match edit_view(&st, &ctx, kind, None, &BTreeMap::new(), None, None).await {
+        Ok(v) => edit_page(&st, &ctx, StatusCode::OK, v),
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+/// `GET /admin/{kind}/{code}`
+pub async fn edit_form(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/admin/{slug}/{}", url_part(&code));
+    let ctx = match signed_in(
+        &st,
+        &session,
+        &headers,
+        &LangQuery { lang: q.lang.clone() },
+        &path,
+        addr,
+        Need::Admin,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug) else {
+        return ctx.not_found(&st);
+    };
+    let record = match store::admin::get(&st.db, &ctx.actor, kind, &code).await {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    match edit_view(&st, &ctx, kind, Some(&code), &record.values, Some(record.active), None).await {
+        Ok(mut v) => {
+            v.notice = notice_text(ctx.lang, q.notice.as_deref());
+            edit_page(&st, &ctx, StatusCode::OK, v)
+        }
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the extractors of the two handlers it serves
+async fn save_common(
+    st: AppState,
+    session: Session,
+    addr: ClientAddr,
+    slug: String,
+    code: Option<String>,
+    q: LangQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = match &code {
+        Some(c) => format!("/admin/{slug}/{}", url_part(c)),
+        None => format!("/admin/{slug}/new"),
+    };
+    let ctx = match signed_in(&st, &session, &headers, &q, &path, addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug) else {
+        return ctx.not_found(&st);
+    };
+    let Some(form) = form_map(&body) else {
+        return ctx.csrf_failed(&st);
+    };
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    let lang = ctx.lang;
+    if kind == Kind::Clients && code.is_none() {
+        let name = form.get("name").cloned().unwrap_or_default();
+        return match store::admin::create_client(&st.db, &ctx.actor, &name, &ctx.meta).await {
+            Ok((_, key)) => {
+                let nav = ctx.nav();
+                let mut res = ctx.page(
+                    &st,
+                    StatusCode::CREATED,
+                    lang.t("接口密钥已创建", "API key created").into(),
+                    move || {
+                        view! { <KeyShownPage nav=nav name=name key=key/> }
+                    },
+                );
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                res
+            }
+            Err(store::Error::Invalid { field, message }) => {
+                match edit_view(&st, &ctx, kind, None, &form, None, Some((field.to_string(), message))).await {
+                    Ok(v) => edit_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, v),
+                    Err(e) => ctx.store_error(&st, e),
+                }
+            }
+            Err(e) => ctx.store_error(&st, e),
+        };
+    }
+    match store::admin::save(&st.db, &ctx.actor, kind, code.as_deref(), &form, &ctx.meta).await {
+        Ok(saved) => see_other(&format!("/admin/{slug}/{}?notice=saved", url_part(&saved))),
+        Err(e @ (store::Error::Invalid { .. } | store::Error::Conflict(_))) => {
+            let (status, err) = match e {
+                store::Error::Invalid { field, message } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, (field.to_string(), field_message(lang, &message)))
+                }
+                store::Error::Conflict(m) => (StatusCode::CONFLICT, ("code".to_string(), conflict_message(lang, &m))),
+                _ => (StatusCode::UNPROCESSABLE_ENTITY, (String::new(), String::new())),
+            };
+            let active = code.as_ref().map(|_| form.contains_key("active"));
+            match edit_view(&st, &ctx, kind, code.as_deref(), &form, active, Some(err)).await {
+                Ok(v) => edit_page(&st, &ctx, status, v),
+                Err(e) => ctx.store_error(&st, e),
+            }
+        }
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+fn field_message(lang: Lang, m: &str) -> String {
+    match (lang, m) {
+        (Lang::Zh, "is required") => "必填".into(),
+        (Lang::Zh, m) => format!("无效：{m}"),
+        (Lang::En, m) => m.to_string(),
+    }
+}
+
+fn conflict_message(lang: Lang, m: &str) -> String {
+    match lang {
+        Lang::Zh => format!("编码已存在：{m}"),
+        Lang::En => m.to_string(),
+    }
+}
+
+/// `POST /admin/{kind}`: create.
+pub async fn create(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    save_common(st, session, addr, slug, None, q, headers, body).await
+}
+
+/// `POST /admin/{kind}/{code}`: update.
+pub async fn update(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    save_common(st, session, addr, slug, Some(code), q, headers, body).await
+}
+
+/// `POST /admin/{kind}/{code}/delete`: delete, or deactivate what has history.
+pub async fn remove(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, &format!("/admin/{slug}"), addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug) else {
+        return ctx.not_found(&st);
+    };
+    let form = form_map(&body).unwrap_or_default();
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    match store::admin::remove(&st.db, &ctx.actor, kind, &code, &ctx.meta).await {
+        Ok(Removed::Deleted) => see_other(&format!("/admin/{slug}?notice=deleted")),
+        Ok(Removed::Deactivated) => see_other(&format!("/admin/{slug}/{}?notice=deactivated", url_part(&code))),
+        Ok(Removed::Revoked) => see_other(&format!("/admin/{slug}/{}?notice=revoked", url_part(&code))),
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+// ---------------------------------------------------------------- CSV import
+
+fn import_page(st: &AppState, ctx: &Ctx, status: StatusCode, kind: Kind, errors: Vec<ImportError>, result: Option<String>) -> Response {
+    let nav = ctx.nav();
+    let label = kind_label(ctx.lang, kind);
+    let slug = kind.slug().to_string();
+    ctx.page(st, status, label.clone(), move || {
+        view! { <ImportPage nav=nav slug=slug label=label errors=errors result=result/> }
+    })
+}
+
+/// `GET /admin/import/{kind}`
+pub async fn import_form(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, &format!("/admin/import/{slug}"), addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match Kind::parse(&slug).filter(|k| k.importable()) {
+        Some(kind) if store::admin::can_list(&ctx.actor, kind) => import_page(&st, &ctx, StatusCode::OK, kind, vec![], None),
+        Some(_) => ctx.forbidden(&st),
+        None => ctx.not_found(&st),
+    }
+}
+
+/// `GET /admin/import/{kind}/template.csv`
+pub async fn import_template(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, &format!("/admin/import/{slug}"), addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match Kind::parse(&slug).and_then(store::csv_import::template) {
+        Some(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"haocha-{slug}-template.csv\""),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        None => ctx.not_found(&st),
+    }
+}
+
+/// `POST /admin/import/{kind}` (multipart: `_csrf`, `file`)
+pub async fn import(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(slug): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, &format!("/admin/import/{slug}"), addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(kind) = Kind::parse(&slug).filter(|k| k.importable()) else {
+        return ctx.not_found(&st);
+    };
+    let lang = ctx.lang;
+    let bad = |m: &str| ImportError {
+        line: 0,
+        column: String::new(),
+        message: m.to_string(),
+    };
+    let Ok(mut multipart) = multipart else {
+        return import_page(
+            &st,
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            kind,
+            vec![bad(lang.t("请选择一个 CSV 文件上传。", "Choose a CSV file to upload."))],
+            None,
+        );
+    };
+    let (mut csrf, mut file) = (None, None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("_csrf") => csrf = field.text().await.ok(),
+                Some("file") => match field.bytes().await {
+                    Ok(b) => file = Some(b),
+                    Err(_) => {
+                        return import_page(
+                            &st,
+                            &ctx,
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            kind,
+                            vec![bad(lang.t(
+                                "文件过大或上传中断（上限 8 MB）。",
+                                "The file is too large or the upload broke off (8 MB at most).",
+                            ))],
+                            None,
+                        )
+                    }
+                },
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                return import_page(
+                    &st,
+                    &ctx,
+                    StatusCode::BAD_REQUEST,
+                    kind,
+                    vec![bad(lang.t(
+                        "上传内容无法读取（上限 8 MB）。",
+                        "The upload could not be read (8 MB at most).",
+                    ))],
+                    None,
+                )
+            }
+        }
+    }
+    if !csrf_ok(&session, csrf.as_deref()).await {
+        return ctx.csrf_failed(&st);
+    }
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return import_page(
+            &st,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            kind,
+            vec![bad(lang.t("请选择一个 CSV 文件上传。", "Choose a CSV file to upload."))],
+            None,
+        );
+    };
+    match store::csv_import::import(&st.db, &ctx.actor, kind, &file, &ctx.meta).await {
+        Ok(store::csv_import::Outcome::Imported {
+            created,
+            updated,
+            unchanged,
+        }) => {
+            let text = match lang {
+                Lang::Zh => format!("导入成功：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条。"),
+                Lang::En => format!("Imported: {created} added, {updated} updated, {unchanged} unchanged."),
+            };
+            import_page(&st, &ctx, StatusCode::OK, kind, vec![], Some(text))
+        }
+        Ok(store::csv_import::Outcome::Rejected(errors)) => {
+            let errors = errors
+                .into_iter()
+                .map(|e| ImportError {
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                })
+                .collect();
+            import_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, kind, errors, None)
+        }
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+// ---------------------------------------------------------------- audit trail
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    pub lang: Option<String>,
+    pub person: Option<String>,
+    pub object: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<String>,
+}
+
+fn day(s: Option<&str>) -> Result<Option<DateTime<Utc>>, ()> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => {
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ())?;
+            Ok(Some(store::console::day_start(d.and_hms_opt(12, 0, 0).ok_or(())?.and_utc())))
+        }
+    }
+}
+
+/// `GET /admin/audit`
+pub async fn audit(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<AuditQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(
+        &st,
+        &session,
+        &headers,
+        &LangQuery { lang: q.lang.clone() },
+        "/admin/audit",
+        addr,
+        Need::Admin,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = ctx.lang;
+    let (from, to) = match (day(q.from.as_deref()), day(q.to.as_deref())) {
+        (Ok(f), Ok(t)) => (f, t.map(|t| t + Duration::days(1))),
+        _ => (None, None),
+    };
+    let date_error = (day(q.from.as_deref()).is_err() || day(q.to.as_deref()).is_err())
+        .then(|| lang.t("日期格式应为 2026-11-27。", "Dates are written 2026-11-27.").to_string());
+    let page = q.page.as_deref().and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let filter = store::audit::Filter {
+        person: q.person.clone(),
+        object: q.object.clone(),
+        from,
+        to,
+    };
+    let (lines, total) = match store::audit::search(&st.db, &ctx.actor, &filter, (page - 1) * PER_PAGE, PER_PAGE).await {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    let view_data = AuditView {
+        person: q.person.clone().unwrap_or_default(),
+        object: q.object.clone().unwrap_or_default(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        rows: lines
+            .into_iter()
+            .map(|l| AuditRow {
+                at: l.at.with_timezone(&china()).format("%Y-%m-%d %H:%M:%S").to_string(),
+                actor: l.actor,
+                role: Role::parse(&l.role).map(|r| role_label(lang, r)).unwrap_or(l.role),
+                action: l.action,
+                object: format!("{}:{}", l.object_kind, l.object_code),
+                before: l.before.unwrap_or_default(),
+                after: l.after.unwrap_or_default(),
+                address: l.address.unwrap_or_default(),
+            })
+            .collect(),
+        total,
+        page,
+        pages: total.div_ceil(PER_PAGE),
+        error: date_error,
+    };
+    let nav = ctx.nav();
+    ctx.page(&st, StatusCode::OK, lang.t("审计日志", "Audit trail").into(), move || {
+        view! { <AuditPage nav=nav audit=view_data/> }
+    })
+}
+
+// ---------------------------------------------------------------- staff console
+
+/// `GET /staff`
+pub async fn console(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/staff", addr, Need::Staff).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let c = match store::console::console(&st.db, &ctx.actor, st.now()).await {
+        Ok(c) => c,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    let data = ConsoleView {
+        window_code: c.window_code,
+        window_name: c.window_name,
+        hall_name: c.hall_name,
+        rows: c
+            .cases
+            .into_iter()
+            .map(|k| ConsoleRow {
+                case_number: k.case_number,
+                item_name: k.item_name,
+                completed_at: k.completed_at.with_timezone(&china()).format("%H:%M").to_string(),
+                rated: k.rated,
+            })
+            .collect(),
+    };
+    let nav = ctx.nav();
+    let lang = ctx.lang;
+    ctx.page(&st, StatusCode::OK, lang.t("我的窗口", "My window").into(), move || {
+        view! { <ConsolePage nav=nav console=data/> }
+    })
+}

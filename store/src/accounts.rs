@@ -1,0 +1,390 @@
+//! Accounts of people who sign in: creation, sign-in with lockout, password
+//! change, and the resolved scope ([`Actor`]) every page and API call checks.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use domain::access::{check_new_password, PasswordError, ScopeKind, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS};
+use domain::Role;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+use crate::audit::{self, Entry, Meta, Who};
+use crate::entities::{account, hall, region, service_window, staff, unit};
+use crate::{immediate, Db, Error, Result};
+
+/// Where an account may act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The system administrator.
+    All,
+    /// A center administrator: the region `root` and every region under it.
+    Regions { root: i32, ids: Vec<i32> },
+    /// A unit administrator.
+    Unit(i32),
+    /// Window staff.
+    Window(i32),
+}
+
+/// A signed-in person, with the scope resolved from the organisation tree.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: i32,
+    pub job_number: String,
+    pub name: String,
+    pub role: Role,
+    pub scope_code: Option<String>,
+    pub scope: Scope,
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    pub fn in_regions(&self, region_id: i32) -> bool {
+        match &self.scope {
+            Scope::All => true,
+            Scope::Regions { ids, .. } => ids.contains(&region_id),
+            _ => false,
+        }
+    }
+}
+
+/// Every region id at or under `root`.
+pub async fn region_subtree<C: ConnectionTrait>(conn: &C, root: i32) -> Result<Vec<i32>> {
+    let all: Vec<(i32, Option<i32>)> = region::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.parent_id))
+        .collect();
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(all.iter().filter(|(_, p)| *p == Some(parent)).map(|(id, _)| *id));
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Resolves a role's scope code to ids. `Invalid("scope")` when it names nothing.
+async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, code: Option<&str>) -> Result<Scope> {
+    let code = code.map(str::trim).filter(|c| !c.is_empty());
+    let missing = |what: &str| Error::invalid("scope", format!("no {what} with code `{}`", code.unwrap_or("")));
+    Ok(match (role.scope_kind(), code) {
+        (ScopeKind::Everything, _) => Scope::All,
+        (_, None) => return Err(Error::invalid("scope", format!("role {} needs a scope code", role.code()))),
+        (ScopeKind::Region, Some(c)) => {
+            let r = region::Entity::find()
+                .filter(region::Column::Code.eq(c))
+                .one(conn)
+                .await?
+                .ok_or_else(|| missing("region"))?;
+            Scope::Regions {
+                root: r.id,
+                ids: region_subtree(conn, r.id).await?,
+            }
+        }
+        (ScopeKind::Unit, Some(c)) => Scope::Unit(
+            unit::Entity::find()
+                .filter(unit::Column::Code.eq(c))
+                .one(conn)
+                .await?
+                .ok_or_else(|| missing("unit"))?
+                .id,
+        ),
+        (ScopeKind::Window, Some(c)) => Scope::Window(
+            service_window::Entity::find()
+                .filter(service_window::Column::Code.eq(c))
+                .one(conn)
+                .await?
+                .ok_or_else(|| missing("window"))?
+                .id,
+        ),
+    })
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::invalid("password", e.to_string()))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A first password: random, and it meets the complexity rule.
+fn first_password() -> String {
+    format!("Hc-{}", crate::random_token(9))
+}
+
+/// Creates an account and returns it with its first password, which must be
+/// changed at first sign-in. The job number is what the person signs in with.
+pub async fn create(db: &Db, role: Role, scope_code: Option<&str>, job_number: &str, now: DateTime<Utc>) -> Result<(i32, String)> {
+    let job_number = job_number.trim();
+    if job_number.is_empty() || job_number.len() > 64 || job_number.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid("job_number", "1–64 characters without spaces"));
+    }
+    let txn = db.begin_with_options(immediate()).await?;
+    resolve_scope(&txn, role, scope_code).await?;
+    let name = staff::Entity::find()
+        .filter(staff::Column::Number.eq(job_number))
+        .one(&txn)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_else(|| job_number.to_string());
+    let password = first_password();
+    let inserted = account::ActiveModel {
+        job_number: Set(job_number.to_string()),
+        name: Set(name),
+        role: Set(role.code().to_string()),
+        scope_code: Set(match role.scope_kind() {
+            ScopeKind::Everything => None,
+            _ => scope_code.map(|s| s.trim().to_string()),
+        }),
+        password_hash: Set(hash_password(&password)?),
+        must_change_password: Set(true),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        last_sign_in_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let acc = match inserted {
+        Ok(a) => a,
+        Err(e) if Error::is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!("an account with job number `{job_number}` already exists")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let who = Who {
+        account_id: None,
+        job_number: "cli".into(),
+        role: "system".into(),
+    };
+    audit::append(
+        &txn,
+        Entry {
+            who: &who,
+            action: "create",
+            object_kind: "accounts",
+            object_code: job_number,
+            before: None,
+            after: Some(json!({"role": role.code(), "scope": scope_code})),
+            region_id: None,
+        },
+        &Meta { now, address: None },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((acc.id, password))
+}
+
+/// Loads the account behind a session; `None` when it is gone or deactivated.
+pub async fn actor(db: &Db, account_id: i32) -> Result<Option<Actor>> {
+    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !a.active {
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&a.role) else { return Ok(None) };
+    let scope = match resolve_scope(db, role, a.scope_code.as_deref()).await {
+        Ok(s) => s,
+        // The scope's object was removed: the account can no longer act.
+        Err(Error::Invalid { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(Actor {
+        id: a.id,
+        job_number: a.job_number,
+        name: a.name,
+        role,
+        scope_code: a.scope_code,
+        scope,
+        must_change_password: a.must_change_password,
+    }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInError {
+    /// Unknown job number or wrong password: the page does not say which.
+    BadCredentials,
+    Locked {
+        until: DateTime<Utc>,
+    },
+}
+
+/// 等保 L3: five failures in a row lock the account for 15 minutes. Every
+/// attempt is audited, successful or not.
+pub async fn sign_in(db: &Db, job_number: &str, password: &str, meta: &Meta) -> Result<std::result::Result<i32, SignInError>> {
+    let job_number = job_number.trim();
+    let txn = db.begin_with_options(immediate()).await?;
+    let found = account::Entity::find()
+        .filter(account::Column::JobNumber.eq(job_number))
+        .one(&txn)
+        .await?;
+    let Some(acc) = found.filter(|a| a.active) else {
+        // Same work as a real check, so timing does not tell which job numbers exist.
+        let _ = verify_password(password, DUMMY_HASH);
+        let who = Who {
+            account_id: None,
+            job_number: job_number.to_string(),
+            role: String::new(),
+        };
+        audit_sign_in(&txn, &who, "sign_in_failed", None, meta).await?;
+        txn.commit().await?;
+        return Ok(Err(SignInError::BadCredentials));
+    };
+    let who = Who {
+        account_id: Some(acc.id),
+        job_number: acc.job_number.clone(),
+        role: acc.role.clone(),
+    };
+    let region = account_region(&txn, &acc).await?;
+    if let Some(until) = acc.locked_until.filter(|u| *u > meta.now) {
+        audit_sign_in(&txn, &who, "sign_in_locked", region, meta).await?;
+        txn.commit().await?;
+        return Ok(Err(SignInError::Locked { until }));
+    }
+    let ok = verify_password(password, &acc.password_hash);
+    let failed = acc.failed_attempts;
+    let mut am: account::ActiveModel = acc.into();
+    if ok {
+        am.failed_attempts = Set(0);
+        am.locked_until = Set(None);
+        am.last_sign_in_at = Set(Some(meta.now));
+        let a = am.update(&txn).await?;
+        audit_sign_in(&txn, &who, "sign_in", region, meta).await?;
+        txn.commit().await?;
+        return Ok(Ok(a.id));
+    }
+    let failed = failed + 1;
+    let result = if failed >= MAX_FAILED_SIGN_INS {
+        let until = meta.now + Duration::minutes(LOCKOUT_MINUTES);
+        am.failed_attempts = Set(0);
+        am.locked_until = Set(Some(until));
+        am.update(&txn).await?;
+        audit_sign_in(&txn, &who, "locked", region, meta).await?;
+        Err(SignInError::Locked { until })
+    } else {
+        am.failed_attempts = Set(failed);
+        am.update(&txn).await?;
+        audit_sign_in(&txn, &who, "sign_in_failed", region, meta).await?;
+        Err(SignInError::BadCredentials)
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// argon2id hash of a random string, used to spend the same time on unknown job numbers.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Kc6h6wH0b2Gk6w2k8S1n2B7m1y0JH3F2qZ8oVb1Kx0s";
+
+async fn audit_sign_in<C: ConnectionTrait>(conn: &C, who: &Who, action: &str, region_id: Option<i32>, meta: &Meta) -> Result<()> {
+    audit::append(
+        conn,
+        Entry {
+            who,
+            action,
+            object_kind: "accounts",
+            object_code: &who.job_number,
+            before: None,
+            after: None,
+            region_id,
+        },
+        meta,
+    )
+    .await
+}
+
+/// The region an account's scope lies in, so center administrators see its audit lines.
+async fn account_region<C: ConnectionTrait>(conn: &C, acc: &account::Model) -> Result<Option<i32>> {
+    let Some(role) = Role::parse(&acc.role) else { return Ok(None) };
+    Ok(match resolve_scope(conn, role, acc.scope_code.as_deref()).await {
+        Ok(Scope::Regions { root, .. }) => Some(root),
+        Ok(Scope::Unit(u)) => unit::Entity::find_by_id(u).one(conn).await?.map(|u| u.region_id),
+        Ok(Scope::Window(w)) => match service_window::Entity::find_by_id(w).one(conn).await? {
+            Some(w) => hall::Entity::find_by_id(w.hall_id).one(conn).await?.map(|h| h.region_id),
+            None => None,
+        },
+        _ => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordChangeError {
+    WrongCurrent,
+    Weak(PasswordError),
+    Mismatch,
+    SameAsOld,
+}
+
+/// Changes a password after checking the current one; clears the forced change.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    meta: &Meta,
+) -> Result<std::result::Result<(), PasswordChangeError>> {
+    if new != repeat {
+        return Ok(Err(PasswordChangeError::Mismatch));
+    }
+    if let Err(e) = check_new_password(&actor.job_number, new) {
+        return Ok(Err(PasswordChangeError::Weak(e)));
+    }
+    if current == new {
+        return Ok(Err(PasswordChangeError::SameAsOld));
+    }
+    let txn = db.begin_with_options(immediate()).await?;
+    let acc = account::Entity::find_by_id(actor.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    if !verify_password(current, &acc.password_hash) {
+        txn.rollback().await?;
+        return Ok(Err(PasswordChangeError::WrongCurrent));
+    }
+    let region = account_region(&txn, &acc).await?;
+    let mut am: account::ActiveModel = acc.into();
+    am.password_hash = Set(hash_password(new)?);
+    am.must_change_password = Set(false);
+    am.update(&txn).await?;
+    audit_sign_in(&txn, &Who::from(actor), "password_change", region, meta).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Audits a sign-out.
+pub async fn signed_out(db: &Db, actor: &Actor, meta: &Meta) -> Result<()> {
+    let acc = account::Entity::find_by_id(actor.id).one(db).await?;
+    let region = match &acc {
+        Some(a) => account_region(db, a).await?,
+        None => None,
+    };
+    audit_sign_in(db, &Who::from(actor), "sign_out", region, meta).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_passwords_meet_the_rule_and_hashes_verify() {
+        let p = first_password();
+        assert_eq!(check_new_password("S1001", &p), Ok(()));
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&p, &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", DUMMY_HASH));
+    }
+}
