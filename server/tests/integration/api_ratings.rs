@@ -181,5 +181,5 @@ async fn code_lists_are_paged_with_codes_and_names(app: TestApp) {
     assert_eq!(windows["windows"].as_array().expect("w").len(), 7);
     assert_eq!(windows["windows"][0]["code"], "DL01");
     let (_, staff) = app.get_json("/api/v1/staff").await;
-    assert_eq!(staff["staff"][0], json!({"number": "S1001", "name": "王丽"}));
+    assert_eq!(staff["staff"][1], json!({"number": "S1001", "name": "王丽"}));
 }

@@ -53,3 +53,36 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     assert!(!ok && err.contains("cannot open database"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn user_create_prints_a_first_password_that_signs_in_and_refuses_bad_scopes() {
+    let dir = std::env::temp_dir().join(format!("haocha_cli_{}", store::random_token(6)));
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+    let (ok, _, err) = haocha(&url, &["demo"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("admin") && err.contains("center01") && err.contains("unit01") && err.contains("S1001"), "one account per role: {err}");
+
+    let (ok, out, err) = haocha(&url, &["user", "create", "--role", "unit_admin", "--scope", "U-SOCIAL", "U-SOC-01"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 1, "the password alone on stdout: {out:?}");
+    let password = out.trim();
+    let db = store::open(&url).await.expect("open");
+    let meta = store::audit::Meta {
+        now: chrono::Utc::now(),
+        address: None,
+    };
+    let id = store::accounts::sign_in(&db, "U-SOC-01", password, &meta)
+        .await
+        .expect("db")
+        .expect("the printed password signs in");
+    let actor = store::accounts::actor(&db, id).await.expect("db").expect("actor");
+    assert!(actor.must_change_password && actor.role == domain::Role::UnitAdmin);
+
+    let (ok, out, err) = haocha(&url, &["user", "create", "--role", "unit_admin", "--scope", "U-NOPE", "X1"]);
+    assert!(!ok && out.is_empty() && err.contains("U-NOPE"), "{err}");
+    let (ok, _, err) = haocha(&url, &["user", "create", "--role", "janitor", "X2"]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, _, err) = haocha(&url, &["user", "create", "--role", "unit_admin", "--scope", "U-SOCIAL", "U-SOC-01"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
