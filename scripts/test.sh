@@ -48,6 +48,7 @@ export HAOCHA_ADDR="127.0.0.1:${E2E_PORT:-3107}"
 export HAOCHA_PUBLIC_URL="http://$HAOCHA_ADDR"
 HAOCHA_E2E_KEY=$("$bin" demo)
 export HAOCHA_E2E_KEY HAOCHA_E2E_URL="$HAOCHA_PUBLIC_URL"
+export HAOCHA_BIN="$(realpath "$bin")"   # people.spec.js creates accounts with `haocha user create`
 "$bin" serve 2>"$e2e_dir/server.log" &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
