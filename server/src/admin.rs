@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use app::pages::admin::{
-    AdminHome, AuditPage, AuditRow, AuditView, ConsolePage, ConsoleRow, ConsoleView, EditPage, EditView, FieldInput, FormField,
-    ImportError, ImportPage, KeyShownPage, ListPage, ListRow, ListView, Nav, Notice, PasswordPage, Section, Shell, SignInPage,
+    AccountPage, AccountView, AdminHome, AuditPage, AuditRow, AuditView, ConsolePage, ConsoleRow, ConsoleView, EditPage, EditView,
+    FieldInput, FormField, ImportError, ImportPage, KeyShownPage, ListPage, ListRow, ListView, Nav, Notice, PasswordPage, SecretPage,
+    Section, Shell, SignInPage,
 };
 use app::pages::message::Tone;
 use app::{render, Lang};
@@ -120,6 +121,9 @@ impl Ctx {
                 if store::admin::can_list(&self.actor, k) {
                     links.push((format!("/admin/{}", k.slug()), kind_label(lang, k)));
                 }
+            }
+            if !store::accounts::grantable(&self.actor).is_empty() {
+                links.push(("/admin/accounts".to_string(), lang.t("账号", "Accounts").to_string()));
             }
             if matches!(self.actor.scope, Scope::All | Scope::Regions { .. }) {
                 links.push(("/admin/audit".to_string(), lang.t("审计日志", "Audit trail").to_string()));
@@ -532,6 +536,16 @@ pub async fn admin_home(
             },
         })
         .collect();
+    sections.push(Section {
+        href: "/admin/accounts".into(),
+        label: lang.t("账号", "Accounts").into(),
+        text: lang
+            .t(
+                "创建账号、重置密码、解除锁定、停用",
+                "Create accounts, reset passwords, unlock, deactivate",
+            )
+            .into(),
+    });
     if matches!(ctx.actor.scope, Scope::All | Scope::Regions { .. }) {
         sections.push(Section {
             href: "/admin/audit".into(),
@@ -1226,4 +1240,343 @@ pub async fn console(
     ctx.page(&st, StatusCode::OK, lang.t("我的窗口", "My window").into(), move || {
         view! { <ConsolePage nav=nav console=data/> }
     })
+}
+
+// ---------------------------------------------------------------- accounts
+
+fn scope_text(lang: Lang, role: Role, scope: Option<&str>) -> String {
+    match scope {
+        Some(s) => s.to_string(),
+        None if role == Role::SystemAdmin => lang.t("全部", "Everything").to_string(),
+        None => String::new(),
+    }
+}
+
+fn status_text(lang: Lang, a: &store::accounts::AccountRow, now: DateTime<Utc>) -> String {
+    if !a.active {
+        return lang.t("停用", "Inactive").to_string();
+    }
+    if let Some(until) = a.locked_until.filter(|u| *u > now) {
+        let t = until.with_timezone(&china()).format("%H:%M");
+        return match lang {
+            Lang::Zh => format!("锁定至 {t}"),
+            Lang::En => format!("Locked until {t}"),
+        };
+    }
+    if a.must_change_password {
+        return lang.t("启用（待首次改密）", "Active (first password not changed yet)").to_string();
+    }
+    lang.t("启用", "Active").to_string()
+}
+
+/// `GET /admin/accounts`
+pub async fn accounts(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(
+        &st,
+        &session,
+        &headers,
+        &LangQuery { lang: q.lang.clone() },
+        "/admin/accounts",
+        addr,
+        Need::Admin,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = ctx.lang;
+    let page = q.page.as_deref().and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let (rows, total) = match store::accounts::list_accounts(&st.db, &ctx.actor, q.q.as_deref(), (page - 1) * PER_PAGE, PER_PAGE).await {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    let now = st.now();
+    let list = ListView {
+        slug: "accounts".into(),
+        label: lang.t("账号", "Accounts").into(),
+        columns: vec![
+            lang.t("工号", "Job number").into(),
+            lang.t("姓名", "Name").into(),
+            lang.t("角色", "Role").into(),
+            lang.t("管理范围", "Scope").into(),
+            lang.t("账号状态", "Account status").into(),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|a| ListRow {
+                href: format!("/admin/accounts/{}", url_part(&a.job_number)),
+                cells: vec![
+                    a.job_number.clone(),
+                    a.name.clone(),
+                    role_label(lang, a.role),
+                    scope_text(lang, a.role, a.scope_code.as_deref()),
+                    status_text(lang, &a, now),
+                ],
+                active: a.active,
+            })
+            .collect(),
+        total,
+        q: q.q.clone().unwrap_or_default(),
+        status: "all".into(),
+        page,
+        pages: total.div_ceil(PER_PAGE),
+        can_create: true,
+        can_import: false,
+        notice: None,
+    };
+    let nav = ctx.nav();
+    ctx.page(
+        &st,
+        StatusCode::OK,
+        list.label.clone(),
+        move || view! { <ListPage nav=nav list=list/> },
+    )
+}
+
+fn account_form(ctx: &Ctx, values: &BTreeMap<String, String>, error: Option<(String, String)>) -> EditView {
+    let lang = ctx.lang;
+    let field = |name: &str, label: &str, input: FieldInput, required: bool| FormField {
+        name: name.to_string(),
+        label: label.to_string(),
+        value: values.get(name).cloned().unwrap_or_default(),
+        input,
+        required,
+        error: error.as_ref().filter(|(f, _)| f == name).map(|(_, m)| m.clone()),
+    };
+    let roles = store::accounts::grantable(&ctx.actor)
+        .into_iter()
+        .map(|r| (r.code().to_string(), role_label(lang, r)))
+        .collect();
+    let general = error
+        .as_ref()
+        .filter(|(f, _)| !["job_number", "role", "scope"].contains(&f.as_str()))
+        .map(|(_, m)| m.clone());
+    EditView {
+        title: format!("{} · {}", lang.t("账号", "Accounts"), lang.t("新增", "Add")),
+        action: "/admin/accounts".into(),
+        fields: vec![
+            field("job_number", lang.t("工号", "Job number"), FieldInput::Text, true),
+            field(
+                "role",
+                lang.t("角色", "Role"),
+                FieldInput::Select {
+                    options: roles,
+                    optional: false,
+                },
+                true,
+            ),
+            field(
+                "scope",
+                lang.t(
+                    "管理范围编码（中心管理员填区划代码，部门管理员填部门编码，窗口工作人员填窗口编码）",
+                    "Scope code (region for center administrators, unit for unit administrators, window for window staff)",
+                ),
+                FieldInput::Text,
+                false,
+            ),
+        ],
+        active: None,
+        error: general.or_else(|| {
+            error.is_some().then(|| {
+                lang.t(
+                    "请改正标出的项目。没有保存任何内容。",
+                    "Please correct the marked fields. Nothing was saved.",
+                )
+                .to_string()
+            })
+        }),
+        notice: None,
+        delete_action: None,
+        back: "/admin/accounts".into(),
+    }
+}
+
+/// `GET /admin/accounts/new`
+pub async fn new_account(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/admin/accounts/new", addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let v = account_form(&ctx, &BTreeMap::new(), None);
+    edit_page(&st, &ctx, StatusCode::OK, v)
+}
+
+/// `POST /admin/accounts`: create; shows the first password once.
+pub async fn create_account(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in(&st, &session, &headers, &q, "/admin/accounts/new", addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(form) = form_map(&body) else {
+        return ctx.csrf_failed(&st);
+    };
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    let lang = ctx.lang;
+    let get = |k: &str| form.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let Some(role) = Role::parse(&get("role")) else {
+        let v = account_form(&ctx, &form, Some(("role".into(), lang.t("请选择角色", "Choose a role").into())));
+        return edit_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, v);
+    };
+    let scope = get("scope");
+    let job = get("job_number");
+    match store::accounts::create_by(
+        &st.db,
+        &ctx.actor,
+        role,
+        Some(scope.as_str()).filter(|s| !s.is_empty()),
+        &job,
+        &ctx.meta,
+    )
+    .await
+    {
+        Ok(password) => {
+            let nav = ctx.nav();
+            let subject = format!("{job} · {}", role_label(lang, role));
+            let mut res = ctx.page(&st, StatusCode::CREATED, lang.t("账号已创建", "Account created").into(), move || {
+                view! { <SecretPage nav=nav title=lang.t("账号已创建", "Account created").to_string() subject=subject secret=password back="/admin/accounts".to_string()/> }
+            });
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(store::Error::Invalid { field, message }) => {
+            let v = account_form(&ctx, &form, Some((field.to_string(), field_message(lang, &message))));
+            edit_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, v)
+        }
+        Err(store::Error::Conflict(m)) => {
+            let v = account_form(&ctx, &form, Some(("job_number".into(), conflict_message(lang, &m))));
+            edit_page(&st, &ctx, StatusCode::CONFLICT, v)
+        }
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+/// `GET /admin/accounts/{job_number}`
+pub async fn account(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(job): Path<String>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/admin/accounts/{}", url_part(&job));
+    let ctx = match signed_in(
+        &st,
+        &session,
+        &headers,
+        &LangQuery { lang: q.lang.clone() },
+        &path,
+        addr,
+        Need::Admin,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let a = match store::accounts::get_account(&st.db, &ctx.actor, &job).await {
+        Ok(a) => a,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    let lang = ctx.lang;
+    let now = st.now();
+    let notice = match q.notice.as_deref() {
+        Some("unlock") => Some(lang.t("已解除锁定。", "Unlocked.").to_string()),
+        Some("deactivate") => Some(
+            lang.t("账号已停用，其登录会话立即失效。", "Deactivated; its sessions end at once.")
+                .to_string(),
+        ),
+        Some("activate") => Some(lang.t("账号已启用。", "Activated.").to_string()),
+        _ => None,
+    };
+    let view_data = AccountView {
+        job_number: a.job_number.clone(),
+        name: a.name.clone(),
+        role_label: role_label(lang, a.role),
+        scope: scope_text(lang, a.role, a.scope_code.as_deref()),
+        status: status_text(lang, &a, now),
+        last_sign_in: a
+            .last_sign_in_at
+            .map(|t| t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| lang.t("从未登录", "Never").to_string()),
+        active: a.active,
+        locked: a.locked_until.is_some_and(|u| u > now),
+        notice,
+    };
+    let nav = ctx.nav();
+    ctx.page(
+        &st,
+        StatusCode::OK,
+        format!("{} · {}", lang.t("账号", "Account"), a.job_number),
+        move || {
+            view! { <AccountPage nav=nav account=view_data/> }
+        },
+    )
+}
+
+/// `POST /admin/accounts/{job_number}/{reset|unlock|deactivate|activate}`
+pub async fn account_action(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path((job, what)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/admin/accounts/{}", url_part(&job));
+    let ctx = match signed_in(&st, &session, &headers, &q, &path, addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    use store::accounts::AccountAction as A;
+    let action = match what.as_str() {
+        "reset" => A::ResetPassword,
+        "unlock" => A::Unlock,
+        "deactivate" => A::Deactivate,
+        "activate" => A::Activate,
+        _ => return ctx.not_found(&st),
+    };
+    let form = form_map(&body).unwrap_or_default();
+    if !csrf_ok(&session, form.get("_csrf").map(String::as_str)).await {
+        return ctx.csrf_failed(&st);
+    }
+    match store::accounts::act_on(&st.db, &ctx.actor, &job, action, &ctx.meta).await {
+        Ok(Some(password)) => {
+            let lang = ctx.lang;
+            let nav = ctx.nav();
+            let subject = job.clone();
+            let mut res = ctx.page(&st, StatusCode::OK, lang.t("密码已重置", "Password reset").into(), move || {
+                view! { <SecretPage nav=nav title=lang.t("密码已重置", "Password reset").to_string() subject=subject secret=password back=path/> }
+            });
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Ok(None) => see_other(&format!("{path}?notice={what}")),
+        Err(e) => ctx.store_error(&st, e),
+    }
 }

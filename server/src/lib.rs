@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(admin::console))
         .route("/admin", get(admin::admin_home))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
+        .route("/admin/accounts/new", get(admin::new_account))
+        .route("/admin/accounts/{job}", get(admin::account))
+        .route("/admin/accounts/{job}/{action}", post(admin::account_action))
         .route(
             "/admin/import/{kind}",
             get(admin::import_form)

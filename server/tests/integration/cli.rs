@@ -60,7 +60,10 @@ async fn user_create_prints_a_first_password_that_signs_in_and_refuses_bad_scope
     let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
     let (ok, _, err) = haocha(&url, &["demo"]);
     assert!(ok, "{err}");
-    assert!(err.contains("admin") && err.contains("center01") && err.contains("unit01") && err.contains("S1001"), "one account per role: {err}");
+    assert!(
+        err.contains("admin") && err.contains("center01") && err.contains("unit01") && err.contains("S1001"),
+        "one account per role: {err}"
+    );
 
     let (ok, out, err) = haocha(&url, &["user", "create", "--role", "unit_admin", "--scope", "U-SOCIAL", "U-SOC-01"]);
     assert!(ok, "{err}");

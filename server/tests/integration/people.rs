@@ -25,6 +25,7 @@ on_both_databases!(
     a_gbk_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all,
     the_console_shows_whether_a_case_was_rated_but_never_how,
     applicant_phones_are_sealed_at_rest_and_masked_on_the_api,
+    administrators_manage_accounts_only_below_them_in_their_scope,
 );
 
 async fn sign_in_forces_a_new_password_then_opens_the_role_home(app: TestApp) {
@@ -538,4 +539,115 @@ async fn applicant_phones_are_sealed_at_rest_and_masked_on_the_api(app: TestApp)
             .await,
         None
     );
+}
+
+fn secret_in(page: &str) -> String {
+    let at = page.find("id=\"secret\"").expect("secret shown");
+    let start = at + page[at..].find('>').unwrap() + 1;
+    page[start..].split('<').next().unwrap().to_string()
+}
+
+async fn administrators_manage_accounts_only_below_them_in_their_scope(app: TestApp) {
+    let center = app.signed_in(Role::CenterAdmin, Some("210100"), "cm1").await;
+    // Creates a unit administrator in Shenyang; the first password is shown once and works.
+    let (status, page) = center
+        .post_page(
+            "/admin/accounts",
+            &[("job_number", "soc-admin"), ("role", "unit_admin"), ("scope", "U-SOCIAL")],
+        )
+        .await;
+    assert_eq!(status, 201, "{page}");
+    let first = secret_in(&page);
+    assert_eq!(
+        Browser::new(&app.base).sign_in("soc-admin", &first).await,
+        (303, "/account/password".into())
+    );
+    // Outside the region, above the role, or the center's own level: refused, nothing stored.
+    for (role, scope) in [
+        ("unit_admin", "U-DL-MARKET"),
+        ("system_admin", ""),
+        ("center_admin", "210100"),
+        ("window_staff", "DL01"),
+    ] {
+        let (status, _) = center
+            .post_page("/admin/accounts", &[("job_number", "x-denied"), ("role", role), ("scope", scope)])
+            .await;
+        assert_eq!(status, 403, "{role} {scope}");
+    }
+    assert_eq!(
+        app.scalar("SELECT job_number AS v FROM account WHERE job_number = 'x-denied'")
+            .await,
+        None
+    );
+    let (status, page) = center
+        .post_page(
+            "/admin/accounts",
+            &[("job_number", "x-bad"), ("role", "unit_admin"), ("scope", "U-NOPE")],
+        )
+        .await;
+    assert_eq!(status, 422, "an unknown scope code is explained: {page}");
+    // The list shows the accounts of the scope, not Dalian's nor the system administrator's.
+    store::accounts::create(&app.db, Role::UnitAdmin, Some("U-DL-MARKET"), "dl-admin", app.now())
+        .await
+        .unwrap();
+    store::accounts::create(&app.db, Role::SystemAdmin, None, "root-x", app.now())
+        .await
+        .unwrap();
+    let (_, list) = center.get("/admin/accounts").await;
+    assert!(
+        list.contains("soc-admin") && !list.contains("dl-admin") && !list.contains("root-x"),
+        "{list}"
+    );
+    assert_eq!(center.get("/admin/accounts/dl-admin").await.0, 403);
+    assert_eq!(center.post_page("/admin/accounts/dl-admin/reset", &[]).await.0, 403);
+    assert_eq!(
+        center.post_page("/admin/accounts/cm1/deactivate", &[]).await.0,
+        403,
+        "not one's own account"
+    );
+
+    // A locked account is unlocked by a password reset, which forces a change again.
+    let b = Browser::new(&app.base);
+    for _ in 0..5 {
+        b.sign_in("soc-admin", "Wrong-password-1").await;
+    }
+    assert!(b.sign_in("soc-admin", &first).await.1.contains("已锁定"));
+    let (status, page) = center.post_page("/admin/accounts/soc-admin/reset", &[]).await;
+    assert_eq!(status, 200);
+    let second = secret_in(&page);
+    assert_ne!(first, second);
+    assert_eq!(b.sign_in("soc-admin", &second).await, (303, "/account/password".into()));
+
+    // A unit administrator manages only the window staff of the unit's windows.
+    let unit = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "um9").await;
+    let (status, _) = unit
+        .post_page(
+            "/admin/accounts",
+            &[("job_number", "S1002"), ("role", "window_staff"), ("scope", "W02")],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = unit
+        .post_page(
+            "/admin/accounts",
+            &[("job_number", "S1003"), ("role", "window_staff"), ("scope", "W03")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(unit.get("/admin/accounts/soc-admin").await.0, 403);
+
+    // Deactivating ends the person's sessions at once.
+    let staff = app.signed_in(Role::WindowStaff, Some("W01"), "S1001").await;
+    assert_eq!(staff.get("/staff").await.0, 200);
+    assert_eq!(
+        unit.post_page("/admin/accounts/S1001/deactivate", &[]).await,
+        (303, "/admin/accounts/S1001?notice=deactivate".into())
+    );
+    assert_eq!(staff.get("/staff").await, (303, "/login".into()));
+    assert_eq!(Browser::new(&app.base).sign_in("S1001", NEW_PASSWORD).await.0, 401);
+    let (_, trail) = center.get("/admin/audit?object=S1001").await;
+    assert!(trail.contains("deactivate") && trail.contains("um9"), "{trail}");
+    // Window staff have no account administration.
+    let w = app.signed_in(Role::WindowStaff, Some("W04"), "S1004").await;
+    assert_eq!(w.get("/admin/accounts").await.0, 403);
 }
