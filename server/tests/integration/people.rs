@@ -216,6 +216,20 @@ async fn a_unit_administrator_reaches_only_their_units_windows_staff_and_items(a
         .await;
     assert_eq!(status, 403);
     assert_eq!(b.post_page("/admin/windows/W03/delete", &[]).await.0, 403);
+    // Nor can another unit's window be pulled into this unit.
+    let (status, _) = b
+        .post_page(
+            "/admin/windows/W03",
+            &[("name", "3号窗口"), ("hall", "H-SY-01"), ("unit", "U-MARKET"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(status, 403, "taking over another unit's window");
+    assert_eq!(
+        app.scalar("SELECT u.code AS v FROM service_window w JOIN unit u ON u.id = w.unit_id WHERE w.code = 'W03'")
+            .await
+            .as_deref(),
+        Some("U-SOCIAL")
+    );
     assert_eq!(app.scalar("SELECT code AS v FROM service_window WHERE code = 'W99'").await, None);
     // Inside the scope, it works.
     let (status, to) = b
@@ -268,6 +282,13 @@ async fn a_center_administrator_reaches_only_their_region(app: TestApp) {
         )
         .await;
     assert_eq!(status, 403);
+    let (status, _) = b
+        .post_page(
+            "/admin/windows/DL01",
+            &[("name", "大连1号窗口"), ("hall", "H-SY-01"), ("unit", "U-MARKET"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(status, 403, "pulling another city's window into this one");
     let (status, _) = b
         .post_page("/admin/regions", &[("code", "210102"), ("name", "和平区"), ("parent", "210100")])
         .await;
@@ -549,6 +570,11 @@ fn secret_in(page: &str) -> String {
 
 async fn administrators_manage_accounts_only_below_them_in_their_scope(app: TestApp) {
     let center = app.signed_in(Role::CenterAdmin, Some("210100"), "cm1").await;
+    let (_, form) = center.get("/admin/accounts/new").await;
+    assert!(
+        form.contains("value=\"unit_admin\"") && !form.contains("value=\"system_admin\""),
+        "only roles below are offered"
+    );
     // Creates a unit administrator in Shenyang; the first password is shown once and works.
     let (status, page) = center
         .post_page(
