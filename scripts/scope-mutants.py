@@ -3,6 +3,10 @@
 people:: integration tests on SQLite; every mutant must make a test fail.
     python3 scripts/scope-mutants.py [NAME ...]   (≈ 1.5 min a mutant, warm)
 Needs HAOCHA_TEST_PG_URL only to build; runs the SQLite half."""
+import os
+import subprocess
+import sys
+
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 M = [
  ("allowed_true", "store/src/admin.rs", "fn allowed(actor: &Actor, kind: Kind, place: &Place) -> bool {\n", "fn allowed(actor: &Actor, kind: Kind, place: &Place) -> bool {\n    if true { return true; }\n"),
