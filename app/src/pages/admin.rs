@@ -21,6 +21,9 @@ pub struct Nav {
     pub path: String,
 }
 
+/// Styles of signed-in pages (public/admin.css), linked only from them.
+const ADMIN_CSS: &str = "/admin.css";
+
 /// The hidden CSRF field every form carries.
 #[component]
 pub fn Csrf(token: String) -> impl IntoView {
@@ -41,6 +44,7 @@ pub fn Shell(nav: Nav, title: String, children: Children) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <link rel="stylesheet" href=ADMIN_CSS/>
         <div class="admin">
             <header class="admin-top">
                 <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>
@@ -77,6 +81,7 @@ pub fn Notice(text: Option<String>, #[prop(optional)] problem: bool) -> impl Int
 #[component]
 pub fn SignInPage(lang: Lang, csrf: String, job_number: String, error: Option<String>, notice: Option<String>) -> impl IntoView {
     view! {
+        <link rel="stylesheet" href=ADMIN_CSS/>
         <main class="page narrow">
             <header class="top">
                 <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>

@@ -45,6 +45,10 @@ pub fn HomePage(lang: Lang, windows: Vec<WindowLink>) -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
+            <h2>{lang.t("工作人员", "Staff")}</h2>
+            <p>
+                <a href="/login">{lang.t("工作人员登录（管理后台、窗口工作台）", "Staff sign-in (administration, window console)")}</a>
+            </p>
             <h2>{lang.t("接口", "Integration API")}</h2>
             <p>
                 <a href="/api/docs">{lang.t("接口文档 /api/docs", "API documentation /api/docs")}</a>
