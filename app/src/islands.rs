@@ -19,7 +19,12 @@ pub const STAFF_TAGS: [Tag; 5] = [Tag::Attitude, Tag::Norms, Tag::Competence, Ta
 /// Everything the rating form needs, serialised into the page for hydration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormInit {
-    pub token: String,
+    /// Where the form posts: `/r/{token}` for a case, `/q/1/w/{code}` for a static code.
+    pub action: String,
+    /// The one-time submission id of a static code's form (a resend stores nothing new).
+    pub submission: Option<String>,
+    /// The first fieldset's legend when it is not the service item (static codes).
+    pub legend: Option<String>,
     pub lang: Lang,
     /// "王丽（工号 S1001）" when the case has a staff member to rate.
     pub staff_label: Option<String>,
@@ -156,7 +161,12 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     // StoredValue is Copy, so the handlers below are Copy and the form can be re-rendered.
-    let action = StoredValue::new(format!("/r/{}?lang={}", init.token, lang.code()));
+    let action = StoredValue::new(format!("{}?lang={}", init.action, lang.code()));
+    let submission = StoredValue::new(init.submission.clone());
+    let legend = init
+        .legend
+        .clone()
+        .unwrap_or_else(|| lang.t("对办理事项的评价", "Your rating of the service").to_string());
     let staff_label = StoredValue::new(init.staff_label.clone());
 
     #[cfg(feature = "hydrate")]
@@ -175,6 +185,9 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
             fields.push(("tags", t));
         }
         fields.push(("comment", comment.get_untracked()));
+        if let Some(id) = submission.get_value() {
+            fields.push(("submission", id));
+        }
         if let Some(l) = staff_level.get_untracked() {
             fields.push(("staff_level", l.code().to_string()));
         }
@@ -229,8 +242,9 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
             data-hydrated=move || hydrated.get().then_some("true")
             hidden=move || done.get().is_some()
         >
+                {submission.get_value().map(|id| view! { <input type="hidden" name="submission" value=id/> })}
                 <fieldset>
-                    <legend>{lang.t("对办理事项的评价", "Your rating of the service")}</legend>
+                    <legend>{legend}</legend>
                     <LevelAndTags
                         lang=lang
                         name="level"

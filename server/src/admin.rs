@@ -37,13 +37,28 @@ const CSRF: &str = "csrf";
 const SEEN: &str = "seen";
 const PER_PAGE: u64 = 50;
 
-/// The address a request came from, for the audit trail.
+/// The address a request came from, for the audit trail and the static-code
+/// burst rule. Behind a reverse proxy (`HAOCHA_TRUST_FORWARDED=1`) the proxy's
+/// `X-Forwarded-For` (its last entry, the one the proxy added) or `X-Real-IP`.
 pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        if st.config.trust_forwarded {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .or_else(|| parts.headers.get("x-real-ip").and_then(|v| v.to_str().ok()))
+                .map(str::trim)
+                .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientAddr(Some(ip.to_string())));
+            }
+        }
         Ok(ClientAddr(
             parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
         ))
@@ -148,7 +163,7 @@ impl Ctx {
     }
 
     /// A readable refusal inside the frame: the role or scope does not cover this.
-    fn forbidden(&self, st: &AppState) -> Response {
+    pub(crate) fn forbidden(&self, st: &AppState) -> Response {
         let lang = self.lang;
         let nav = self.nav();
         self.page(
@@ -168,7 +183,7 @@ impl Ctx {
         )
     }
 
-    fn not_found(&self, st: &AppState) -> Response {
+    pub(crate) fn not_found(&self, st: &AppState) -> Response {
         let lang = self.lang;
         let nav = self.nav();
         self.page(st, StatusCode::NOT_FOUND, lang.t("未找到", "Not found").to_string(), move || {
@@ -200,7 +215,7 @@ impl Ctx {
         )
     }
 
-    fn store_error(&self, st: &AppState, e: store::Error) -> Response {
+    pub(crate) fn store_error(&self, st: &AppState, e: store::Error) -> Response {
         match e {
             store::Error::Forbidden => self.forbidden(st),
             store::Error::NotFound(_) => self.not_found(st),
@@ -278,6 +293,18 @@ async fn signed_in(
         return Err(ctx.forbidden(st));
     }
     Ok(ctx)
+}
+
+/// A signed-in page any role may open (its handler checks the scope).
+pub(crate) async fn signed_in_any(
+    st: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    path: &str,
+    addr: ClientAddr,
+) -> Result<Ctx, Response> {
+    signed_in(st, session, headers, q, path, addr, Need::Anyone).await
 }
 
 fn home_of(role: Role) -> &'static str {
@@ -719,6 +746,18 @@ async fn edit_view(
         }),
         notice: None,
         delete_action: code.map(|c| format!("{base}/{}/delete", url_part(c))),
+        links: match (kind, code) {
+            (Kind::Windows, Some(c)) => vec![(
+                format!("/print/window/{}", url_part(c)),
+                lang.t("打印评价二维码", "Print rating codes").to_string(),
+            )],
+            (Kind::Halls, Some(c)) => vec![(
+                format!("/print/hall/{}", url_part(c)),
+                lang.t("打印本大厅全部评价二维码", "Print all rating codes of this hall")
+                    .to_string(),
+            )],
+            _ => vec![],
+        },
         back: base,
     })
 }
@@ -1394,6 +1433,7 @@ fn account_form(ctx: &Ctx, values: &BTreeMap<String, String>, error: Option<(Str
         }),
         notice: None,
         delete_action: None,
+        links: vec![],
         back: "/admin/accounts".into(),
     }
 }

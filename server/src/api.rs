@@ -389,6 +389,12 @@ pub struct WindowEntry {
     pub code: String,
     pub name: String,
     pub hall: Option<String>,
+    /// The window's static rating page (a stable, versioned URL for printed codes).
+    pub static_url: String,
+    /// Its QR code as SVG.
+    pub static_qr_svg_url: String,
+    /// Its QR code as PNG, at least 1200 px wide.
+    pub static_qr_png_url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -472,10 +478,16 @@ pub async fn list_windows(
         windows: p
             .entries
             .into_iter()
-            .map(|e| WindowEntry {
-                code: e.code,
-                name: e.name,
-                hall: e.detail,
+            .map(|e| {
+                let url = format!("{}{}", st.config.public_url, crate::places::static_path("w", &e.code));
+                WindowEntry {
+                    static_qr_svg_url: format!("{url}/qr.svg"),
+                    static_qr_png_url: format!("{url}/qr.png"),
+                    static_url: url,
+                    code: e.code,
+                    name: e.name,
+                    hall: e.detail,
+                }
             })
             .collect(),
         total: p.total,

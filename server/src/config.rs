@@ -20,6 +20,13 @@ pub struct Config {
     /// Without it the key is read from `HAOCHA_DATA_KEY_FILE` (default: beside the
     /// SQLite file, or `data/haocha.key`), which is created on first start.
     pub data_key: store::crypto::DataKey,
+    /// Static QR repeat rules: `HAOCHA_STATIC_REPEAT_MINUTES` (same browser, same
+    /// place; default 30) and `HAOCHA_STATIC_BURST` (ratings from one address in
+    /// 10 minutes before the rest are flagged; default 10).
+    pub static_limits: store::place_ratings::Limits,
+    /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
+    /// from `X-Forwarded-For` / `X-Real-IP` (audit trail, static-code burst rule).
+    pub trust_forwarded: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/haocha.db?mode=rwc";
@@ -54,9 +61,27 @@ impl Config {
                 key_from_file(&file)?
             }
         };
+        let mut static_limits = store::place_ratings::Limits::default();
+        if let Some(v) = var("HAOCHA_STATIC_REPEAT_MINUTES") {
+            let m: i64 = v
+                .parse()
+                .ok()
+                .filter(|m| (0..=7 * 24 * 60).contains(m))
+                .ok_or_else(|| format!("HAOCHA_STATIC_REPEAT_MINUTES `{v}` must be minutes between 0 and 10080"))?;
+            static_limits.same_browser = chrono::Duration::minutes(m);
+        }
+        if let Some(v) = var("HAOCHA_STATIC_BURST") {
+            static_limits.burst_count = v
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("HAOCHA_STATIC_BURST `{v}` must be a whole number from 1"))?;
+        }
         Ok(Config {
             addr,
             data_key,
+            static_limits,
+            trust_forwarded: matches!(var("HAOCHA_TRUST_FORWARDED").as_deref(), Some("1" | "true" | "yes")),
             database_url,
             public_url: var("HAOCHA_PUBLIC_URL")
                 .map(|u| u.trim_end_matches('/').to_string())

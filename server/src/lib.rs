@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod pages;
+pub mod places;
 pub mod qr;
 
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(admin::logout))
         .route("/account/password", get(admin::password_form).post(admin::change_password))
         .route("/staff", get(admin::console))
+        .route("/print/{kind}/{code}", get(places::print))
         .route("/admin", get(admin::admin_home))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
@@ -107,6 +109,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/r/{token}", get(pages::rating_page).post(pages::submit_rating))
         .route("/r/{token}/{file}", get(pages::qr_image))
+        .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
+        .route("/q/1/{kind}/{code}/{file}", get(places::image))
         .route("/w/{code}/screen", get(pages::window_screen))
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))

@@ -185,7 +185,7 @@ pub async fn rating_page(
         TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
         TokenState::Open => {
             let init = FormInit {
-                token: view.token.clone(),
+                action: format!("/r/{}", view.token),
                 lang,
                 staff_label: staff_label(lang, &view),
                 ..Default::default()
@@ -197,15 +197,16 @@ pub async fn rating_page(
 
 /// The rating form as posted: repeated `tags` / `staff_tags` keys.
 #[derive(Debug, Default)]
-struct PostedForm {
-    level: String,
-    tags: Vec<String>,
-    comment: String,
-    staff_level: String,
-    staff_tags: Vec<String>,
+pub(crate) struct PostedForm {
+    pub level: String,
+    pub tags: Vec<String>,
+    pub comment: String,
+    pub staff_level: String,
+    pub staff_tags: Vec<String>,
+    pub submission: String,
 }
 
-fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
+pub(crate) fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
     let mut f = PostedForm::default();
     for (k, v) in form_urlencoded::parse(body) {
         let v = v.into_owned();
@@ -215,6 +216,7 @@ fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
             "comment" => f.comment = v,
             "staff_level" => f.staff_level = v,
             "staff_tags" => f.staff_tags.push(v),
+            "submission" => f.submission = v,
             _ => {}
         }
     }
@@ -229,14 +231,14 @@ fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
     Ok(f)
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/json"))
 }
 
-fn json_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Option<&str>) -> Response {
+pub(crate) fn json_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Option<&str>) -> Response {
     let mut res = (
         status,
         Json(serde_json::json!({ "ok": ok, "code": code, "message": message, "field": field })),
@@ -247,7 +249,7 @@ fn json_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Op
     res
 }
 
-fn submission_message(lang: Lang, e: &domain::RatingError, staff: bool) -> String {
+pub(crate) fn submission_message(lang: Lang, e: &domain::RatingError, staff: bool) -> String {
     use domain::RatingError as E;
     let s = match (e, staff) {
         (E::UnknownLevel(l), false) if l.is_empty() => lang.t("请选择对办理事项的评价。", "Please choose a rating for the service."),
@@ -305,7 +307,7 @@ pub async fn submit_rating(
             return match store::cases::token_view(&st.db, &token, st.now()).await {
                 Ok(view) if view.state == TokenState::Open => {
                     let init = FormInit {
-                        token: view.token.clone(),
+                        action: format!("/r/{}", view.token),
                         lang,
                         staff_label: staff_label(lang, &view),
                         level: Some(form.level.clone()).filter(|l| domain::Level::parse(l).is_some()),
@@ -314,6 +316,7 @@ pub async fn submit_rating(
                         staff_level: Some(form.staff_level.clone()).filter(|l| domain::Level::parse(l).is_some()),
                         staff_tags: form.staff_tags.clone(),
                         error: Some(msg),
+                        ..Default::default()
                     };
                     rating_form(&st, lang, &view, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
                 }

@@ -55,3 +55,9 @@ pub fn png(data: &str, scale: u32) -> Result<Vec<u8>, String> {
     }
     Ok(out)
 }
+
+/// A PNG at least `min_px` pixels wide, for print (whole pixels a module).
+pub fn png_at_least(data: &str, min_px: u32) -> Result<Vec<u8>, String> {
+    let modules = code(data).map_err(|e| e.to_string())?.width() as u32 + 8;
+    png(data, min_px.div_ceil(modules))
+}

@@ -355,3 +355,41 @@ pub mod audit_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod place_rating {
+    use sea_orm::entity::prelude::*;
+
+    /// A rating of a window or hall without a case: from its static QR code
+    /// (002 rule 12). Repeats are kept and flagged, never dropped (SPEC §8).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "place_rating")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub hall_id: i32,
+        pub window_id: Option<i32>,
+        pub target: String,
+        pub level: String,
+        pub score: i32,
+        pub channel: String,
+        pub tags: String,
+        pub comment: Option<String>,
+        pub catalog_version: i32,
+        /// The form's one-time submission id: a resend stores nothing new.
+        #[sea_orm(unique)]
+        pub submission_id: String,
+        /// Random id of the rating browser (a cookie), for the repeat rule.
+        pub rater_id: String,
+        /// Keyed hash of the sending address, for the burst rule.
+        pub address_hash: Option<String>,
+        /// `same_browser` or `burst` when flagged for review; none when counted.
+        pub repeat_reason: Option<String>,
+        pub counted: bool,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

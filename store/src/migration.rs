@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Init), Box::new(M0002Accounts)]
+        vec![Box::new(M0001Init), Box::new(M0002Accounts), Box::new(M0003PlaceRatings)]
     }
 }
 
@@ -374,5 +374,54 @@ impl MigrationTrait for M0002Accounts {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+/// Ratings of a window or hall from its static QR code (no case).
+struct M0003PlaceRatings;
+
+impl MigrationName for M0003PlaceRatings {
+    fn name(&self) -> &str {
+        "m0003_place_ratings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003PlaceRatings {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("place_rating")
+                .col(pk_auto("id"))
+                .col(integer("hall_id"))
+                .col(integer_null("window_id"))
+                .col(string_len("target", 16))
+                .col(string_len("level", 32))
+                .col(integer("score"))
+                .col(string_len("channel", 32))
+                .col(string("tags"))
+                .col(text_null("comment"))
+                .col(integer("catalog_version"))
+                .col(string_len_uniq("submission_id", 64))
+                .col(string_len("rater_id", 64))
+                .col(string_len_null("address_hash", 64))
+                .col(string_len_null("repeat_reason", 32))
+                .col(boolean("counted"))
+                .col(timestamp_with_time_zone("created_at"))
+                .foreign_key(&mut fk("place_rating", "hall_id", "hall"))
+                .foreign_key(&mut fk("place_rating", "window_id", "service_window"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("place_rating", "ix_place_rating_rater", &["rater_id", "created_at"]))
+            .await?;
+        m.create_index(index("place_rating", "ix_place_rating_address", &["address_hash", "created_at"]))
+            .await?;
+        m.create_index(index("place_rating", "ix_place_rating_window", &["window_id", "created_at"]))
+            .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("place_rating")).to_owned()).await
     }
 }

@@ -323,6 +323,8 @@ pub struct EditView {
     pub notice: Option<String>,
     /// The delete form's action, when the object exists.
     pub delete_action: Option<String>,
+    /// Further pages about the object: (href, label).
+    pub links: Vec<(String, String)>,
     pub back: String,
 }
 
@@ -409,6 +411,9 @@ pub fn EditPage(nav: Nav, edit: EditView) -> impl IntoView {
                 " "
                 <a href=edit.back>{lang.t("返回列表", "Back to the list")}</a>
             </form>
+            <p class="object-links">
+                {edit.links.into_iter().map(|(href, label)| view! { <a class="button secondary" href=href>{label}</a> " " }).collect_view()}
+            </p>
             {delete}
         </Shell>
     }
@@ -617,7 +622,7 @@ pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
             <p>
                 <a class="button" href=format!("/w/{code}/screen")>{lang.t("打开窗口评价屏", "Open the window screen")}</a>
                 " "
-                <span class="muted">{lang.t("窗口二维码打印功能即将提供。", "Printing the window's code comes with the channels release.")}</span>
+                <a class="button secondary" href=format!("/print/window/{code}")>{lang.t("打印窗口评价二维码", "Print the window's rating code")}</a>
             </p>
             <h2>{lang.t("今日办结", "Completed today")}</h2>
             <p class="count">

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod home;
 pub mod message;
+pub mod print;
 pub mod rating;
 pub mod screen;
 

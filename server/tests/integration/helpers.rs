@@ -84,6 +84,8 @@ impl TestApp {
             token_ttl_hours: 24,
             site_root: "target/site".into(),
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
+            static_limits: store::place_ratings::Limits::default(),
+            trust_forwarded: false,
         };
         let clock = Arc::new(Mutex::new(now));
         let c = clock.clone();

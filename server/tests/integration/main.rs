@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod page_ratings;
 mod people;
+mod places;
 mod screen_and_docs;
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.

@@ -1,0 +1,381 @@
+//! Static QR codes of windows and halls (002 rule 12; SPEC §10: the URL shape
+//! `/q/1/w/{code}` and `/q/1/h/{code}` is a contract, printed codes depend on
+//! it), their images, and the print pages for posters and table cards.
+
+use app::islands::FormInit;
+use app::pages::message::{MessagePage, Tone};
+use app::pages::print::{PrintCode, PrintPage};
+use app::pages::rating::PlaceRatingPage;
+use app::{render, Lang};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::RatingInput;
+use leptos::prelude::*;
+use store::accounts::Scope;
+use store::admin::Kind;
+use store::place_ratings::{Place, PlaceView, Submission};
+use tower_sessions::Session;
+
+use crate::admin::ClientAddr;
+use crate::pages::{html, internal, json_reply, message, parse_form, pick_lang, submission_message, wants_json, LangQuery};
+use crate::{qr, AppState};
+
+const RATER_COOKIE: &str = "hc_rater";
+
+/// The versioned static path of a window (`w`) or hall (`h`).
+pub fn static_path(kind: &str, code: &str) -> String {
+    format!(
+        "/q/1/{kind}/{}",
+        form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
+    )
+}
+
+fn place_of<'a>(kind: &str, code: &'a str) -> Option<Place<'a>> {
+    match kind {
+        "w" => Some(Place::Window(code)),
+        "h" => Some(Place::Hall(code)),
+        _ => None,
+    }
+}
+
+fn rater_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("hc_rater=").map(str::to_string))
+        .filter(|v| (16..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn rater_cookie(id: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{RATER_COOKIE}={id}; Path=/q/; Max-Age=31536000; HttpOnly; SameSite=Lax"))
+        .unwrap_or_else(|_| HeaderValue::from_static("hc_rater=; Path=/q/"))
+}
+
+fn not_found(st: &AppState, lang: Lang, path: String) -> Response {
+    message(
+        st,
+        lang,
+        StatusCode::NOT_FOUND,
+        Tone::Problem,
+        lang.t("二维码无效", "This code is not valid"),
+        lang.t(
+            "该窗口或大厅不存在或已停用。",
+            "This window or hall does not exist or is no longer in use.",
+        ),
+        path,
+        None,
+    )
+}
+
+fn legend(lang: Lang, p: &PlaceView) -> String {
+    match (lang, p.window_id.is_some()) {
+        (Lang::Zh, true) => "对窗口服务的评价".into(),
+        (Lang::Zh, false) => "对大厅服务的评价".into(),
+        (Lang::En, true) => "Your rating of this window's service".into(),
+        (Lang::En, false) => "Your rating of this hall's service".into(),
+    }
+}
+
+fn form_page(st: &AppState, lang: Lang, p: PlaceView, init: FormInit, status: StatusCode, cookies: Vec<HeaderValue>) -> Response {
+    let (hall, window) = (p.hall_name.clone(), p.window_name.clone());
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        lang.t("服务评价", "Rate the service").to_string(),
+        true,
+        None,
+        move || {
+            view! { <PlaceRatingPage lang=lang hall_name=hall window_name=window init=init/> }
+        },
+    );
+    let mut res = html(status, doc, None);
+    for c in cookies {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// `GET /q/1/{w|h}/{code}`
+pub async fn page(
+    State(st): State<AppState>,
+    Path((kind, code)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, lang_cookie) = pick_lang(&q, &headers);
+    let path = static_path(&kind, &code);
+    let Some(place) = place_of(&kind, &code) else {
+        return not_found(&st, lang, path);
+    };
+    let p = match store::place_ratings::place(&st.db, place).await {
+        Ok(p) => p,
+        Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
+        Err(e) => return internal(&st, lang, e),
+    };
+    let mut cookies: Vec<HeaderValue> = lang_cookie.into_iter().collect();
+    if rater_id(&headers).is_none() {
+        cookies.push(rater_cookie(&store::random_token(16)));
+    }
+    let init = FormInit {
+        action: path,
+        submission: Some(store::random_token(16)),
+        legend: Some(legend(lang, &p)),
+        lang,
+        ..Default::default()
+    };
+    form_page(&st, lang, p, init, StatusCode::OK, cookies)
+}
+
+/// `POST /q/1/{w|h}/{code}`: plain form or the island's fetch.
+pub async fn submit(
+    State(st): State<AppState>,
+    Path((kind, code)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, _) = pick_lang(&q, &headers);
+    let json = wants_json(&headers);
+    let path = static_path(&kind, &code);
+    let Some(place) = place_of(&kind, &code) else {
+        return not_found(&st, lang, path);
+    };
+    let p = match store::place_ratings::place(&st.db, place).await {
+        Ok(p) => p,
+        Err(store::Error::NotFound(_)) if json => {
+            return json_reply(StatusCode::NOT_FOUND, false, "not_found", "unknown window or hall", None)
+        }
+        Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
+        Err(e) => return internal(&st, lang, e),
+    };
+    let Ok(form) = parse_form(&body) else {
+        let m = lang.t("提交内容不是有效的 UTF-8 文本。", "The submission is not valid UTF-8 text.");
+        return json_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None);
+    };
+    let input = match RatingInput::parse(&form.level, &form.tags, Some(&form.comment)) {
+        Ok(i) => i,
+        Err(e) => {
+            let msg = submission_message(lang, &e, false);
+            if json {
+                return json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", &msg, Some(e.field()));
+            }
+            let init = FormInit {
+                action: path,
+                submission: Some(form.submission.clone())
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| Some(store::random_token(16))),
+                legend: Some(legend(lang, &p)),
+                lang,
+                level: Some(form.level.clone()).filter(|l| domain::Level::parse(l).is_some()),
+                tags: form.tags.clone(),
+                comment: form.comment.clone(),
+                error: Some(msg),
+                ..Default::default()
+            };
+            return form_page(&st, lang, p, init, StatusCode::UNPROCESSABLE_ENTITY, vec![]);
+        }
+    };
+    // Without the cookie (first visit with cookies off) the burst rule still applies.
+    let (rater, new_cookie) = match rater_id(&headers) {
+        Some(r) => (r, None),
+        None => {
+            let r = store::random_token(16);
+            let c = rater_cookie(&r);
+            (r, Some(c))
+        }
+    };
+    let sub = Submission {
+        input: &input,
+        submission_id: form.submission.trim(),
+        rater_id: &rater,
+        address: addr.0.as_deref(),
+    };
+    let stored = match store::place_ratings::rate(&st.db, &st.config.data_key, &p, &sub, &st.config.static_limits, st.now()).await {
+        Ok(s) => s,
+        Err(store::Error::Invalid { field, .. }) => {
+            let m = lang.t(
+                "表单不完整，请刷新页面后重新评价。",
+                "The form is incomplete; reload the page and rate again.",
+            );
+            return if json {
+                json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", m, Some(field))
+            } else {
+                message(&st, lang, StatusCode::UNPROCESSABLE_ENTITY, Tone::Problem, m, m, path, None)
+            };
+        }
+        Err(e) => return internal(&st, lang, e),
+    };
+    let text = if stored.repeat_reason.is_some() {
+        lang.t(
+            "您刚刚已评价过这里。本次评价已记录，供核查，但不重复计入统计。",
+            "You rated this place a moment ago. This rating is kept for review but not counted twice.",
+        )
+    } else {
+        lang.t(
+            "您的评价已提交，我们会认真对待每一条意见。",
+            "Your rating has been recorded. Every opinion is followed up.",
+        )
+    };
+    let status = if stored.resent { StatusCode::OK } else { StatusCode::CREATED };
+    let mut res = if json {
+        json_reply(
+            status,
+            true,
+            if stored.repeat_reason.is_some() { "repeat" } else { "rated" },
+            text,
+            None,
+        )
+    } else {
+        let title = lang.t("感谢您的评价", "Thank you").to_string();
+        let text = text.to_string();
+        let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
+            view! { <MessagePage lang=lang tone=Tone::Ok title=title text=text path=path/> }
+        });
+        html(status, doc, None)
+    };
+    if let Some(c) = new_cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// `GET /q/1/{w|h}/{code}/{qr.svg|qr.png}`: the static code as an image; the
+/// PNG is at least 1200 px wide, for print.
+pub async fn image(State(st): State<AppState>, Path((kind, code, file)): Path<(String, String, String)>) -> Response {
+    let Some(place) = place_of(&kind, &code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match store::place_ratings::place(&st.db, place).await {
+        Ok(_) => {}
+        Err(store::Error::NotFound(_)) => return (StatusCode::NOT_FOUND, "unknown window or hall").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "static qr lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    let url = format!("{}{}", st.config.public_url, static_path(&kind, &code));
+    let disposition = format!(
+        "inline; filename=\"haocha-{kind}-{code}.{}\"",
+        if file == "qr.png" { "png" } else { "svg" }
+    );
+    let res = match file.as_str() {
+        "qr.svg" => qr::svg(&url)
+            .map(|s| s.into_bytes())
+            .map_err(|e| e.to_string())
+            .map(|b| ("image/svg+xml", b)),
+        "qr.png" => qr::png_at_least(&url, 1200).map(|b| ("image/png", b)),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match res {
+        Ok((ct, bytes)) => {
+            let mut r = ([(header::CONTENT_TYPE, ct)], bytes).into_response();
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "qr render failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn print_code(st: &AppState, kind: &str, code: &str, title: String, subtitle: String) -> Result<PrintCode, String> {
+    let path = static_path(kind, code);
+    let url = format!("{}{path}", st.config.public_url);
+    Ok(PrintCode {
+        svg: qr::svg_inline(&url).map_err(|e| e.to_string())?,
+        svg_href: format!("{path}/qr.svg"),
+        png_href: format!("{path}/qr.png"),
+        url,
+        title,
+        subtitle,
+    })
+}
+
+/// `GET /print/{window|hall}/{code}`: an A4 poster and table cards, for staff
+/// (their own window) and administrators (inside their scope).
+pub async fn print(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path((kind, code)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/print/{kind}/{code}");
+    let ctx = match crate::admin::signed_in_any(&st, &session, &headers, &q, &path, addr).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = ctx.lang;
+    let place = match kind.as_str() {
+        "window" => Place::Window(&code),
+        "hall" => Place::Hall(&code),
+        _ => return ctx.not_found(&st),
+    };
+    let p = match store::place_ratings::place(&st.db, place).await {
+        Ok(p) => p,
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    // Staff print their own window; administrators what their scope covers.
+    let allowed = match (&ctx.actor.scope, p.window_id) {
+        (Scope::Window(w), Some(id)) => *w == id,
+        (Scope::Window(_), None) => false,
+        (_, Some(_)) => store::admin::get(&st.db, &ctx.actor, Kind::Windows, &code).await.is_ok(),
+        (_, None) => store::admin::get(&st.db, &ctx.actor, Kind::Halls, &code).await.is_ok(),
+    };
+    if !allowed {
+        return ctx.forbidden(&st);
+    }
+    let mut codes = Vec::new();
+    let result = (|| -> Result<(), String> {
+        match &p.window_code {
+            Some(w) => codes.push(print_code(
+                &st,
+                "w",
+                w,
+                p.window_name.clone().unwrap_or_default(),
+                p.hall_name.clone(),
+            )?),
+            None => codes.push(print_code(
+                &st,
+                "h",
+                &p.hall_code,
+                p.hall_name.clone(),
+                lang.t("大厅服务评价", "Rate this hall").to_string(),
+            )?),
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        return internal(&st, lang, e);
+    }
+    if p.window_id.is_none() {
+        match store::place_ratings::hall_windows(&st.db, p.hall_id).await {
+            Ok(ws) => {
+                for (wc, wn) in ws {
+                    match print_code(&st, "w", &wc, wn, p.hall_name.clone()) {
+                        Ok(c) => codes.push(c),
+                        Err(e) => return internal(&st, lang, e),
+                    }
+                }
+            }
+            Err(e) => return ctx.store_error(&st, e),
+        }
+    }
+    let title = match &p.window_name {
+        Some(w) => format!("{} · {w}", lang.t("打印评价二维码", "Print rating codes")),
+        None => format!("{} · {}", lang.t("打印评价二维码", "Print rating codes"), p.hall_name),
+    };
+    let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
+        view! { <PrintPage lang=lang title=title codes=codes/> }
+    });
+    html(StatusCode::OK, doc, ctx.cookie.clone())
+}

@@ -1,0 +1,211 @@
+//! Static QR codes (002 rule 12): every window and hall has a stable code that
+//! opens a rating page without a case. Anyone can scan it, so repeats are
+//! limited — not by refusing, but by storing the rating flagged for review and
+//! leaving it out of the counts (SPEC §8: never silently dropped).
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{Channel, RatingInput, Target, CATALOG_VERSION};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::crypto::DataKey;
+use crate::entities::{hall, place_rating, service_window};
+use crate::{immediate, Db, Error, Result};
+
+/// What a static code names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    Window(&'a str),
+    Hall(&'a str),
+}
+
+/// A place as its rating page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceView {
+    pub hall_id: i32,
+    pub hall_code: String,
+    pub hall_name: String,
+    pub window_id: Option<i32>,
+    pub window_code: Option<String>,
+    pub window_name: Option<String>,
+}
+
+pub async fn place(db: &Db, p: Place<'_>) -> Result<PlaceView> {
+    match p {
+        Place::Window(code) => {
+            let w = service_window::Entity::find()
+                .filter(service_window::Column::Code.eq(code))
+                .filter(service_window::Column::Active.eq(true))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("window"))?;
+            let h = hall::Entity::find_by_id(w.hall_id).one(db).await?.ok_or(Error::NotFound("hall"))?;
+            Ok(PlaceView {
+                hall_id: h.id,
+                hall_code: h.code,
+                hall_name: h.name,
+                window_id: Some(w.id),
+                window_code: Some(w.code),
+                window_name: Some(w.name),
+            })
+        }
+        Place::Hall(code) => {
+            let h = hall::Entity::find()
+                .filter(hall::Column::Code.eq(code))
+                .filter(hall::Column::Active.eq(true))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("hall"))?;
+            Ok(PlaceView {
+                hall_id: h.id,
+                hall_code: h.code,
+                hall_name: h.name,
+                window_id: None,
+                window_code: None,
+                window_name: None,
+            })
+        }
+    }
+}
+
+/// The repeat rules, from configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A second rating of the same place from the same browser within this time is a repeat.
+    pub same_browser: Duration,
+    /// More than `burst_count` ratings from one address within `burst_window` are a burst.
+    pub burst_count: u64,
+    pub burst_window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            same_browser: Duration::minutes(30),
+            burst_count: 10,
+            burst_window: Duration::minutes(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub id: i32,
+    /// `same_browser` / `burst` when flagged and not counted.
+    pub repeat_reason: Option<String>,
+    /// This submission id was already stored: nothing new was written.
+    pub resent: bool,
+}
+
+pub struct Submission<'a> {
+    pub input: &'a RatingInput,
+    pub submission_id: &'a str,
+    pub rater_id: &'a str,
+    pub address: Option<&'a str>,
+}
+
+/// Stores one rating of a place from its static code, exactly once per
+/// submission id; flags repeats instead of refusing them.
+pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, limits: &Limits, now: DateTime<Utc>) -> Result<Stored> {
+    let valid_id = |s: &str| (16..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if !valid_id(sub.submission_id) {
+        return Err(Error::invalid("submission", "the form is incomplete; reload the page"));
+    }
+    if !valid_id(sub.rater_id) {
+        return Err(Error::invalid("rater", "cookies are needed to rate from a shared code"));
+    }
+    let address_hash = sub.address.map(|a| key.hash(&format!("addr:{a}")));
+    let txn = db.begin_with_options(immediate()).await?;
+    if let Some(r) = place_rating::Entity::find()
+        .filter(place_rating::Column::SubmissionId.eq(sub.submission_id))
+        .one(&txn)
+        .await?
+    {
+        txn.rollback().await?;
+        return Ok(Stored {
+            id: r.id,
+            repeat_reason: r.repeat_reason,
+            resent: true,
+        });
+    }
+    let mut same_place = place_rating::Entity::find()
+        .filter(place_rating::Column::RaterId.eq(sub.rater_id))
+        .filter(place_rating::Column::HallId.eq(p.hall_id))
+        .filter(place_rating::Column::CreatedAt.gt(now - limits.same_browser));
+    same_place = match p.window_id {
+        Some(w) => same_place.filter(place_rating::Column::WindowId.eq(w)),
+        None => same_place.filter(place_rating::Column::WindowId.is_null()),
+    };
+    let repeat = if same_place.count(&txn).await? > 0 {
+        Some("same_browser")
+    } else if let Some(h) = &address_hash {
+        let recent = place_rating::Entity::find()
+            .filter(place_rating::Column::AddressHash.eq(h.as_str()))
+            .filter(place_rating::Column::CreatedAt.gt(now - limits.burst_window))
+            .count(&txn)
+            .await?;
+        (recent >= limits.burst_count).then_some("burst")
+    } else {
+        None
+    };
+    let tags: Vec<&str> = sub.input.tags.iter().map(|t| t.code()).collect();
+    let target = if p.window_id.is_some() { Target::Window } else { Target::Hall };
+    let inserted = place_rating::ActiveModel {
+        hall_id: Set(p.hall_id),
+        window_id: Set(p.window_id),
+        target: Set(target.code().to_string()),
+        level: Set(sub.input.level.code().to_string()),
+        score: Set(sub.input.level.score()),
+        channel: Set(Channel::StaticQr.code().to_string()),
+        tags: Set(tags.join(",")),
+        comment: Set(sub.input.comment.as_ref().map(|c| c.as_str().to_string())),
+        catalog_version: Set(CATALOG_VERSION),
+        submission_id: Set(sub.submission_id.to_string()),
+        rater_id: Set(sub.rater_id.to_string()),
+        address_hash: Set(address_hash),
+        repeat_reason: Set(repeat.map(str::to_string)),
+        counted: Set(repeat.is_none()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match inserted {
+        Ok(r) => {
+            txn.commit().await?;
+            Ok(Stored {
+                id: r.id,
+                repeat_reason: r.repeat_reason,
+                resent: false,
+            })
+        }
+        Err(e) if Error::is_unique_violation(&e) => {
+            // A concurrent resend of the same submission won the race.
+            txn.rollback().await?;
+            let r = place_rating::Entity::find()
+                .filter(place_rating::Column::SubmissionId.eq(sub.submission_id))
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("rating"))?;
+            Ok(Stored {
+                id: r.id,
+                repeat_reason: r.repeat_reason,
+                resent: true,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Halls' windows, for the print pages: `(code, name)` of active windows.
+pub async fn hall_windows(db: &Db, hall_id: i32) -> Result<Vec<(String, String)>> {
+    use sea_orm::QueryOrder;
+    Ok(service_window::Entity::find()
+        .filter(service_window::Column::HallId.eq(hall_id))
+        .filter(service_window::Column::Active.eq(true))
+        .order_by_asc(service_window::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.code, w.name))
+        .collect())
+}
