@@ -35,6 +35,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)   # the print test rasterises the PDF
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
