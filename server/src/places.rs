@@ -374,8 +374,9 @@ pub async fn print(
         Some(w) => format!("{} · {w}", lang.t("打印评价二维码", "Print rating codes")),
         None => format!("{} · {}", lang.t("打印评价二维码", "Print rating codes"), p.hall_name),
     };
+    let back = if ctx.actor.role.is_admin() { "/admin" } else { "/staff" }.to_string();
     let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
-        view! { <PrintPage lang=lang title=title codes=codes/> }
+        view! { <PrintPage lang=lang title=title codes=codes back=back/> }
     });
     html(StatusCode::OK, doc, ctx.cookie.clone())
 }

@@ -37,7 +37,8 @@ pub fn Shell(nav: Nav, title: String, children: Children) -> impl IntoView {
         .links
         .iter()
         .map(|(href, label)| {
-            let current = nav.path == *href || nav.path.starts_with(&format!("{href}/"));
+            // `/admin` is the start page, not a prefix of every section.
+            let current = nav.path == *href || (href != "/admin" && nav.path.starts_with(&format!("{href}/")));
             view! {
                 <a href=href.clone() aria-current=current.then_some("page")>{label.clone()}</a>
             }

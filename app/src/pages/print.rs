@@ -31,7 +31,7 @@ fn Card(lang: Lang, code: PrintCode) -> impl IntoView {
 }
 
 #[component]
-pub fn PrintPage(lang: Lang, title: String, codes: Vec<PrintCode>) -> impl IntoView {
+pub fn PrintPage(lang: Lang, title: String, codes: Vec<PrintCode>, back: String) -> impl IntoView {
     let poster = codes.first().cloned();
     // A window prints six cards of its code; a hall one card per window.
     let cards: Vec<PrintCode> = if codes.len() == 1 {
@@ -51,6 +51,8 @@ pub fn PrintPage(lang: Lang, title: String, codes: Vec<PrintCode>) -> impl IntoV
                 )}
             </p>
             <button type="button" onclick="window.print()">{lang.t("打印", "Print")}</button>
+            " "
+            <a href=back>{lang.t("返回", "Back")}</a>
             <ul class="downloads">
                 {codes
                     .iter()
