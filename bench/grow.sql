@@ -2,9 +2,11 @@
 -- case so every column has the backend's own format. GENERATE(1000000) is
 -- replaced by scripts/bench.sh with the backend's row generator.
 INSERT INTO service_case (api_client_id, case_number, item_id, window_id, staff_id, region_code, applicant_phone,
-    applicant_name, real_name, accepted_at, completed_at, transactions, bundle_id, request_fingerprint, created_at)
+    phone_sealed, phone_hash, applicant_name, real_name, accepted_at, completed_at, transactions, bundle_id,
+    request_fingerprint, created_at)
 SELECT c.api_client_id, 'G-' || n.i, c.item_id, c.window_id, c.staff_id, c.region_code, c.applicant_phone,
-    c.applicant_name, c.real_name, c.accepted_at, c.completed_at, c.transactions, c.bundle_id, '', c.created_at
+    c.phone_sealed, c.phone_hash, c.applicant_name, c.real_name, c.accepted_at, c.completed_at, c.transactions,
+    c.bundle_id, '', c.created_at
 FROM GENERATE(1000000) AS n, (SELECT * FROM service_case ORDER BY id LIMIT 1) AS c;
 INSERT INTO rating (case_id, target, level, score, channel, tags, comment, rating_count, catalog_version,
     api_client_id, issuer_client_id, created_at)
