@@ -612,6 +612,7 @@ fn notice_text(lang: Lang, code: Option<&str>) -> Option<String> {
                 "It has history, so it was deactivated and kept.",
             ),
             "revoked" => lang.t("接口密钥已吊销。", "The API key was revoked."),
+            "photo" => lang.t("照片已更新。", "The photo was updated."),
             _ => return None,
         }
         .to_string(),
@@ -757,6 +758,13 @@ async fn edit_view(
                     .to_string(),
             )],
             _ => vec![],
+        },
+        photo: match (kind, code) {
+            (Kind::Staff, Some(c)) => Some((
+                format!("/admin/photo/{}", url_part(c)),
+                values.get("photo_url").filter(|u| u.starts_with("/staff-photo/")).cloned(),
+            )),
+            _ => None,
         },
         back: base,
     })
@@ -1434,6 +1442,7 @@ fn account_form(ctx: &Ctx, values: &BTreeMap<String, String>, error: Option<(Str
         notice: None,
         delete_action: None,
         links: vec![],
+        photo: None,
         back: "/admin/accounts".into(),
     }
 }
@@ -1618,5 +1627,103 @@ pub async fn account_action(
         }
         Ok(None) => see_other(&format!("{path}?notice={what}")),
         Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+// ---------------------------------------------------------------- staff photos
+
+/// `POST /admin/photo/{job_number}` (multipart: `_csrf`, `photo`)
+pub async fn upload_photo(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(job): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let path = format!("/admin/staff/{}", url_part(&job));
+    let ctx = match signed_in(&st, &session, &headers, &q, &path, addr, Need::Admin).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = ctx.lang;
+    let (mut csrf, mut photo, mut too_big) = (None, None, false);
+    if let Ok(mut m) = multipart {
+        loop {
+            match m.next_field().await {
+                Ok(Some(field)) => match field.name() {
+                    Some("_csrf") => csrf = field.text().await.ok(),
+                    Some("photo") => match field.bytes().await {
+                        Ok(b) => photo = Some(b),
+                        Err(_) => too_big = true,
+                    },
+                    _ => {}
+                },
+                Ok(None) => break,
+                Err(_) => {
+                    too_big = true;
+                    break;
+                }
+            }
+        }
+    }
+    if !too_big && !csrf_ok(&session, csrf.as_deref()).await {
+        return ctx.csrf_failed(&st);
+    }
+    let result = match photo.filter(|p| !p.is_empty()) {
+        _ if too_big => Err(store::Error::invalid("photo", "at most 512 KB")),
+        Some(bytes) => store::photos::upload(&st.db, &ctx.actor, &job, &bytes, &ctx.meta).await,
+        None => Err(store::Error::invalid("photo", "choose an image file")),
+    };
+    match result {
+        Ok(_) => see_other(&format!("{path}?notice=photo")),
+        Err(store::Error::Invalid { message, .. }) => {
+            let message = match (lang, message.as_str()) {
+                (Lang::Zh, "a JPEG, PNG or WebP image") => "照片须为 JPEG、PNG 或 WebP 图片，没有保存。".to_string(),
+                (Lang::Zh, "at most 512 KB") => "照片不能超过 512 KB，没有保存。".to_string(),
+                (Lang::Zh, "choose an image file") => "请选择一张照片。".to_string(),
+                (_, m) => format!("Photo: {m}. Nothing was saved."),
+            };
+            let record = match store::admin::get(&st.db, &ctx.actor, Kind::Staff, &job).await {
+                Ok(r) => r,
+                Err(e) => return ctx.store_error(&st, e),
+            };
+            match edit_view(
+                &st,
+                &ctx,
+                Kind::Staff,
+                Some(&job),
+                &record.values,
+                Some(record.active),
+                Some(("photo".into(), message)),
+            )
+            .await
+            {
+                Ok(v) => edit_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, v),
+                Err(e) => ctx.store_error(&st, e),
+            }
+        }
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
+
+/// `GET /staff-photo/{job_number}`: the uploaded photo (public, like the job
+/// number and name shown at the window).
+pub async fn staff_photo(State(st): State<AppState>, Path(job): Path<String>) -> Response {
+    match store::photos::photo(&st.db, &job).await {
+        Ok((ct, bytes)) => (
+            [
+                (header::CONTENT_TYPE, ct),
+                (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(store::Error::NotFound(_)) => (StatusCode::NOT_FOUND, "no photo").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "photo failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }

@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
                 .route_layer(DefaultBodyLimit::max(store::csv_import::MAX_BYTES + 64 * 1024)),
         )
         .route("/admin/import/{kind}/template.csv", get(admin::import_template))
+        .route(
+            "/admin/photo/{job}",
+            post(admin::upload_photo).route_layer(DefaultBodyLimit::max(store::photos::MAX_BYTES + 64 * 1024)),
+        )
         .route("/admin/{kind}", get(admin::list).post(admin::create))
         .route("/admin/{kind}/new", get(admin::new_form))
         .route("/admin/{kind}/{code}", get(admin::edit_form).post(admin::update))
@@ -111,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/{file}", get(pages::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
         .route("/q/1/{kind}/{code}/{file}", get(places::image))
+        .route("/staff-photo/{job}", get(admin::staff_photo))
         .route("/w/{code}/screen", get(pages::window_screen))
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))

@@ -1176,7 +1176,10 @@ pub async fn remove(db: &Db, actor: &Actor, kind: Kind, code: &str, meta: &Meta)
             Kind::Units => unit::Entity::delete_by_id(o.id).exec(&txn).await,
             Kind::Halls => hall::Entity::delete_by_id(o.id).exec(&txn).await,
             Kind::Windows => service_window::Entity::delete_by_id(o.id).exec(&txn).await,
-            Kind::Staff => staff::Entity::delete_by_id(o.id).exec(&txn).await,
+            Kind::Staff => {
+                crate::entities::staff_photo::Entity::delete_by_id(o.id).exec(&txn).await?;
+                staff::Entity::delete_by_id(o.id).exec(&txn).await
+            }
             Kind::Items => item::Entity::delete_by_id(o.id).exec(&txn).await,
             Kind::Clients => return Err(Error::Forbidden),
         };

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod entities;
 pub mod keys;
 pub mod migration;
+pub mod photos;
 pub mod place_ratings;
 pub mod ratings;
 pub mod sessions;

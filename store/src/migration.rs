@@ -9,7 +9,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Init), Box::new(M0002Accounts), Box::new(M0003PlaceRatings)]
+        vec![
+            Box::new(M0001Init),
+            Box::new(M0002Accounts),
+            Box::new(M0003PlaceRatings),
+            Box::new(M0004StaffPhotos),
+        ]
     }
 }
 
@@ -423,5 +428,35 @@ impl MigrationTrait for M0003PlaceRatings {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("place_rating")).to_owned()).await
+    }
+}
+
+/// Uploaded staff photos, kept in the database with everything else.
+struct M0004StaffPhotos;
+
+impl MigrationName for M0004StaffPhotos {
+    fn name(&self) -> &str {
+        "m0004_staff_photos"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004StaffPhotos {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("staff_photo")
+                .col(integer("staff_id").primary_key())
+                .col(string_len("content_type", 32))
+                .col(blob("bytes"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .foreign_key(&mut fk("staff_photo", "staff_id", "staff"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("staff_photo")).to_owned()).await
     }
 }

@@ -326,6 +326,8 @@ pub struct EditView {
     pub delete_action: Option<String>,
     /// Further pages about the object: (href, label).
     pub links: Vec<(String, String)>,
+    /// Staff: the photo upload form's action and the current photo, if any.
+    pub photo: Option<(String, Option<String>)>,
     pub back: String,
 }
 
@@ -412,6 +414,20 @@ pub fn EditPage(nav: Nav, edit: EditView) -> impl IntoView {
                 " "
                 <a href=edit.back>{lang.t("返回列表", "Back to the list")}</a>
             </form>
+            {edit.photo.map(|(action, current)| {
+                let csrf = csrf.clone();
+                view! {
+                    <form method="post" action=action enctype="multipart/form-data" class="form photo-form">
+                        <Csrf token=csrf/>
+                        {current.map(|src| view! { <img class="staff-photo" src=src alt=lang.t("当前照片", "Current photo")/> })}
+                        <label>
+                            <span>{lang.t("上传照片（JPEG、PNG 或 WebP，不超过 512 KB）", "Upload a photo (JPEG, PNG or WebP, 512 KB at most)")}</span>
+                            <input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required/>
+                        </label>
+                        <button type="submit">{lang.t("上传照片", "Upload photo")}</button>
+                    </form>
+                }
+            })}
             <p class="object-links">
                 {edit.links.into_iter().map(|(href, label)| view! { <a class="button secondary" href=href>{label}</a> " " }).collect_view()}
             </p>

@@ -26,6 +26,7 @@ on_both_databases!(
     the_console_shows_whether_a_case_was_rated_but_never_how,
     applicant_phones_are_sealed_at_rest_and_masked_on_the_api,
     administrators_manage_accounts_only_below_them_in_their_scope,
+    staff_photos_are_uploaded_inside_the_scope_and_served,
 );
 
 async fn sign_in_forces_a_new_password_then_opens_the_role_home(app: TestApp) {
@@ -676,4 +677,62 @@ async fn administrators_manage_accounts_only_below_them_in_their_scope(app: Test
     // Window staff have no account administration.
     let w = app.signed_in(Role::WindowStaff, Some("W04"), "S1004").await;
     assert_eq!(w.get("/admin/accounts").await.0, 403);
+}
+
+async fn post_photo(b: &Browser, job: &str, bytes: Vec<u8>) -> (u16, String) {
+    let token = b.csrf("/account/password").await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", token)
+        .part("photo", reqwest::multipart::Part::bytes(bytes).file_name("face.png"));
+    let res = b
+        .http
+        .post(format!("{}/admin/photo/{job}", b.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let loc = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    (status, loc.unwrap_or(res.text().await.unwrap()))
+}
+
+async fn staff_photos_are_uploaded_inside_the_scope_and_served(app: TestApp) {
+    let b = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "ph1").await;
+    let png = server::qr::png("photo", 4).unwrap();
+    assert_eq!(
+        post_photo(&b, "S1001", png.clone()).await,
+        (303, "/admin/staff/S1001?notice=photo".into())
+    );
+    let res = app.http.get(app.url("/staff-photo/S1001")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    let (_, page) = b.get("/admin/staff/S1001").await;
+    assert!(
+        page.contains("class=\"staff-photo\"") && page.contains("/staff-photo/S1001?v="),
+        "{page}"
+    );
+    // Not an image, another unit's staff: refused, nothing changes.
+    let (status, page) = post_photo(&b, "S1001", b"GIF89a not really".to_vec()).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("JPEG"), "{page}");
+    assert_eq!(post_photo(&b, "S1003", png.clone()).await.0, 403);
+    assert_eq!(
+        app.http.get(app.url("/staff-photo/S1003")).send().await.unwrap().status().as_u16(),
+        404
+    );
+    assert_eq!(
+        app.scalar("SELECT action AS v FROM audit_log WHERE action = 'photo'")
+            .await
+            .as_deref(),
+        Some("photo")
+    );
+    // A new colleague with a photo and no cases can still be deleted.
+    b.post_page("/admin/staff", &[("code", "S1097"), ("name", "新人"), ("unit", "U-MARKET")])
+        .await;
+    assert_eq!(post_photo(&b, "S1097", png).await.0, 303);
+    assert_eq!(
+        b.post_page("/admin/staff/S1097/delete", &[]).await,
+        (303, "/admin/staff?notice=deleted".into())
+    );
 }
