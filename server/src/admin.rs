@@ -127,6 +127,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    pub(crate) fn nav_pub(&self) -> Nav {
+        self.nav()
+    }
+
+    pub(crate) fn csrf_failed_pub(&self, st: &AppState) -> Response {
+        self.csrf_failed(st)
+    }
+
     fn nav(&self) -> Nav {
         let lang = self.lang;
         let mut links = Vec::new();
@@ -293,6 +301,14 @@ async fn signed_in(
         return Err(ctx.forbidden(st));
     }
     Ok(ctx)
+}
+
+/// The `_csrf` field of an url-encoded form body matches the session's token.
+pub(crate) async fn csrf_in_form(session: &Session, body: &[u8]) -> bool {
+    let sent = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned());
+    csrf_ok(session, sent.as_deref()).await
 }
 
 /// A signed-in page any role may open (its handler checks the scope).
@@ -748,10 +764,16 @@ async fn edit_view(
         notice: None,
         delete_action: code.map(|c| format!("{base}/{}/delete", url_part(c))),
         links: match (kind, code) {
-            (Kind::Windows, Some(c)) => vec![(
-                format!("/print/window/{}", url_part(c)),
-                lang.t("打印评价二维码", "Print rating codes").to_string(),
-            )],
+            (Kind::Windows, Some(c)) => vec![
+                (
+                    format!("/print/window/{}", url_part(c)),
+                    lang.t("打印评价二维码", "Print rating codes").to_string(),
+                ),
+                (
+                    format!("/admin/devices/{}", url_part(c)),
+                    lang.t("评价器", "Evaluators").to_string(),
+                ),
+            ],
             (Kind::Halls, Some(c)) => vec![(
                 format!("/print/hall/{}", url_part(c)),
                 lang.t("打印本大厅全部评价二维码", "Print all rating codes of this hall")
@@ -1256,9 +1278,10 @@ pub async fn console(
     State(st): State<AppState>,
     session: Session,
     addr: ClientAddr,
-    Query(q): Query<LangQuery>,
+    Query(cq): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Response {
+    let q = LangQuery { lang: cq.lang.clone() };
     let ctx = match signed_in(&st, &session, &headers, &q, "/staff", addr, Need::Staff).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -1281,6 +1304,18 @@ pub async fn console(
                 rated: k.rated,
             })
             .collect(),
+        notice: match cq.notice.as_deref() {
+            Some("invited") => Some(
+                ctx.lang
+                    .t(
+                        "已邀请：评价器正在显示该业务的评价页面。",
+                        "Invited: the evaluator shows this case's rating page.",
+                    )
+                    .to_string(),
+            ),
+            Some("already") => Some(ctx.lang.t("该业务已评价。", "This case is already rated.").to_string()),
+            _ => None,
+        },
     };
     let nav = ctx.nav();
     let lang = ctx.lang;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod pages;
 pub mod places;
@@ -85,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(admin::logout))
         .route("/account/password", get(admin::password_form).post(admin::change_password))
         .route("/staff", get(admin::console))
+        .route("/staff/invite", post(device::invite))
+        .route("/admin/devices/{window}", get(device::admin_devices))
+        .route("/admin/devices/{window}/pair", post(device::admin_pair))
+        .route("/admin/devices/{window}/revoke/{id}", post(device::admin_revoke))
         .route("/print/{kind}/{code}", get(places::print))
         .route("/admin", get(admin::admin_home))
         .route("/admin/audit", get(admin::audit))
@@ -116,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
         .route("/q/1/{kind}/{code}/{file}", get(places::image))
         .route("/staff-photo/{job}", get(admin::staff_photo))
+        .route("/device", get(device::page))
+        .route("/device/pair", get(device::pair_form).post(device::pair))
+        .route("/device/events", get(device::events))
+        .route("/device/dismiss", post(device::dismiss))
         .route("/w/{code}/screen", get(pages::window_screen))
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))

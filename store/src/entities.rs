@@ -412,3 +412,30 @@ pub mod staff_photo {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod device {
+    use sea_orm::entity::prelude::*;
+
+    /// A window evaluator (评价器): a tablet paired to one window.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "device")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub window_id: i32,
+        /// One-time pairing code, until the tablet uses it.
+        pub pairing_code: Option<String>,
+        pub pairing_expires_at: Option<DateTimeUtc>,
+        /// SHA-256 of the device credential (the cookie the tablet keeps).
+        pub credential_hash: Option<String>,
+        pub paired_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod console;
 pub mod crypto;
 pub mod csv_import;
+pub mod devices;
 pub mod directory;
 pub mod entities;
 pub mod keys;

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Accounts),
             Box::new(M0003PlaceRatings),
             Box::new(M0004StaffPhotos),
+            Box::new(M0005Devices),
         ]
     }
 }
@@ -458,5 +459,43 @@ impl MigrationTrait for M0004StaffPhotos {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("staff_photo")).to_owned()).await
+    }
+}
+
+/// Window evaluators paired to windows.
+struct M0005Devices;
+
+impl MigrationName for M0005Devices {
+    fn name(&self) -> &str {
+        "m0005_devices"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Devices {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("device")
+                .col(pk_auto("id"))
+                .col(integer("window_id"))
+                .col(string_len_null("pairing_code", 16))
+                .col(timestamp_with_time_zone_null("pairing_expires_at"))
+                .col(string_len_null("credential_hash", 64))
+                .col(timestamp_with_time_zone_null("paired_at"))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .col(string_len("created_by", 64))
+                .col(timestamp_with_time_zone("created_at"))
+                .foreign_key(&mut fk("device", "window_id", "service_window"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("device", "ix_device_credential", &["credential_hash"]))
+            .await?;
+        m.create_index(index("device", "ix_device_pairing", &["pairing_code"])).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("device")).to_owned()).await
     }
 }

@@ -622,18 +622,20 @@ pub struct ConsoleView {
     pub window_name: String,
     pub hall_name: String,
     pub rows: Vec<ConsoleRow>,
+    pub notice: Option<String>,
 }
 
 #[component]
 pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
     let lang = nav.lang;
+    let csrf = nav.csrf.clone();
     let rated = console.rows.iter().filter(|r| r.rated).count();
     let total = console.rows.len();
     let code = console.window_code.clone();
     view! {
         <Shell nav=nav title=lang.t("我的窗口", "My window").to_string()>
             <p class="window-card">
-                <strong class="window-name">{console.window_name}</strong>
+                <strong class="window-name">{console.window_name.clone()}</strong>
                 " · " {console.hall_name} " · " <span class="muted">{console.window_code}</span>
             </p>
             <p>
@@ -641,6 +643,7 @@ pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
                 " "
                 <a class="button secondary" href=format!("/print/window/{code}")>{lang.t("打印窗口评价二维码", "Print the window's rating code")}</a>
             </p>
+            <Notice text=console.notice.clone()/>
             <h2>{lang.t("今日办结", "Completed today")}</h2>
             <p class="count">
                 {match lang {
@@ -661,21 +664,34 @@ pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
                         <th scope="col">{lang.t("事项", "Service item")}</th>
                         <th scope="col">{lang.t("办结时间", "Completed")}</th>
                         <th scope="col">{lang.t("评价", "Rated")}</th>
+                        <th scope="col">{lang.t("评价器", "Evaluator")}</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {(total == 0).then(|| view! { <tr><td colspan="4">{lang.t("今天还没有办结的业务。", "No cases completed today yet.")}</td></tr> })}
+                    {(total == 0).then(|| view! { <tr><td colspan="5">{lang.t("今天还没有办结的业务。", "No cases completed today yet.")}</td></tr> })}
                     {console
                         .rows
                         .into_iter()
                         .map(|r| {
                             view! {
                                 <tr>
-                                    <td>{r.case_number}</td>
+                                    <td>{r.case_number.clone()}</td>
                                     <td>{r.item_name}</td>
                                     <td>{r.completed_at}</td>
                                     <td class=if r.rated { "rated yes" } else { "rated no" }>
                                         {if r.rated { lang.t("✓ 已评价", "✓ Rated") } else { lang.t("— 未评价", "— Not yet") }}
+                                    </td>
+                                    <td>
+                                        {(!r.rated).then(|| {
+                                            let csrf = csrf.clone();
+                                            view! {
+                                                <form method="post" action="/staff/invite" class="inline">
+                                                    <Csrf token=csrf/>
+                                                    <input type="hidden" name="case_number" value=r.case_number.clone()/>
+                                                    <button type="submit">{lang.t("邀请评价", "Invite rating")}</button>
+                                                </form>
+                                            }
+                                        })}
                                     </td>
                                 </tr>
                             }
@@ -754,6 +770,75 @@ pub fn AccountPage(nav: Nav, account: AccountView) -> impl IntoView {
                 }}
             </div>
             <p><a href="/admin/accounts">{lang.t("返回列表", "Back to the list")}</a></p>
+        </Shell>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRowView {
+    pub label: String,
+    pub status: String,
+    pub revoke_action: Option<String>,
+}
+
+/// `/admin/devices/{window}`: the window's evaluators, pairing and revoking.
+#[component]
+pub fn DevicesPage(
+    nav: Nav,
+    window_code: String,
+    window_name: String,
+    rows: Vec<DeviceRowView>,
+    code: Option<(String, String)>,
+    public_url: String,
+) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    view! {
+        <Shell nav=nav title=format!("{} · {}", lang.t("评价器", "Evaluators"), window_name)>
+            {code.map(|(code, until)| view! {
+                <div class="notice ok" role="status">
+                    <p>{lang.t("在评价器上打开以下地址并输入配对码：", "On the evaluator, open this address and enter the pairing code:")}</p>
+                    <p><code>{format!("{public_url}/device/pair")}</code></p>
+                    <p class="pairing-code" id="pairing-code">{code}</p>
+                    <p>{lang.t("有效期至 ", "Valid until ")} {until} {lang.t("，只能使用一次。", "; it works once.")}</p>
+                </div>
+            })}
+            <form method="post" action=format!("/admin/devices/{window_code}/pair") class="inline">
+                <Csrf token=csrf.clone()/>
+                <button type="submit">{lang.t("生成配对码", "Show a pairing code")}</button>
+            </form>
+            <table class="list devices">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("评价器", "Evaluator")}</th>
+                        <th scope="col">{lang.t("状态", "Status")}</th>
+                        <th scope="col"></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let csrf = csrf.clone();
+                            view! {
+                                <tr>
+                                    <td>{r.label}</td>
+                                    <td>{r.status}</td>
+                                    <td>
+                                        {r.revoke_action.map(|a| view! {
+                                            <form method="post" action=a class="inline">
+                                                <Csrf token=csrf/>
+                                                <button type="submit" class="danger">{lang.t("吊销", "Revoke")}</button>
+                                            </form>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <p><a href=format!("/admin/windows/{window_code}")>{lang.t("返回窗口", "Back to the window")}</a></p>
         </Shell>
     }
 }

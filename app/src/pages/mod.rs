@@ -2,6 +2,7 @@
 //! store results into these structs.
 
 pub mod admin;
+pub mod device;
 pub mod home;
 pub mod message;
 pub mod print;

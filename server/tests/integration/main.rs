@@ -7,6 +7,7 @@ mod api_ratings;
 mod cases;
 mod cli;
 mod crash;
+mod devices;
 mod page_ratings;
 mod people;
 mod places;

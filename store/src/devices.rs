@@ -1,0 +1,374 @@
+//! Window evaluators (评价器, SPEC §3/§9): a tablet facing the citizen, paired
+//! to one window with a one-time code an administrator shows; it keeps a
+//! revocable credential. Staff invite a rating for a case from their console;
+//! the tablet shows that case's rating page, then returns to its idle screen.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::Channel;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::{Actor, Scope};
+use crate::admin::{self, Kind};
+use crate::audit::{self, Entry, Meta, Who};
+use crate::entities::{device, hall, rating, rating_token, service_case, service_window, staff};
+use crate::{immediate, Db, Error, Result};
+
+/// How long a pairing code can be used.
+pub const PAIRING_MINUTES: i64 = 10;
+/// How long an invitation stays valid on the server; the tablet itself gives up
+/// after 90 s without a touch (see the device page script) and dismisses it.
+pub const INVITE_MINUTES: i64 = 30;
+/// How long the tablet says thank you before it returns to idle.
+pub const THANKS_SECONDS: i64 = 8;
+
+fn hash(credential: &str) -> String {
+    hex::encode(Sha256::digest(credential.as_bytes()))
+}
+
+async fn window_by_code(db: &Db, code: &str) -> Result<service_window::Model> {
+    service_window::Entity::find()
+        .filter(service_window::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))
+}
+
+async fn window_region(db: &Db, w: &service_window::Model) -> Result<Option<i32>> {
+    Ok(hall::Entity::find_by_id(w.hall_id).one(db).await?.map(|h| h.region_id))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: i32,
+    pub paired_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The pairing code while it can still be used.
+    pub pairing_code: Option<String>,
+    pub pairing_expires_at: Option<DateTime<Utc>>,
+}
+
+/// A window's devices, for an administrator whose scope covers the window.
+pub async fn list(db: &Db, actor: &Actor, window_code: &str, now: DateTime<Utc>) -> Result<Vec<DeviceRow>> {
+    admin::get(db, actor, Kind::Windows, window_code).await?;
+    let w = window_by_code(db, window_code).await?;
+    Ok(device::Entity::find()
+        .filter(device::Column::WindowId.eq(w.id))
+        .order_by_desc(device::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|d| d.paired_at.is_some() || d.pairing_expires_at.is_some_and(|e| e > now))
+        .map(|d| DeviceRow {
+            id: d.id,
+            paired_at: d.paired_at,
+            revoked_at: d.revoked_at,
+            pairing_code: d.pairing_code.filter(|_| d.paired_at.is_none()),
+            pairing_expires_at: d.pairing_expires_at,
+        })
+        .collect())
+}
+
+/// Starts pairing a tablet to a window: a one-time 8-digit code, valid 10 min.
+pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Meta) -> Result<String> {
+    admin::get(db, actor, Kind::Windows, window_code).await?;
+    let w = window_by_code(db, window_code).await?;
+    let region = window_region(db, &w).await?;
+    let txn = db.begin_with_options(immediate()).await?;
+    let code = loop {
+        use rand::Rng;
+        let c = format!("{:08}", rand::rng().random_range(0..100_000_000u32));
+        let taken = device::Entity::find()
+            .filter(device::Column::PairingCode.eq(c.as_str()))
+            .filter(device::Column::PairingExpiresAt.gt(meta.now))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !taken {
+            break c;
+        }
+    };
+    let d = device::ActiveModel {
+        window_id: Set(w.id),
+        pairing_code: Set(Some(code.clone())),
+        pairing_expires_at: Set(Some(meta.now + Duration::minutes(PAIRING_MINUTES))),
+        credential_hash: Set(None),
+        paired_at: Set(None),
+        revoked_at: Set(None),
+        created_by: Set(actor.job_number.clone()),
+        created_at: Set(meta.now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        Entry {
+            who: &Who::from(actor),
+            action: "pair_start",
+            object_kind: "devices",
+            object_code: &format!("{}#{}", w.code, d.id),
+            before: None,
+            after: Some(json!({"window": w.code})),
+            region_id: region,
+        },
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(code)
+}
+
+/// The tablet enters the code once; it gets a credential to keep (a cookie).
+pub async fn complete_pairing(db: &Db, code: &str, now: DateTime<Utc>) -> Result<String> {
+    let code = code.trim();
+    let invalid = || Error::invalid("code", "unknown or expired pairing code");
+    if code.len() != 8 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let txn = db.begin_with_options(immediate()).await?;
+    let Some(d) = device::Entity::find()
+        .filter(device::Column::PairingCode.eq(code))
+        .filter(device::Column::PairedAt.is_null())
+        .filter(device::Column::RevokedAt.is_null())
+        .filter(device::Column::PairingExpiresAt.gt(now))
+        .one(&txn)
+        .await?
+    else {
+        txn.rollback().await?;
+        return Err(invalid());
+    };
+    let credential = format!("hd_{}", crate::random_token(32));
+    let mut am: device::ActiveModel = d.into();
+    am.credential_hash = Set(Some(hash(&credential)));
+    am.pairing_code = Set(None);
+    am.paired_at = Set(Some(now));
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(credential)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: i32,
+    pub window_id: i32,
+    pub window_code: String,
+}
+
+/// The device a credential belongs to; `Unauthorized` if unknown or revoked.
+pub async fn authenticate(db: &Db, credential: &str) -> Result<DeviceInfo> {
+    let d = device::Entity::find()
+        .filter(device::Column::CredentialHash.eq(hash(credential.trim())))
+        .one(db)
+        .await?
+        .filter(|d| d.revoked_at.is_none() && d.paired_at.is_some())
+        .ok_or(Error::Unauthorized)?;
+    let w = service_window::Entity::find_by_id(d.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok(DeviceInfo {
+        id: d.id,
+        window_id: w.id,
+        window_code: w.code,
+    })
+}
+
+/// Revokes a device of a window in the administrator's scope.
+pub async fn revoke(db: &Db, actor: &Actor, window_code: &str, device_id: i32, meta: &Meta) -> Result<()> {
+    admin::get(db, actor, Kind::Windows, window_code).await?;
+    let w = window_by_code(db, window_code).await?;
+    let region = window_region(db, &w).await?;
+    let d = device::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .filter(|d| d.window_id == w.id)
+        .ok_or(Error::NotFound("device"))?;
+    let txn = db.begin_with_options(immediate()).await?;
+    let mut am: device::ActiveModel = d.into();
+    am.revoked_at = Set(Some(meta.now));
+    am.pairing_code = Set(None);
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        Entry {
+            who: &Who::from(actor),
+            action: "revoke",
+            object_kind: "devices",
+            object_code: &format!("{}#{device_id}", w.code),
+            before: None,
+            after: None,
+            region_id: region,
+        },
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Staff invite a rating of a case completed at their window: the tablet shows
+/// its rating page (channel `window_device`).
+pub async fn invite(db: &Db, actor: &Actor, case_number: &str, now: DateTime<Utc>) -> Result<()> {
+    let Scope::Window(window_id) = actor.scope else {
+        return Err(Error::Forbidden);
+    };
+    let case = service_case::Entity::find()
+        .filter(service_case::Column::WindowId.eq(window_id))
+        .filter(service_case::Column::CaseNumber.eq(case_number.trim()))
+        .order_by_desc(service_case::Column::Id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    let rated = rating::Entity::find()
+        .filter(rating::Column::CaseId.eq(case.id))
+        .one(db)
+        .await?
+        .is_some();
+    if rated {
+        return Err(Error::AlreadyRated);
+    }
+    let txn = db.begin_with_options(immediate()).await?;
+    crate::cases::issue_token(&txn, case.id, Channel::WindowDevice, now, Duration::minutes(INVITE_MINUTES)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceState {
+    Idle,
+    /// A case waits for its rating on this tablet.
+    Invited {
+        token: String,
+        item_name: String,
+        /// The case's dynamic-QR link, for "rate later on my phone".
+        phone_token: Option<String>,
+    },
+    Thanks,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceScreen {
+    pub window_code: String,
+    pub window_name: String,
+    pub hall_name: String,
+    pub staff_name: Option<String>,
+    pub staff_number: Option<String>,
+    pub staff_photo: Option<String>,
+    pub state: DeviceState,
+}
+
+/// What the tablet shows now. Polled by its event stream, so several server
+/// processes on one PostgreSQL database serve it alike.
+pub async fn screen(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<DeviceScreen> {
+    let w = service_window::Entity::find_by_id(d.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let h = hall::Entity::find_by_id(w.hall_id).one(db).await?;
+    let latest_case = service_case::Entity::find()
+        .filter(service_case::Column::WindowId.eq(w.id))
+        .order_by_desc(service_case::Column::CompletedAt)
+        .order_by_desc(service_case::Column::Id)
+        .one(db)
+        .await?;
+    // The latest invitation at this window, if recent.
+    let case_ids: Vec<i32> = service_case::Entity::find()
+        .filter(service_case::Column::WindowId.eq(w.id))
+        .filter(service_case::Column::CompletedAt.gt(now - Duration::days(2)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let invite = rating_token::Entity::find()
+        .filter(rating_token::Column::CaseId.is_in(case_ids))
+        .filter(rating_token::Column::Channel.eq(Channel::WindowDevice.code()))
+        .filter(rating_token::Column::CreatedAt.gt(now - Duration::minutes(INVITE_MINUTES)))
+        .order_by_desc(rating_token::Column::Id)
+        .one(db)
+        .await?;
+    let mut staff_case = latest_case.clone();
+    let state = match invite {
+        None => DeviceState::Idle,
+        Some(t) => {
+            let case = service_case::Entity::find_by_id(t.case_id)
+                .one(db)
+                .await?
+                .ok_or(Error::NotFound("case"))?;
+            let rated = rating::Entity::find().filter(rating::Column::CaseId.eq(case.id)).one(db).await?;
+            let state = match (t.used_at, rated) {
+                (Some(used), _) if now - used < Duration::seconds(THANKS_SECONDS) => DeviceState::Thanks,
+                (None, Some(r)) if now - r.created_at < Duration::seconds(THANKS_SECONDS) => DeviceState::Thanks,
+                (None, None) if now < t.expires_at => {
+                    let phone = rating_token::Entity::find()
+                        .filter(rating_token::Column::CaseId.eq(case.id))
+                        .filter(rating_token::Column::Channel.eq(Channel::DynamicQr.code()))
+                        .filter(rating_token::Column::UsedAt.is_null())
+                        .filter(rating_token::Column::ExpiresAt.gt(now))
+                        .order_by_desc(rating_token::Column::Id)
+                        .one(db)
+                        .await?;
+                    let item_name = crate::entities::item::Entity::find_by_id(case.item_id)
+                        .one(db)
+                        .await?
+                        .map(|i| i.name)
+                        .unwrap_or_default();
+                    DeviceState::Invited {
+                        token: t.token,
+                        item_name,
+                        phone_token: phone.map(|p| p.token),
+                    }
+                }
+                _ => DeviceState::Idle,
+            };
+            staff_case = Some(case);
+            state
+        }
+    };
+    let s = match staff_case.and_then(|c| c.staff_id) {
+        Some(id) => staff::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(DeviceScreen {
+        window_code: w.code,
+        window_name: w.name,
+        hall_name: h.map(|h| h.name).unwrap_or_default(),
+        staff_name: s.as_ref().map(|s| s.name.clone()),
+        staff_number: s.as_ref().map(|s| s.number.clone()),
+        staff_photo: s.and_then(|s| s.photo_url),
+        state,
+    })
+}
+
+/// The tablet gave up waiting (nobody touched it): the invitation ends.
+pub async fn dismiss(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<u64> {
+    let case_ids: Vec<i32> = service_case::Entity::find()
+        .filter(service_case::Column::WindowId.eq(d.window_id))
+        .filter(service_case::Column::CompletedAt.gt(now - Duration::days(2)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(rating_token::Entity::update_many()
+        .col_expr(rating_token::Column::ExpiresAt, sea_orm::sea_query::Expr::value(now))
+        .filter(rating_token::Column::CaseId.is_in(case_ids))
+        .filter(rating_token::Column::Channel.eq(Channel::WindowDevice.code()))
+        .filter(rating_token::Column::UsedAt.is_null())
+        .filter(rating_token::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Whether a device is still paired and not revoked.
+pub async fn authenticate_id(db: &Db, id: i32) -> Result<()> {
+    device::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|d| d.revoked_at.is_none() && d.paired_at.is_some())
+        .map(|_| ())
+        .ok_or(Error::Unauthorized)
+}
