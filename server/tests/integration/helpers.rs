@@ -70,6 +70,11 @@ pub async fn database_url(backend: Backend) -> (String, Option<std::path::PathBu
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, |_| {}).await
+    }
+
+    /// Starts with a configuration changed by `adjust` (e.g. behind a proxy).
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (url, sqlite_file) = database_url(backend).await;
         let db = store::open(&url).await.expect("open and migrate test database");
         let now = Utc::now();
@@ -77,7 +82,7 @@ impl TestApp {
         let (_, key) = store::keys::create(&db, "test system", now).await.expect("create key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let config = Config {
+        let mut config = Config {
             addr,
             database_url: url,
             public_url: format!("http://{addr}"),
@@ -87,6 +92,7 @@ impl TestApp {
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,
         };
+        adjust(&mut config);
         let clock = Arc::new(Mutex::new(now));
         let c = clock.clone();
         let state = AppState::new(db.clone(), config).with_clock(Arc::new(move || *c.lock().expect("clock")));

@@ -736,3 +736,37 @@ async fn staff_photos_are_uploaded_inside_the_scope_and_served(app: TestApp) {
         (303, "/admin/staff?notice=deleted".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_audited_and_otherwise_ignored() {
+    for trusted in [true, false] {
+        let app = TestApp::start_with(crate::helpers::Backend::Sqlite, |c| c.trust_forwarded = trusted).await;
+        let (_, first) = store::accounts::create(&app.db, Role::SystemAdmin, None, "px1", app.now())
+            .await
+            .unwrap();
+        let b = Browser::new(&app.base);
+        let token = b.csrf("/login").await;
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("_csrf", token.as_str()), ("job_number", "px1"), ("password", first.as_str())])
+            .finish();
+        let res = b
+            .http
+            .post(app.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", "198.51.100.9, 203.0.113.7")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        let address = app
+            .scalar("SELECT address AS v FROM audit_log WHERE action = 'sign_in' AND actor = 'px1'")
+            .await;
+        let want = if trusted { "203.0.113.7" } else { "127.0.0.1" };
+        assert_eq!(
+            address.as_deref(),
+            Some(want),
+            "trusted = {trusted}: the address the proxy saw, else the peer"
+        );
+    }
+}
