@@ -48,6 +48,9 @@ enum UserCommand {
         /// The job number (工号) the person signs in with.
         job_number: String,
     },
+    /// A new first password for an account (also unlocks and reactivates it);
+    /// prints it alone on stdout.
+    ResetPassword { job_number: String },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +107,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{password}");
             Ok(())
         }
+        Command::User {
+            command: UserCommand::ResetPassword { job_number },
+        } => {
+            let password = store::accounts::reset_from_shell(&db, &job_number, Utc::now())
+                .await
+                .map_err(|e| match e {
+                    store::Error::NotFound(_) => format!("no account with job number `{job_number}`"),
+                    e => e.to_string(),
+                })?;
+            println!("{password}");
+            Ok(())
+        }
         Command::Demo => demo(&db, &config).await,
         Command::Serve => serve(db, config).await,
     }
@@ -122,7 +137,10 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
     let first = store::directory::windows(db).await.map_err(|e| e.to_string())?.is_empty();
     let summary = store::directory::load_demo(db, now).await.map_err(|e| e.to_string())?;
     if !first {
-        eprintln!("demo data is already loaded; a new key: haocha api-key create NAME");
+        eprintln!(
+            "demo data is already loaded; a new key: haocha api-key create NAME; \
+             a demo account's new first password: haocha user reset-password admin (or center01, unit01, S1001)"
+        );
         return Ok(());
     }
     let (client, key) = store::keys::create(db, "demo business system 演示业务系统", now)

@@ -615,3 +615,45 @@ pub async fn act_on(db: &Db, actor: &Actor, job_number: &str, action: AccountAct
     txn.commit().await?;
     Ok(password)
 }
+
+/// From the shell (`haocha user reset-password`): a new first password for an
+/// account, unlocked and reactivated; the person must change it at sign-in.
+pub async fn reset_from_shell(db: &Db, job_number: &str, now: DateTime<Utc>) -> Result<String> {
+    let txn = db.begin_with_options(immediate()).await?;
+    let acc = account::Entity::find()
+        .filter(account::Column::JobNumber.eq(job_number.trim()))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    let region = account_region(&txn, &acc).await?;
+    let password = first_password();
+    let job = acc.job_number.clone();
+    let mut am: account::ActiveModel = acc.into();
+    am.password_hash = Set(hash_password(&password)?);
+    am.must_change_password = Set(true);
+    am.failed_attempts = Set(0);
+    am.locked_until = Set(None);
+    am.active = Set(true);
+    am.update(&txn).await?;
+    let who = Who {
+        account_id: None,
+        job_number: "cli".into(),
+        role: "system".into(),
+    };
+    audit::append(
+        &txn,
+        Entry {
+            who: &who,
+            action: "password_reset",
+            object_kind: "accounts",
+            object_code: &job,
+            before: None,
+            after: None,
+            region_id: region,
+        },
+        &Meta { now, address: None },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(password)
+}

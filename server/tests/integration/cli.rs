@@ -87,5 +87,24 @@ async fn user_create_prints_a_first_password_that_signs_in_and_refuses_bad_scope
     assert!(!ok && err.contains("unknown role"), "{err}");
     let (ok, _, err) = haocha(&url, &["user", "create", "--role", "unit_admin", "--scope", "U-SOCIAL", "U-SOC-01"]);
     assert!(!ok && err.contains("already exists"), "{err}");
+
+    // A forgotten demo password: a new first password, alone on stdout.
+    let (ok, out, err) = haocha(&url, &["user", "reset-password", "admin"]);
+    assert!(ok, "{err}");
+    let fresh = out.trim().to_string();
+    assert_eq!(out, format!("{fresh}\n"));
+    let id = store::accounts::sign_in(&db, "admin", &fresh, &meta)
+        .await
+        .expect("db")
+        .expect("the new password signs in");
+    assert!(
+        store::accounts::actor(&db, id)
+            .await
+            .expect("db")
+            .expect("actor")
+            .must_change_password
+    );
+    let (ok, _, err) = haocha(&url, &["user", "reset-password", "nobody"]);
+    assert!(!ok && err.contains("no account"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
