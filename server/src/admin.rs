@@ -1192,6 +1192,33 @@ pub struct AuditQuery {
     pub page: Option<String>,
 }
 
+/// The audit action as people read it; the stored code stays stable.
+fn action_label(lang: Lang, code: &str) -> String {
+    let zh = match code {
+        "create" => "新增",
+        "update" => "修改",
+        "delete" => "删除",
+        "deactivate" => "停用",
+        "activate" => "启用",
+        "revoke" => "吊销",
+        "sign_in" => "登录",
+        "sign_in_failed" => "登录失败",
+        "sign_in_locked" => "锁定期间尝试登录",
+        "locked" => "连续失败被锁定",
+        "sign_out" => "退出",
+        "password_change" => "修改密码",
+        "password_reset" => "重置密码",
+        "unlock" => "解除锁定",
+        "photo" => "上传照片",
+        "pair_start" => "生成配对码",
+        _ => return code.to_string(),
+    };
+    match lang {
+        Lang::Zh => format!("{zh} ({code})"),
+        Lang::En => code.to_string(),
+    }
+}
+
 fn day(s: Option<&str>) -> Result<Option<DateTime<Utc>>, ()> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -1253,7 +1280,7 @@ pub async fn audit(
                 at: l.at.with_timezone(&china()).format("%Y-%m-%d %H:%M:%S").to_string(),
                 actor: l.actor,
                 role: Role::parse(&l.role).map(|r| role_label(lang, r)).unwrap_or(l.role),
-                action: l.action,
+                action: action_label(lang, &l.action),
                 object: format!("{}:{}", l.object_kind, l.object_code),
                 before: l.before.unwrap_or_default(),
                 after: l.after.unwrap_or_default(),
