@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scope-check mutants: removes each role/scope/CSRF check in turn and runs the
-people:: integration tests on SQLite; every mutant must make a test fail.
+people::, places:: and devices:: integration tests on SQLite; every mutant must make a test fail.
     python3 scripts/scope-mutants.py [NAME ...]   (≈ 1.5 min a mutant, warm)
 Needs HAOCHA_TEST_PG_URL only to build; runs the SQLite half."""
 import os
@@ -24,6 +24,10 @@ M = [
  ("may_manage_true", "store/src/accounts.rs", "pub async fn may_manage<C: ConnectionTrait>(conn: &C, actor: &Actor, role: Role, scope_code: Option<&str>) -> Result<bool> {\n", "pub async fn may_manage<C: ConnectionTrait>(conn: &C, actor: &Actor, role: Role, scope_code: Option<&str>) -> Result<bool> {\n    if true { return Ok(true); }\n"),
  ("grantable_all", "store/src/accounts.rs", "pub fn grantable(actor: &Actor) -> Vec<Role> {\n", "pub fn grantable(actor: &Actor) -> Vec<Role> {\n    if true { return Role::ALL.to_vec(); }\n"),
  ("options_units_all", "store/src/admin.rs", "                Scope::Unit(u) => q = q.filter(unit::Column::Id.eq(*u)),", "                Scope::Unit(_) => {}"),
+ ("print_own_window", "server/src/places.rs", "(Scope::Window(w), Some(id)) => *w == id,", "(Scope::Window(_), Some(_)) => true,"),
+ ("devices_scope", "store/src/devices.rs", "pub async fn list(db: &Db, actor: &Actor, window_code: &str, now: DateTime<Utc>) -> Result<Vec<DeviceRow>> {\n    admin::get(db, actor, Kind::Windows, window_code).await?;", "pub async fn list(db: &Db, actor: &Actor, window_code: &str, now: DateTime<Utc>) -> Result<Vec<DeviceRow>> {\n    let _ = admin::get(db, actor, Kind::Windows, window_code).await;"),
+ ("pairing_scope", "store/src/devices.rs", "pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Meta) -> Result<String> {\n    admin::get(db, actor, Kind::Windows, window_code).await?;", "pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Meta) -> Result<String> {\n    let _ = admin::get(db, actor, Kind::Windows, window_code).await;"),
+ ("invite_window_filter", "store/src/devices.rs", "        .filter(service_case::Column::WindowId.eq(window_id))\n        .filter(service_case::Column::CaseNumber.eq(case_number.trim()))", "        .filter(service_case::Column::CaseNumber.eq(case_number.trim()))"),
  ("csrf_ok_true", "server/src/admin.rs", "async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {\n", "async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {\n    if true { return true; }\n"),
 ]
 only = sys.argv[1:]
@@ -34,9 +38,9 @@ for name, path, old, new in M:
         print(f"{name}: PATTERN NOT FOUND ({src.count(old)})", flush=True); continue
     open(path, 'w').write(src.replace(old, new))
     try:
-        r = subprocess.run("cargo test -q -p server --test integration people:: -- --skip postgres 2>&1 | tail -40", shell=True, capture_output=True, text=True, env={**os.environ, "HAOCHA_TEST_PG_URL": "postgres://haocha_test:haocha_test@127.0.0.1:5432/postgres"})
+        r = subprocess.run("cargo test -q -p server --test integration -- people:: places:: devices:: --skip postgres 2>&1 | tail -40", shell=True, capture_output=True, text=True, env={**os.environ, "HAOCHA_TEST_PG_URL": "postgres://haocha_test:haocha_test@127.0.0.1:5432/postgres"})
         out = r.stdout
-        failed = [l.split()[0] for l in out.splitlines() if l.startswith("    people::")]
+        failed = [l.split()[0] for l in out.splitlines() if l.startswith(("    people::", "    places::", "    devices::"))]
         if "error[" in out or "error:" in out and "test failed" not in out:
             print(f"{name}: BUILD ERROR\n{out[-1500:]}", flush=True)
         elif "test result: FAILED" in out:

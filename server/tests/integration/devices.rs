@@ -37,6 +37,7 @@ async fn an_administrator_pairs_an_evaluator_with_a_one_time_code_and_revokes_it
     assert_eq!(admin.get("/admin/devices/W01").await.0, 200);
     assert_eq!(admin.get("/admin/devices/W03").await.0, 403, "another unit's window");
     assert_eq!(admin.post_page("/admin/devices/W03/pair", &[]).await.0, 403);
+    assert_eq!(app.count_rows("device").await, 0, "a refused pairing stores nothing");
     let code = pairing_code(&admin, "W01").await;
     assert!(code.len() == 8 && code.chars().all(|c| c.is_ascii_digit()), "{code}");
 
