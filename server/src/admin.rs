@@ -303,6 +303,20 @@ async fn signed_in(
     Ok(ctx)
 }
 
+/// A multipart upload form: its `_csrf` field and the named file. `Err` when the
+/// body cannot be read (too large for the route's limit, or broken off).
+async fn read_upload(multipart: &mut Multipart, file_field: &str) -> Result<(Option<String>, Option<Bytes>), ()> {
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| ())? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.ok(),
+            Some(name) if name == file_field => file = Some(field.bytes().await.map_err(|_| ())?),
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}
+
 /// The `_csrf` field of an url-encoded form body matches the session's token.
 pub(crate) async fn csrf_in_form(session: &Session, body: &[u8]) -> bool {
     let sent = form_urlencoded::parse(body)
@@ -1101,45 +1115,19 @@ pub async fn import(
             None,
         );
     };
-    let (mut csrf, mut file) = (None, None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("_csrf") => csrf = field.text().await.ok(),
-                Some("file") => match field.bytes().await {
-                    Ok(b) => file = Some(b),
-                    Err(_) => {
-                        return import_page(
-                            &st,
-                            &ctx,
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            kind,
-                            vec![bad(lang.t(
-                                "文件过大或上传中断（上限 8 MB）。",
-                                "The file is too large or the upload broke off (8 MB at most).",
-                            ))],
-                            None,
-                        )
-                    }
-                },
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                return import_page(
-                    &st,
-                    &ctx,
-                    StatusCode::BAD_REQUEST,
-                    kind,
-                    vec![bad(lang.t(
-                        "上传内容无法读取（上限 8 MB）。",
-                        "The upload could not be read (8 MB at most).",
-                    ))],
-                    None,
-                )
-            }
-        }
-    }
+    let Ok((csrf, file)) = read_upload(&mut multipart, "file").await else {
+        return import_page(
+            &st,
+            &ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            kind,
+            vec![bad(lang.t(
+                "文件过大或上传中断（上限 8 MB），没有导入任何记录。",
+                "The file is too large or the upload broke off (8 MB at most); nothing was imported.",
+            ))],
+            None,
+        );
+    };
     if !csrf_ok(&session, csrf.as_deref()).await {
         return ctx.csrf_failed(&st);
     }
@@ -1710,26 +1698,12 @@ pub async fn upload_photo(
         Err(r) => return r,
     };
     let lang = ctx.lang;
-    let (mut csrf, mut photo, mut too_big) = (None, None, false);
-    if let Ok(mut m) = multipart {
-        loop {
-            match m.next_field().await {
-                Ok(Some(field)) => match field.name() {
-                    Some("_csrf") => csrf = field.text().await.ok(),
-                    Some("photo") => match field.bytes().await {
-                        Ok(b) => photo = Some(b),
-                        Err(_) => too_big = true,
-                    },
-                    _ => {}
-                },
-                Ok(None) => break,
-                Err(_) => {
-                    too_big = true;
-                    break;
-                }
-            }
-        }
-    }
+    let upload = match multipart {
+        Ok(mut m) => read_upload(&mut m, "photo").await,
+        Err(_) => Err(()),
+    };
+    let too_big = upload.is_err();
+    let (csrf, photo) = upload.unwrap_or_default();
     if !too_big && !csrf_ok(&session, csrf.as_deref()).await {
         return ctx.csrf_failed(&st);
     }
