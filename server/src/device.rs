@@ -32,9 +32,17 @@ fn credential(headers: &HeaderMap) -> Option<String> {
         .find_map(|kv| kv.trim().strip_prefix("hc_device=").map(str::to_string))
 }
 
-async fn device_of(st: &AppState, headers: &HeaderMap) -> Option<DeviceInfo> {
+pub(crate) async fn device_of(st: &AppState, headers: &HeaderMap) -> Option<DeviceInfo> {
     let c = credential(headers)?;
     store::devices::authenticate(&st.db, &c).await.ok()
+}
+
+/// Ten years: a paired device stays paired until an administrator revokes it.
+pub(crate) fn device_cookie(credential: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={credential}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict"
+    ))
+    .ok()
 }
 
 fn info_view(st: &AppState, s: DeviceScreen) -> DeviceInfoView {
@@ -118,9 +126,7 @@ pub async fn pair(State(st): State<AppState>, Query(q): Query<LangQuery>, header
     match store::devices::complete_pairing(&st.db, &code, st.now()).await {
         Ok(credential) => {
             let mut res = Redirect::to("/device").into_response();
-            // Ten years: a paired tablet stays paired until an administrator revokes it.
-            let c = format!("{DEVICE_COOKIE}={credential}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict");
-            if let Ok(v) = HeaderValue::from_str(&c) {
+            if let Some(v) = device_cookie(&credential) {
                 res.headers_mut().insert(header::SET_COOKIE, v);
             }
             res

@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod device;
 pub mod error;
+pub mod kiosk;
 pub mod pages;
 pub mod places;
 pub mod qr;
@@ -125,6 +126,9 @@ pub fn router(state: AppState) -> Router {
         .route("/device/pair", get(device::pair_form).post(device::pair))
         .route("/device/events", get(device::events))
         .route("/device/dismiss", post(device::dismiss))
+        .route("/device/api/kiosk", get(kiosk::setup))
+        .route("/device/api/ratings", post(kiosk::rate))
+        .route("/device/api/pair", post(kiosk::pair))
         .route("/w/{code}/screen", get(pages::window_screen))
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))

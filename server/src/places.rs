@@ -189,13 +189,8 @@ pub async fn submit(
             (r, Some(c))
         }
     };
-    let sub = Submission {
-        input: &input,
-        submission_id: form.submission.trim(),
-        rater_id: &rater,
-        address: addr.0.as_deref(),
-    };
-    let stored = match store::place_ratings::rate(&st.db, &st.config.data_key, &p, &sub, &st.config.static_limits, st.now()).await {
+    let sub = Submission::static_qr(&input, form.submission.trim(), &rater, addr.0.as_deref());
+    let stored = match store::place_ratings::rate(&st.db, &st.config.data_key, &p, &sub, Some(&st.config.static_limits), st.now()).await {
         Ok(s) => s,
         Err(store::Error::Invalid { field, .. }) => {
             let m = lang.t(

@@ -372,3 +372,100 @@ pub async fn authenticate_id(db: &Db, id: i32) -> Result<()> {
         .map(|_| ())
         .ok_or(Error::Unauthorized)
 }
+
+// ---------------------------------------------------------------- kiosk mode
+
+/// What a kiosk (自助终端) needs to show its start screen: the hall of the
+/// window it is paired to, and the hall's windows to choose from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSetup {
+    pub hall_code: String,
+    pub hall_name: String,
+    /// The window the device is paired to.
+    pub window_code: String,
+    /// Active windows of the hall, `(code, name)` in code order.
+    pub windows: Vec<(String, String)>,
+}
+
+pub async fn kiosk_setup(db: &Db, d: &DeviceInfo) -> Result<KioskSetup> {
+    let w = service_window::Entity::find_by_id(d.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let h = hall::Entity::find_by_id(w.hall_id).one(db).await?.ok_or(Error::NotFound("hall"))?;
+    Ok(KioskSetup {
+        windows: crate::place_ratings::hall_windows(db, h.id).await?,
+        hall_code: h.code,
+        hall_name: h.name,
+        window_code: w.code,
+    })
+}
+
+/// One rating made on a kiosk, possibly queued there while offline.
+pub struct KioskRating<'a> {
+    /// The kiosk's idempotency key: resending it stores nothing new.
+    pub submission_id: &'a str,
+    /// A window of the kiosk's hall, or none for the hall as a whole.
+    pub window_code: Option<&'a str>,
+    pub input: &'a domain::RatingInput,
+    /// When the citizen rated, by the kiosk's clock.
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// How far back a kiosk's own time of rating is believed.
+pub const KIOSK_QUEUE_DAYS: i64 = 7;
+
+/// Stores a kiosk rating exactly once per submission id (channel `kiosk`).
+/// The window must be an active window of the kiosk's hall.
+pub async fn kiosk_rate(
+    db: &Db,
+    key: &crate::crypto::DataKey,
+    d: &DeviceInfo,
+    r: &KioskRating<'_>,
+    now: DateTime<Utc>,
+) -> Result<crate::place_ratings::Stored> {
+    use crate::place_ratings::{place, Place, Submission};
+    let own = service_window::Entity::find_by_id(d.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let hall = hall::Entity::find_by_id(own.hall_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
+    let p = match r.window_code.map(str::trim).filter(|c| !c.is_empty()) {
+        None => place(db, Place::Hall(&hall.code)).await,
+        Some(code) => place(db, Place::Window(code)).await,
+    };
+    let p = match p {
+        Ok(p) if p.hall_id == hall.id => p,
+        Ok(_) | Err(Error::NotFound(_)) => return Err(Error::invalid("window_code", "not a window of this hall")),
+        Err(e) => return Err(e),
+    };
+    let rater = format!("kiosk{:011}", d.id);
+    let rated_at = r
+        .rated_at
+        .filter(|t| *t <= now + Duration::minutes(5) && *t > now - Duration::days(KIOSK_QUEUE_DAYS))
+        .map(|t| t.min(now));
+    let sub = Submission {
+        input: r.input,
+        submission_id: r.submission_id,
+        rater_id: &rater,
+        address: None,
+        channel: Channel::Kiosk,
+        device_id: Some(d.id),
+        rated_at,
+    };
+    crate::place_ratings::rate(db, key, &p, &sub, None, now).await
+}
+
+/// Ratings this device sent that were stored today (Beijing day).
+pub async fn kiosk_rated_today(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    let start = crate::console::day_start(now);
+    Ok(crate::entities::place_rating::Entity::find()
+        .filter(crate::entities::place_rating::Column::DeviceId.eq(d.id))
+        .filter(crate::entities::place_rating::Column::CreatedAt.gte(start))
+        .count(db)
+        .await?)
+}

@@ -385,7 +385,13 @@ pub mod place_rating {
         /// `same_browser` or `burst` when flagged for review; none when counted.
         pub repeat_reason: Option<String>,
         pub counted: bool,
+        /// When it was received.
         pub created_at: DateTimeUtc,
+        /// The kiosk (paired device) it was made on; none for static codes.
+        pub device_id: Option<i32>,
+        /// When the citizen rated, as the kiosk says, if it was queued offline
+        /// (within the last 7 days); `created_at` counts.
+        pub rated_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

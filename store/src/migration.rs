@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0003PlaceRatings),
             Box::new(M0004StaffPhotos),
             Box::new(M0005Devices),
+            Box::new(M0006KioskRatings),
         ]
     }
 }
@@ -497,5 +498,52 @@ impl MigrationTrait for M0005Devices {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("device")).to_owned()).await
+    }
+}
+
+/// Kiosk ratings are place ratings made on a paired device: which device, and
+/// when the citizen rated (a rating queued offline arrives later).
+struct M0006KioskRatings;
+
+impl MigrationName for M0006KioskRatings {
+    fn name(&self) -> &str {
+        "m0006_kiosk_ratings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006KioskRatings {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("place_rating")
+                .add_column(integer_null("device_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("place_rating")
+                .add_column(timestamp_with_time_zone_null("rated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("place_rating", "ix_place_rating_device", &["device_id", "created_at"]))
+            .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_place_rating_device")
+                .table(Alias::new("place_rating"))
+                .to_owned(),
+        )
+        .await?;
+        for c in ["rated_at", "device_id"] {
+            m.alter_table(Table::alter().table("place_rating").drop_column(Alias::new(c)).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

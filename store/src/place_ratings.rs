@@ -101,11 +101,39 @@ pub struct Submission<'a> {
     pub submission_id: &'a str,
     pub rater_id: &'a str,
     pub address: Option<&'a str>,
+    /// `static_qr`, or `kiosk` for a paired device.
+    pub channel: Channel,
+    pub device_id: Option<i32>,
+    /// When the citizen rated, if earlier than now (queued offline).
+    pub rated_at: Option<DateTime<Utc>>,
 }
 
-/// Stores one rating of a place from its static code, exactly once per
-/// submission id; flags repeats instead of refusing them.
-pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, limits: &Limits, now: DateTime<Utc>) -> Result<Stored> {
+impl<'a> Submission<'a> {
+    /// A rating from a static code, made now.
+    pub fn static_qr(input: &'a RatingInput, submission_id: &'a str, rater_id: &'a str, address: Option<&'a str>) -> Self {
+        Submission {
+            input,
+            submission_id,
+            rater_id,
+            address,
+            channel: Channel::StaticQr,
+            device_id: None,
+            rated_at: None,
+        }
+    }
+}
+
+/// Stores one rating of a place, exactly once per submission id. With
+/// `limits` (static codes anyone can scan) repeats are flagged instead of
+/// refused; a kiosk's ratings come from a paired device and have none.
+pub async fn rate(
+    db: &Db,
+    key: &DataKey,
+    p: &PlaceView,
+    sub: &Submission<'_>,
+    limits: Option<&Limits>,
+    now: DateTime<Utc>,
+) -> Result<Stored> {
     let valid_id = |s: &str| (16..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric());
     if !valid_id(sub.submission_id) {
         return Err(Error::invalid("submission", "the form is incomplete; reload the page"));
@@ -127,25 +155,9 @@ pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, l
             resent: true,
         });
     }
-    let mut same_place = place_rating::Entity::find()
-        .filter(place_rating::Column::RaterId.eq(sub.rater_id))
-        .filter(place_rating::Column::HallId.eq(p.hall_id))
-        .filter(place_rating::Column::CreatedAt.gt(now - limits.same_browser));
-    same_place = match p.window_id {
-        Some(w) => same_place.filter(place_rating::Column::WindowId.eq(w)),
-        None => same_place.filter(place_rating::Column::WindowId.is_null()),
-    };
-    let repeat = if same_place.count(&txn).await? > 0 {
-        Some("same_browser")
-    } else if let Some(h) = &address_hash {
-        let recent = place_rating::Entity::find()
-            .filter(place_rating::Column::AddressHash.eq(h.as_str()))
-            .filter(place_rating::Column::CreatedAt.gt(now - limits.burst_window))
-            .count(&txn)
-            .await?;
-        (recent >= limits.burst_count).then_some("burst")
-    } else {
-        None
+    let repeat = match limits {
+        Some(limits) => repeat_reason(&txn, p, sub, address_hash.as_deref(), limits, now).await?,
+        None => None,
     };
     let tags: Vec<&str> = sub.input.tags.iter().map(|t| t.code()).collect();
     let target = if p.window_id.is_some() { Target::Window } else { Target::Hall };
@@ -155,7 +167,7 @@ pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, l
         target: Set(target.code().to_string()),
         level: Set(sub.input.level.code().to_string()),
         score: Set(sub.input.level.score()),
-        channel: Set(Channel::StaticQr.code().to_string()),
+        channel: Set(sub.channel.code().to_string()),
         tags: Set(tags.join(",")),
         comment: Set(sub.input.comment.as_ref().map(|c| c.as_str().to_string())),
         catalog_version: Set(CATALOG_VERSION),
@@ -165,6 +177,8 @@ pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, l
         repeat_reason: Set(repeat.map(str::to_string)),
         counted: Set(repeat.is_none()),
         created_at: Set(now),
+        device_id: Set(sub.device_id),
+        rated_at: Set(sub.rated_at.filter(|t| *t <= now)),
         ..Default::default()
     }
     .insert(&txn)
@@ -194,6 +208,36 @@ pub async fn rate(db: &Db, key: &DataKey, p: &PlaceView, sub: &Submission<'_>, l
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn repeat_reason(
+    txn: &sea_orm::DatabaseTransaction,
+    p: &PlaceView,
+    sub: &Submission<'_>,
+    address_hash: Option<&str>,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<Option<&'static str>> {
+    let mut same_place = place_rating::Entity::find()
+        .filter(place_rating::Column::RaterId.eq(sub.rater_id))
+        .filter(place_rating::Column::HallId.eq(p.hall_id))
+        .filter(place_rating::Column::CreatedAt.gt(now - limits.same_browser));
+    same_place = match p.window_id {
+        Some(w) => same_place.filter(place_rating::Column::WindowId.eq(w)),
+        None => same_place.filter(place_rating::Column::WindowId.is_null()),
+    };
+    if same_place.count(txn).await? > 0 {
+        return Ok(Some("same_browser"));
+    }
+    let Some(h) = address_hash else {
+        return Ok(None);
+    };
+    let recent = place_rating::Entity::find()
+        .filter(place_rating::Column::AddressHash.eq(h))
+        .filter(place_rating::Column::CreatedAt.gt(now - limits.burst_window))
+        .count(txn)
+        .await?;
+    Ok((recent >= limits.burst_count).then_some("burst"))
 }
 
 /// Halls' windows, for the print pages: `(code, name)` of active windows.

@@ -8,6 +8,7 @@ mod cases;
 mod cli;
 mod crash;
 mod devices;
+mod kiosk;
 mod page_ratings;
 mod people;
 mod places;

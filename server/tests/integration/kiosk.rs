@@ -1,0 +1,190 @@
+//! The kiosk's API (自助终端): pairing from its own keypad, the hall and its
+//! windows, and ratings sent — and resent — from its offline queue, each stored
+//! exactly once with channel `kiosk`; bad input is refused and stores nothing.
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
+
+use chrono::Duration;
+use domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{Browser, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(
+    a_kiosk_pairs_from_its_keypad_and_sees_its_hall,
+    kiosk_ratings_are_stored_once_however_often_they_are_resent,
+    bad_kiosk_ratings_are_refused_and_store_nothing,
+);
+
+async fn send(d: &Browser, path: &str, body: &Value) -> (u16, Value) {
+    let res = d
+        .http
+        .post(format!("{}{path}", d.base))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/json",
+        "{path} answers JSON"
+    );
+    (status, res.json().await.unwrap())
+}
+
+async fn get(d: &Browser, path: &str) -> (u16, Value) {
+    let res = d.http.get(format!("{}{path}", d.base)).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+async fn kiosk(app: &TestApp, job: &str) -> Browser {
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), job).await;
+    let (status, page) = admin.post_page("/admin/devices/W01/pair", &[]).await;
+    assert_eq!(status, 200);
+    let at = page.find("id=\"pairing-code\"").unwrap();
+    let start = at + page[at..].find('>').unwrap() + 1;
+    let code = page[start..].split('<').next().unwrap().to_string();
+    let d = Browser::new(&app.base);
+    let (status, body) = send(&d, "/device/api/pair", &json!({"code": code})).await;
+    assert_eq!(status, 200, "{body}");
+    d
+}
+
+fn rating(id: &str, window: Option<&str>, level: &str, tags: &[&str]) -> Value {
+    json!({"submission_id": id, "window_code": window, "level": level, "tags": tags})
+}
+
+async fn a_kiosk_pairs_from_its_keypad_and_sees_its_hall(app: TestApp) {
+    let d = Browser::new(&app.base);
+    let (status, body) = get(&d, "/device/api/kiosk").await;
+    assert_eq!(status, 401, "an unpaired terminal sees nothing");
+    assert_eq!(body["code"], "unpaired");
+    let (status, body) = send(&d, "/device/api/pair", &json!({"code": "00000000"})).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("code")));
+    assert!(body["message"].as_str().unwrap().contains("配对码无效"));
+    assert_eq!(send(&d, "/device/api/pair", &json!({"pin": 1})).await.0, 400);
+
+    let d = kiosk(&app, "k1").await;
+    let (status, body) = get(&d, "/device/api/kiosk").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["hall_code"], "H-SY-01");
+    assert_eq!(body["window_code"], "W01");
+    let codes: Vec<&str> = body["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["W01", "W02", "W03", "W04", "W05", "W06"],
+        "its hall's windows, not Dalian's"
+    );
+    assert_eq!(body["rated_today"], 0);
+}
+
+async fn kiosk_ratings_are_stored_once_however_often_they_are_resent(app: TestApp) {
+    let d = kiosk(&app, "k2").await;
+    let first = rating("kioskQueue0000000001", Some("W02"), "satisfied", &["efficiency"]);
+    let (status, body) = send(&d, "/device/api/ratings", &first).await;
+    assert_eq!((status, body["code"].as_str()), (201, Some("rated")), "{body}");
+    let (status, body) = send(&d, "/device/api/ratings", &first).await;
+    assert_eq!((status, body["resent"].as_bool()), (200, Some(true)), "a resend stores nothing new");
+
+    // A queue flushed twice at once after the network returns: 10 copies of each of 3.
+    let mut sends = Vec::new();
+    for i in 0..30 {
+        let body = rating(&format!("kioskQueue00000001{}", i % 3), None, "very_satisfied", &[]);
+        let d = &d;
+        sends.push(async move { send(d, "/device/api/ratings", &body).await.0 });
+    }
+    let statuses = futures::future::join_all(sends).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 201), "{statuses:?}");
+    assert_eq!(app.count_rows("place_rating").await, 4);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE channel = 'kiosk' AND counted AND device_id IS NOT NULL")
+            .await
+            .as_deref(),
+        Some("4"),
+        "all kiosk ratings count: no repeat rule for a paired terminal"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE window_id IS NULL AND target = 'hall'")
+            .await
+            .as_deref(),
+        Some("3"),
+        "without a window, the hall is rated"
+    );
+
+    // Queued offline yesterday: the citizen's time is kept beside the time received.
+    let mut late = rating("kioskQueue0000000099", Some("W01"), "basically_satisfied", &[]);
+    late["rated_at"] = json!((app.now() - Duration::hours(20)).to_rfc3339());
+    assert_eq!(send(&d, "/device/api/ratings", &late).await.0, 201);
+    let mut wrong_clock = rating("kioskQueue0000000098", Some("W01"), "satisfied", &[]);
+    wrong_clock["rated_at"] = json!((app.now() + Duration::days(400)).to_rfc3339());
+    assert_eq!(send(&d, "/device/api/ratings", &wrong_clock).await.0, 201);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE rated_at IS NOT NULL")
+            .await
+            .as_deref(),
+        Some("1"),
+        "a time in the future is not believed"
+    );
+    let (_, body) = get(&d, "/device/api/kiosk").await;
+    assert_eq!(body["rated_today"], 6);
+
+    // Revoked: the terminal keeps its queue, the server takes nothing more.
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "k2b").await;
+    let id = app.scalar("SELECT CAST(MAX(id) AS TEXT) AS v FROM device").await.unwrap();
+    assert_eq!(admin.post_page(&format!("/admin/devices/W01/revoke/{id}"), &[]).await.0, 303);
+    let (status, body) = send(&d, "/device/api/ratings", &rating("kioskQueue0000000097", None, "satisfied", &[])).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unpaired")));
+    assert_eq!(app.count_rows("place_rating").await, 6);
+}
+
+async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {
+    let anonymous = Browser::new(&app.base);
+    let (status, _) = send(
+        &anonymous,
+        "/device/api/ratings",
+        &rating("kioskBad000000000001", None, "satisfied", &[]),
+    )
+    .await;
+    assert_eq!(status, 401, "only a paired terminal rates as a kiosk");
+    let d = kiosk(&app, "k3").await;
+    let cases = [
+        (rating("kioskBad000000000002", Some("W01"), "dissatisfied", &[]), 422, "tags"),
+        (rating("kioskBad000000000003", Some("W01"), "great", &[]), 422, "level"),
+        (rating("kioskBad000000000004", Some("W01"), "satisfied", &["cheap"]), 422, "tags"),
+        (rating("kioskBad000000000005", Some("DL01"), "satisfied", &[]), 422, "window_code"),
+        (rating("kioskBad000000000006", Some("NOPE"), "satisfied", &[]), 422, "window_code"),
+        (rating("short", Some("W01"), "satisfied", &[]), 422, "submission_id"),
+        (
+            rating("kioskBad00000000000'; DROP TABLE x", None, "satisfied", &[]),
+            422,
+            "submission_id",
+        ),
+        (
+            json!({"submission_id": "kioskBad000000000007", "level": "satisfied", "extra": 1}),
+            400,
+            "",
+        ),
+        (json!([1, 2]), 400, ""),
+    ];
+    for (body, want, field) in cases {
+        let (status, reply) = send(&d, "/device/api/ratings", &body).await;
+        assert_eq!(status, want, "{body} → {reply}");
+        assert_eq!(reply["ok"], false);
+        assert!(!reply["message"].as_str().unwrap().is_empty());
+        if !field.is_empty() {
+            assert_eq!(reply["field"], field, "{body}");
+        }
+    }
+    let mut long = rating("kioskBad000000000008", None, "satisfied", &[]);
+    long["comment"] = json!("长".repeat(501));
+    assert_eq!(send(&d, "/device/api/ratings", &long).await.1["field"], "comment");
+    assert_eq!(app.count_rows("place_rating").await, 0, "nothing was stored");
+}
