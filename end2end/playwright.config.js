@@ -20,7 +20,10 @@ module.exports = defineConfig({
     locale: 'zh-CN',
   },
   projects: [
-    { name: 'js-on', use: { javaScriptEnabled: true } },
-    { name: 'js-off', use: { javaScriptEnabled: false } },
+    { name: 'js-on', use: { javaScriptEnabled: true }, testIgnore: /kiosk\.spec/ },
+    { name: 'js-off', use: { javaScriptEnabled: false }, testIgnore: /kiosk\.spec/ },
+    // The kiosk is a client-side app (it needs JavaScript) on a touch screen;
+    // it runs against its own servers on SQLite and PostgreSQL.
+    { name: 'kiosk', use: { javaScriptEnabled: true, hasTouch: true }, testMatch: /kiosk\.spec/ },
   ],
 });

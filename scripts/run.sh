@@ -8,6 +8,8 @@ source scripts/setup.sh
 
 say "building (release): server and wasm"
 cargo leptos build --release
+say "building the kiosk bundle (/device/app/)"
+trunk build --release --offline
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"
 
 say "loading demo data"

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock exactly
-NEWER_RUST=1.99.1              # cargo-leptos 0.3.11 needs rustc >= 1.96 to build
+NEWER_RUST=1.99.1              # cargo-leptos 0.3.11 and trunk 0.22.1 need rustc >= 1.96 to build
+TRUNK_VERSION=0.22.1           # builds the kiosk bundle (device/, Trunk.toml)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -22,6 +23,12 @@ if ! cargo leptos --version 2>/dev/null | grep -q "$LEPTOS_VERSION"; then
   say "installing cargo-leptos $LEPTOS_VERSION (compiles for ~15 min, once per machine)"
   rustup toolchain install "$NEWER_RUST" --profile minimal
   cargo "+$NEWER_RUST" install cargo-leptos --locked --version "$LEPTOS_VERSION"
+fi
+
+if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+  say "installing trunk $TRUNK_VERSION (compiles for ~14 min, once per machine)"
+  rustup toolchain install "$NEWER_RUST" --profile minimal
+  cargo "+$NEWER_RUST" install trunk --locked --version "$TRUNK_VERSION"
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then

@@ -30,16 +30,22 @@ for db in $(pg_as psql -p "$port" -qtAc "SELECT datname FROM pg_database WHERE d
   pg_as psql -p "$port" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null
 done
 export HAOCHA_TEST_PG_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/postgres"
+# The kiosk's browser test runs a server of its own on a fresh PostgreSQL database.
+pg_as psql -p "$port" -qc "DROP DATABASE IF EXISTS haocha_e2e_kiosk" >/dev/null
+pg_as psql -p "$port" -qc "CREATE DATABASE haocha_e2e_kiosk OWNER haocha_test" >/dev/null
+export HAOCHA_E2E_PG_DATABASE_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/haocha_e2e_kiosk"
 
 # ---- Rust: unit tests and the integration suite on both databases ----
 say "cargo test (SQLite and PostgreSQL)"
 mkdir -p target
-cargo test --workspace --exclude frontend 2>&1 | tee target/cargo-test.log
+cargo test --workspace --exclude frontend --exclude device 2>&1 | tee target/cargo-test.log
 rust_summary=$(grep -E '^test result:' target/cargo-test.log | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
 
 # ---- Browser: release build, a fresh server, Playwright JS on and off ----
 say "cargo leptos build --release"
 cargo leptos build --release
+say "trunk build: the kiosk bundle (/device/app/)"
+trunk build --release --offline
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 
 e2e_dir=$(mktemp -d)

@@ -37,7 +37,7 @@ pub struct FormInit {
     pub error: Option<String>,
 }
 
-fn tag_phrase(lang: Lang, tag: Tag, level: Option<Level>) -> String {
+pub fn tag_phrase(lang: Lang, tag: Tag, level: Option<Level>) -> String {
     match (level, lang) {
         (None, Lang::Zh) => tag.label_zh().to_string(),
         (None, Lang::En) => tag.label_en().to_string(),
@@ -57,8 +57,10 @@ fn toggle(list: RwSignal<Vec<String>>, code: &'static str, on: bool) {
 
 /// Five large level buttons (text + face, never colour alone, none pre-selected)
 /// and the tag checkboxes whose wording follows the chosen level.
+/// The five levels and the tags: shared by the rating page's island and the
+/// kiosk bundle (`device/`).
 #[component]
-fn LevelAndTags(
+pub fn LevelAndTags(
     lang: Lang,
     name: &'static str,
     tag_name: &'static str,

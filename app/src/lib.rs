@@ -6,6 +6,7 @@
 
 pub mod i18n;
 pub mod islands;
+pub mod kiosk;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod render;

@@ -6,12 +6,13 @@ const { execFileSync } = require('child_process');
 const BIN = process.env.HAOCHA_BIN;
 const NEW_PASSWORD = 'Haocha-E2E-2026';
 
-function createAccount(role, scope, jobNumber) {
+// `env` overrides the server's environment (another database, for example).
+function createAccount(role, scope, jobNumber, env = {}) {
   expect(BIN, 'HAOCHA_BIN is set by scripts/test.sh').toBeTruthy();
   const args = ['user', 'create', '--role', role];
   if (scope) args.push('--scope', scope);
   args.push(jobNumber);
-  return execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn' } }).trim();
+  return execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn', ...env } }).trim();
 }
 
 function unique(info, prefix) {

@@ -24,6 +24,9 @@ pub struct Config {
     /// place; default 30) and `HAOCHA_STATIC_BURST` (ratings from one address in
     /// 10 minutes before the rest are flagged; default 10).
     pub static_limits: store::place_ratings::Limits,
+    /// `HAOCHA_DEVICE_DIR`: the kiosk bundle Trunk builds (served at
+    /// `/device/app/`), default target/device.
+    pub device_dir: PathBuf,
     /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
     /// from `X-Forwarded-For` / `X-Real-IP` (audit trail, static-code burst rule).
     pub trust_forwarded: bool,
@@ -87,6 +90,9 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_string())
                 .unwrap_or_else(|| format!("http://{addr}")),
             token_ttl_hours,
+            device_dir: var("HAOCHA_DEVICE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("target/device")),
             site_root: var("LEPTOS_SITE_ROOT")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("target/site")),

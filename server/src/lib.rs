@@ -115,6 +115,14 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/{kind}/{code}/delete", post(admin::remove))
         .layer(sessions);
     let static_files = ServeDir::new(&state.config.site_root).fallback(get(pages::not_found).with_state(state.clone()));
+    // The kiosk bundle as Trunk built it, revalidated on every load (small; the
+    // service worker keeps its own copy for offline starts).
+    let device_app = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .service(ServeDir::new(&state.config.device_dir).fallback(get(pages::not_found).with_state(state.clone())));
     Router::new()
         .route("/", get(pages::home))
         .route("/r/{token}", get(pages::rating_page).post(pages::submit_rating))
@@ -129,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/device/api/kiosk", get(kiosk::setup))
         .route("/device/api/ratings", post(kiosk::rate))
         .route("/device/api/pair", post(kiosk::pair))
+        .nest_service("/device/app", device_app)
         .route("/w/{code}/screen", get(pages::window_screen))
         .route("/w/{code}/events", get(pages::window_events))
         .route("/api/docs", get(pages::api_docs))

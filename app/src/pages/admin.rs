@@ -799,6 +799,11 @@ pub fn DevicesPage(
                 <div class="notice ok" role="status">
                     <p>{lang.t("在评价器上打开以下地址并输入配对码：", "On the evaluator, open this address and enter the pairing code:")}</p>
                     <p><code>{format!("{public_url}/device/pair")}</code></p>
+                    <p>{lang.t(
+                        "自助终端（触屏、断网可用）请打开以下地址，在屏幕键盘上输入配对码：",
+                        "For a self-service kiosk (touch, works offline) open this address and enter the code on its keypad:",
+                    )}</p>
+                    <p><code>{format!("{public_url}/device/app/")}</code></p>
                     <p class="pairing-code" id="pairing-code">{code}</p>
                     <p>{lang.t("有效期至 ", "Valid until ")} {until} {lang.t("，只能使用一次。", "; it works once.")}</p>
                 </div>

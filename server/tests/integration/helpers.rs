@@ -88,6 +88,7 @@ impl TestApp {
             public_url: format!("http://{addr}"),
             token_ttl_hours: 24,
             site_root: "target/site".into(),
+            device_dir: "target/device".into(),
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,

@@ -16,6 +16,37 @@ on_both_databases!(
     bad_kiosk_ratings_are_refused_and_store_nothing,
 );
 
+#[tokio::test]
+async fn the_bundle_is_served_under_device_app_beside_the_evaluator() {
+    let dir = std::env::temp_dir().join(format!("haocha-device-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>kiosk shell</title>").unwrap();
+    std::fs::write(dir.join("sw.js"), "self.addEventListener('fetch', () => {});").unwrap();
+    let d = dir.clone();
+    let app = TestApp::start_with(crate::helpers::Backend::Sqlite, move |c| c.device_dir = d).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http.get(app.url("/device/app/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "no-cache",
+        "a new release reaches the terminals at once"
+    );
+    assert!(res.text().await.unwrap().contains("kiosk shell"));
+    let res = http.get(app.url("/device/app/sw.js")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(http.get(app.url("/device/app/nothing.js")).send().await.unwrap().status(), 404);
+    // The evaluator's own pages are not shadowed.
+    let res = http.get(app.url("/device")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/device/pair");
+    assert_eq!(http.get(app.url("/device/pair")).send().await.unwrap().status(), 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 async fn send(d: &Browser, path: &str, body: &Value) -> (u16, Value) {
     let res = d
         .http
