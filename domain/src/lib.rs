@@ -5,6 +5,7 @@
 //! the values a case carries (phone, case number) and the exchange-code mappings.
 
 pub mod access;
+pub mod calendar;
 pub mod catalog;
 pub mod exchange;
 pub mod level;
