@@ -1,4 +1,4 @@
-//! `haocha`: serve, migrate, demo, api-key, user.
+//! `haocha`: serve, migrate, demo, api-key, user, calendar.
 
 use std::process::ExitCode;
 
@@ -31,6 +31,23 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The working-day calendar (public holidays and 调休).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print every date of YEAR, one a line: `YYYY-MM-DD W` for a working day,
+    /// `YYYY-MM-DD R` for a rest day (to audit the loaded calendar).
+    Days { year: i32 },
+    /// Load (or replace) YEAR from a file in the format of domain/calendar/2026.txt;
+    /// any bad line refuses the whole file.
+    Load { year: i32, file: std::path::PathBuf },
+    /// The years the calendar knows and where each comes from.
+    Years,
 }
 
 #[derive(Subcommand)]
@@ -119,8 +136,63 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{password}");
             Ok(())
         }
+        Command::Calendar { command } => calendar(&db, command).await,
         Command::Demo => demo(&db, &config).await,
         Command::Serve => serve(db, config).await,
+    }
+}
+
+async fn calendar(db: &store::Db, command: CalendarCommand) -> Result<(), String> {
+    match command {
+        CalendarCommand::Days { year } => {
+            if !(1900..=2200).contains(&year) {
+                return Err(format!("{year} is not a year from 1900 to 2200"));
+            }
+            let c = store::calendar::load(db).await.map_err(|e| e.to_string())?;
+            if !c.knows(year) {
+                eprintln!("haocha: no holidays are loaded for {year}: only weekends are rest days (haocha calendar load {year} FILE)");
+            }
+            let mut out = String::with_capacity(366 * 13);
+            for line in c.days_of_year(year) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            print!("{out}");
+            Ok(())
+        }
+        CalendarCommand::Load { year, file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let who = store::audit::Who {
+                account_id: None,
+                job_number: "cli".into(),
+                role: "system".into(),
+            };
+            let meta = store::audit::Meta {
+                now: Utc::now(),
+                address: None,
+            };
+            let days = store::calendar::save_year(db, &who, year, &text, &meta)
+                .await
+                .map_err(|e| match e {
+                    store::Error::Invalid { message, .. } => format!("{}: {message}; nothing was loaded", file.display()),
+                    e => e.to_string(),
+                })?;
+            eprintln!("loaded {year}: {days} days differ from the week");
+            Ok(())
+        }
+        CalendarCommand::Years => {
+            for y in store::calendar::years(db).await.map_err(|e| e.to_string())? {
+                let from = match (&y.loaded_by, y.loaded_at) {
+                    (Some(by), Some(at)) => format!("loaded by {by} at {}", at.to_rfc3339()),
+                    _ => "built in".into(),
+                };
+                println!(
+                    "{} {} holidays, {} working weekends, {from}",
+                    y.year, y.holidays, y.working_weekends
+                );
+            }
+            Ok(())
+        }
     }
 }
 

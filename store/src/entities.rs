@@ -445,3 +445,23 @@ pub mod device {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod calendar_year {
+    use sea_orm::entity::prelude::*;
+
+    /// A working-day calendar year as an administrator loaded it (the file's text).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "calendar_year")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        pub body: String,
+        pub loaded_by: String,
+        pub loaded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod console;
 pub mod crypto;

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004StaffPhotos),
             Box::new(M0005Devices),
             Box::new(M0006KioskRatings),
+            Box::new(M0007CalendarYears),
         ]
     }
 }
@@ -545,5 +546,35 @@ impl MigrationTrait for M0006KioskRatings {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Working-day calendar years loaded by an administrator (the built-in years
+/// are in `domain/calendar/`; a loaded year overrides its built-in file).
+struct M0007CalendarYears;
+
+impl MigrationName for M0007CalendarYears {
+    fn name(&self) -> &str {
+        "m0007_calendar_years"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007CalendarYears {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("calendar_year")
+                .col(integer("year").primary_key())
+                .col(text("body"))
+                .col(string_len("loaded_by", 64))
+                .col(timestamp_with_time_zone("loaded_at"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("calendar_year")).to_owned()).await
     }
 }

@@ -1,4 +1,5 @@
 //! The `haocha` binary as an operator's script uses it.
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 
 use std::process::Command;
 
@@ -106,5 +107,59 @@ async fn user_create_prints_a_first_password_that_signs_in_and_refuses_bad_scope
     );
     let (ok, _, err) = haocha(&url, &["user", "reset-password", "nobody"]);
     assert!(!ok && err.contains("no account"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn calendar_days_prints_every_date_and_a_loaded_year_is_checked_whole() {
+    let dir = std::env::temp_dir().join(format!("haocha_cli_{}", store::random_token(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+
+    let (ok, out, err) = haocha(&url, &["calendar", "days", "2024"]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 366);
+    assert_eq!(lines[0], "2024-01-01 R");
+    assert!(
+        lines.contains(&"2024-02-04 W") && lines.contains(&"2024-02-18 W"),
+        "working Sundays"
+    );
+    assert!(lines.contains(&"2024-10-07 R") && lines.contains(&"2024-10-12 W"));
+    let (_, out, _) = haocha(&url, &["calendar", "days", "2025"]);
+    for day in 1..=8 {
+        assert!(out.contains(&format!("2025-10-0{day} R\n")), "2025-10-0{day}");
+    }
+
+    // 2027 is not published yet: only the week, and a warning.
+    let (ok, out, err) = haocha(&url, &["calendar", "days", "2027"]);
+    assert!(ok && err.contains("no holidays are loaded for 2027"), "{err}");
+    assert!(out.contains("2027-01-01 W\n"));
+
+    // A file with one bad line loads nothing.
+    let bad = dir.join("2027-bad.txt");
+    std::fs::write(&bad, "2027-01-01 R 元旦\n2027-02-30 R 春节\n").unwrap();
+    let (ok, _, err) = haocha(&url, &["calendar", "load", "2027", bad.to_str().unwrap()]);
+    assert!(!ok && err.contains("第 2 行") && err.contains("nothing was loaded"), "{err}");
+    let (_, out, _) = haocha(&url, &["calendar", "days", "2027"]);
+    assert!(out.contains("2027-01-01 W\n"), "nothing half-loaded");
+
+    let good = dir.join("2027.txt");
+    std::fs::write(
+        &good,
+        "# 2027\n2027-01-01 R 元旦\n2027-02-06..2027-02-13 R 春节\n2027-02-14 W 春节调休上班\n",
+    )
+    .unwrap();
+    let (ok, _, err) = haocha(&url, &["calendar", "load", "2027", good.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (_, out, _) = haocha(&url, &["calendar", "days", "2027"]);
+    assert!(out.contains("2027-01-01 R\n") && out.contains("2027-02-08 R\n") && out.contains("2027-02-14 W\n"));
+    let (_, years, _) = haocha(&url, &["calendar", "years"]);
+    assert!(years.contains("2026 ") && years.contains("built in"), "{years}");
+    assert!(years.contains("2027 9 holidays, 1 working weekends"), "{years}");
+    assert!(
+        years.lines().any(|l| l.starts_with("2027") && l.contains("loaded by cli")),
+        "{years}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
