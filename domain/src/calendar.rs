@@ -247,8 +247,11 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    /// The official notices, day by day: (rest periods, working weekends).
-    const OFFICIAL: [(i32, &[(&str, &str)], &[&str]); 7] = [
+    /// One year's notice: (year, rest periods, working weekends).
+    type Notice = (i32, &'static [(&'static str, &'static str)], &'static [&'static str]);
+
+    /// The official notices, day by day.
+    const OFFICIAL: [Notice; 7] = [
         (
             2020,
             &[

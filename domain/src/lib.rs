@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod exchange;
 pub mod level;
+pub mod policy;
 pub mod values;
 
 pub use access::Role;

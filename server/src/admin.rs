@@ -150,6 +150,7 @@ impl Ctx {
             }
             if matches!(self.actor.scope, Scope::All | Scope::Regions { .. }) {
                 links.push(("/admin/audit".to_string(), lang.t("审计日志", "Audit trail").to_string()));
+                links.push(("/admin/outbox".to_string(), lang.t("后台任务", "Jobs").to_string()));
             }
         } else {
             links.push(("/staff".to_string(), lang.t("我的窗口", "My window").to_string()));
@@ -165,7 +166,13 @@ impl Ctx {
         }
     }
 
-    fn page<V: IntoView + 'static>(&self, st: &AppState, status: StatusCode, title: String, body: impl FnOnce() -> V) -> Response {
+    pub(crate) fn page<V: IntoView + 'static>(
+        &self,
+        st: &AppState,
+        status: StatusCode,
+        title: String,
+        body: impl FnOnce() -> V,
+    ) -> Response {
         let doc = render::document(&st.leptos, self.lang, title, false, None, body);
         html(status, doc, self.cookie.clone())
     }

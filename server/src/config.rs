@@ -27,6 +27,8 @@ pub struct Config {
     /// `HAOCHA_DEVICE_DIR`: the kiosk bundle Trunk builds (served at
     /// `/device/app/`), default target/device.
     pub device_dir: PathBuf,
+    /// `HAOCHA_JOB_SECONDS`: how often the background jobs run (default 60).
+    pub job_seconds: u64,
     /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
     /// from `X-Forwarded-For` / `X-Real-IP` (audit trail, static-code burst rule).
     pub trust_forwarded: bool,
@@ -80,8 +82,17 @@ impl Config {
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| format!("HAOCHA_STATIC_BURST `{v}` must be a whole number from 1"))?;
         }
+        let job_seconds = match var("HAOCHA_JOB_SECONDS") {
+            None => 60,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| format!("HAOCHA_JOB_SECONDS `{v}` must be seconds between 1 and 86400"))?,
+        };
         Ok(Config {
             addr,
+            job_seconds,
             data_key,
             static_limits,
             trust_forwarded: matches!(var("HAOCHA_TRUST_FORWARDED").as_deref(), Some("1" | "true" | "yes")),

@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod device;
 pub mod error;
+pub mod jobs;
 pub mod kiosk;
 pub mod pages;
 pub mod places;
@@ -94,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         .route("/print/{kind}/{code}", get(places::print))
         .route("/admin", get(admin::admin_home))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/outbox", get(jobs::outbox))
+        .route("/admin/outbox/run", post(jobs::run_now))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/new", get(admin::new_account))
         .route("/admin/accounts/{job}", get(admin::account))

@@ -275,7 +275,10 @@ async fn serve(db: store::Db, config: Config) -> Result<(), String> {
             }
         }
     });
-    let app = router(AppState::new(db, config));
+    let every = std::time::Duration::from_secs(config.job_seconds);
+    let state = AppState::new(db, config);
+    server::jobs::spawn(state.clone(), every);
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

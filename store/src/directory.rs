@@ -300,6 +300,45 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
     }
     .insert(&txn)
     .await?;
+    // The three seeds' policies (SPEC §4): Liaoning for its cities above, and two
+    // regions that exist only to show theirs.
+    let policy = |region_id: i32, o: domain::policy::PolicyOverride| crate::entities::region_policy::ActiveModel {
+        region_id: Set(region_id),
+        body: Set(serde_json::to_string(&o).unwrap_or_else(|_| "{}".into())),
+        updated_by: Set("demo".into()),
+        updated_at: Set(now),
+    };
+    policy(province.id, domain::policy::liaoning()).insert(&txn).await?;
+    for (province_code, province_name, code, name, o) in [
+        ("530000", "云南省", "533100", "德宏傣族景颇族自治州", domain::policy::dehong()),
+        (
+            "140000",
+            "山西省",
+            "140100",
+            "山西转型综合改革示范区（太原）",
+            domain::policy::shanxi_demo_zone(),
+        ),
+    ] {
+        let p = region::ActiveModel {
+            code: Set(province_code.into()),
+            name: Set(province_name.into()),
+            parent_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let r = region::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            parent_id: Set(Some(p.id)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        policy(r.id, o).insert(&txn).await?;
+    }
     txn.commit().await?;
     Ok(summary)
 }

@@ -192,6 +192,9 @@ pub mod service_case {
         /// Keyed hash of the phone, for look-ups without decrypting.
         pub phone_hash: Option<String>,
         pub created_at: DateTimeUtc,
+        /// When the default rating is due (from the region's policy); set by
+        /// the default-rating job, far in the future when there is none.
+        pub default_due_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -458,6 +461,55 @@ pub mod calendar_year {
         pub body: String,
         pub loaded_by: String,
         pub loaded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod region_policy {
+    use sea_orm::entity::prelude::*;
+
+    /// What a region sets of its policy (`domain::policy::PolicyOverride` as JSON).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "region_policy")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub region_id: i32,
+        pub body: String,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod default_rating {
+    use sea_orm::entity::prelude::*;
+
+    /// The level a case got because nobody rated it in time (channel
+    /// `default`), counted apart from active ratings. An active rating that
+    /// arrives later supersedes it; the row stays as history.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "default_rating")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub case_id: i32,
+        pub level: String,
+        pub score: i32,
+        /// The region whose policy gave it.
+        pub policy_region: String,
+        pub due_at: DateTimeUtc,
+        pub created_at: DateTimeUtc,
+        pub superseded_by: Option<i32>,
+        pub superseded_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod console;
 pub mod crypto;
 pub mod csv_import;
+pub mod defaults;
 pub mod devices;
 pub mod directory;
 pub mod entities;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod migration;
 pub mod photos;
 pub mod place_ratings;
+pub mod policies;
 pub mod ratings;
 pub mod sessions;
 

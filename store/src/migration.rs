@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0005Devices),
             Box::new(M0006KioskRatings),
             Box::new(M0007CalendarYears),
+            Box::new(M0008PoliciesAndDefaults),
         ]
     }
 }
@@ -576,5 +577,80 @@ impl MigrationTrait for M0007CalendarYears {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("calendar_year")).to_owned()).await
+    }
+}
+
+/// Regional policies (inherited down the region tree) and default ratings of
+/// cases left unrated (kept apart from active ratings, SPEC §8).
+struct M0008PoliciesAndDefaults;
+
+impl MigrationName for M0008PoliciesAndDefaults {
+    fn name(&self) -> &str {
+        "m0008_policies_and_defaults"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0008PoliciesAndDefaults {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("region_policy")
+                .col(integer("region_id").primary_key())
+                .col(text("body"))
+                .col(string_len("updated_by", 64))
+                .col(timestamp_with_time_zone("updated_at"))
+                .foreign_key(&mut fk("region_policy", "region_id", "region"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("default_rating")
+                .col(pk_auto("id"))
+                .col(integer("case_id"))
+                .col(string_len("level", 32))
+                .col(integer("score"))
+                .col(string_len("policy_region", 12))
+                .col(timestamp_with_time_zone("due_at"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(integer_null("superseded_by"))
+                .col(timestamp_with_time_zone_null("superseded_at"))
+                .foreign_key(&mut fk("default_rating", "case_id", "service_case"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique_index("default_rating", "ux_default_rating_case", &["case_id"]))
+            .await?;
+        // When the case gets its default rating, computed once by the job from
+        // the policy and the calendar (null: not yet looked at).
+        m.alter_table(
+            Table::alter()
+                .table("service_case")
+                .add_column(timestamp_with_time_zone_null("default_due_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("service_case", "ix_case_default_due", &["default_due_at"]))
+            .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_case_default_due")
+                .table(Alias::new("service_case"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("service_case")
+                .drop_column(Alias::new("default_due_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.drop_table(Table::drop().table(Alias::new("default_rating")).to_owned()).await?;
+        m.drop_table(Table::drop().table(Alias::new("region_policy")).to_owned()).await
     }
 }

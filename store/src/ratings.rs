@@ -50,7 +50,12 @@ async fn insert_rating(
     .insert(txn)
     .await;
     match res {
-        Ok(r) => Ok(r),
+        Ok(r) => {
+            if target == Target::Item {
+                crate::defaults::supersede(txn, case.id, r.id, now).await?;
+            }
+            Ok(r)
+        }
         Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),
         Err(e) => Err(e.into()),
     }

@@ -847,3 +847,53 @@ pub fn DevicesPage(
         </Shell>
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboxView {
+    pub result: Option<String>,
+    /// (case number, level label, policy region, given at, superseded)
+    pub defaults: Vec<(String, String, String, String, bool)>,
+}
+
+/// `/admin/outbox`: the background jobs, run at once on demand.
+#[component]
+pub fn OutboxPage(nav: Nav, data: OutboxView) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    view! {
+        <Shell nav=nav title=lang.t("后台任务", "Jobs").to_string()>
+            <Notice text=data.result/>
+            <p>{lang.t(
+                "后台任务每分钟自动运行：办结后超过本地区规定期限仍未评价的办件给予默认评价（单独统计，之后的主动评价会取代它并保留记录）。演示时可立即运行：",
+                "The jobs run every minute by themselves: a case left unrated past its region's delay gets the default rating (counted apart; a later active rating supersedes it and the default stays on record). Run them now:",
+            )}</p>
+            <form method="post" action="/admin/outbox/run" class="inline">
+                <Csrf token=csrf/>
+                <button type="submit">{lang.t("立即运行后台任务", "Run the jobs now")}</button>
+            </form>
+            <h2>{lang.t("默认评价", "Default ratings")}</h2>
+            <table class="list defaults">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("办件编号", "Case")}</th>
+                        <th scope="col">{lang.t("默认等级", "Default level")}</th>
+                        <th scope="col">{lang.t("依据地区", "Policy of region")}</th>
+                        <th scope="col">{lang.t("给出时间", "Given at")}</th>
+                        <th scope="col">{lang.t("状态", "Status")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {data.defaults.into_iter().map(|(case, level, region, at, superseded)| view! {
+                        <tr>
+                            <td>{case}</td>
+                            <td>{level} " " <span class="muted">{lang.t("（默认）", "(default)")}</span></td>
+                            <td>{region}</td>
+                            <td>{at}</td>
+                            <td>{if superseded { lang.t("已被主动评价取代", "Superseded by an active rating") } else { lang.t("有效", "In force") }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </Shell>
+    }
+}

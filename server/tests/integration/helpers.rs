@@ -89,6 +89,7 @@ impl TestApp {
             token_ttl_hours: 24,
             site_root: "target/site".into(),
             device_dir: "target/device".into(),
+            job_seconds: 60,
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,
@@ -290,6 +291,8 @@ pub fn decode_svg(svg: &str) -> String {
 pub const NEW_PASSWORD: &str = "Haocha-2026-ok";
 
 /// A browser: keeps cookies, does not follow redirects (tests look at them).
+/// A clone shares the cookies (two tabs of one browser).
+#[derive(Clone)]
 pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,

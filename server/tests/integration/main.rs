@@ -7,6 +7,7 @@ mod api_ratings;
 mod cases;
 mod cli;
 mod crash;
+mod defaults;
 mod devices;
 mod kiosk;
 mod page_ratings;

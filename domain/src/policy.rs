@@ -1,0 +1,279 @@
+//! Regional policies (SPEC §4): what a region decides for itself, inherited
+//! down the region tree and overridable at any level. Pure: the store keeps a
+//! `PolicyOverride` per region, `resolve` folds the chain from the root down.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{day_of, start_of, Calendar};
+use crate::Level;
+
+/// A span counted in working days (official calendar) or calendar days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Span {
+    WorkingDays(u32),
+    Days(u32),
+}
+
+impl Span {
+    /// The end (24:00 China Standard Time) of the span's last day, counted
+    /// from the day after `from`: "5个工作日内" ends when the fifth working day
+    /// after the service ends.
+    pub fn end_after(self, cal: &Calendar, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Span::WorkingDays(n) => cal.deadline(from, n),
+            Span::Days(n) => start_of(day_of(from) + Duration::days(i64::from(n.max(1)) + 1)),
+        }
+    }
+
+    pub fn describe_zh(self) -> String {
+        match self {
+            Span::WorkingDays(n) => format!("{n} 个工作日"),
+            Span::Days(n) => format!("{n} 天"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealName {
+    Required,
+    Encouraged,
+}
+
+/// A region's policy in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The level given to a case left unrated; `None`: no default rating.
+    pub default_level: Option<Level>,
+    /// How long after completion the default applies.
+    pub default_after: Span,
+    /// Hours after completion before the reminder SMS (000 rule 7).
+    pub reminder_hours: u32,
+    /// How long after the first rating one follow-up (追加评价) may be added.
+    pub follow_up_within: Span,
+    pub real_name: RealName,
+    /// Work orders (SPEC §5): first contact with the rater.
+    pub first_contact: Span,
+    /// Work orders: rectification, and its one extension at most.
+    pub rectify: Span,
+    pub rectify_extension: Span,
+    /// Where the rules come from, e.g. "000 第十条".
+    pub citation: String,
+}
+
+impl Default for Policy {
+    /// The fallback where no region says otherwise: no default rating,
+    /// 24 h reminder, the work-order limits of SPEC §5.
+    fn default() -> Policy {
+        Policy {
+            default_level: None,
+            default_after: Span::WorkingDays(5),
+            reminder_hours: 24,
+            follow_up_within: Span::Days(15),
+            real_name: RealName::Encouraged,
+            first_contact: Span::WorkingDays(1),
+            rectify: Span::WorkingDays(15),
+            rectify_extension: Span::WorkingDays(15),
+            citation: String::new(),
+        }
+    }
+}
+
+/// What one region sets; unset fields come from the region above.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyOverride {
+    /// `Some(None)` switches an inherited default rating off.
+    #[serde(skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub default_level: Option<Option<Level>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_after: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder_hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_within: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_name: Option<RealName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_contact: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rectify: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rectify_extension: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+impl PolicyOverride {
+    /// Checks the numbers a person typed: limits that make sense for a hall.
+    pub fn check(&self) -> Result<(), String> {
+        let span_ok = |s: &Option<Span>, max: u32, what: &str| match s {
+            Some(Span::WorkingDays(n) | Span::Days(n)) if *n == 0 || *n > max => Err(format!("{what}: 1–{max}")),
+            _ => Ok(()),
+        };
+        span_ok(&self.default_after, 90, "default_after")?;
+        span_ok(&self.follow_up_within, 365, "follow_up_within")?;
+        span_ok(&self.first_contact, 30, "first_contact")?;
+        span_ok(&self.rectify, 90, "rectify")?;
+        span_ok(&self.rectify_extension, 90, "rectify_extension")?;
+        if let Some(h) = self.reminder_hours {
+            if !(1..=720).contains(&h) {
+                return Err("reminder_hours: 1–720".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The policy in force for a region, from its chain of overrides, root first.
+pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Policy {
+    let mut p = Policy::default();
+    for o in chain {
+        if let Some(v) = o.default_level {
+            p.default_level = v;
+        }
+        if let Some(v) = o.default_after {
+            p.default_after = v;
+        }
+        if let Some(v) = o.reminder_hours {
+            p.reminder_hours = v;
+        }
+        if let Some(v) = o.follow_up_within {
+            p.follow_up_within = v;
+        }
+        if let Some(v) = o.real_name {
+            p.real_name = v;
+        }
+        if let Some(v) = o.first_contact {
+            p.first_contact = v;
+        }
+        if let Some(v) = o.rectify {
+            p.rectify = v;
+        }
+        if let Some(v) = o.rectify_extension {
+            p.rectify_extension = v;
+        }
+        if let Some(v) = &o.citation {
+            p.citation = v.clone();
+        }
+    }
+    p
+}
+
+/// The three seeds' policies, as the demo data ships them.
+pub fn liaoning() -> PolicyOverride {
+    PolicyOverride {
+        default_level: Some(Some(Level::Satisfied)),
+        default_after: Some(Span::WorkingDays(5)),
+        real_name: Some(RealName::Encouraged),
+        first_contact: Some(Span::WorkingDays(1)),
+        rectify: Some(Span::WorkingDays(15)),
+        rectify_extension: Some(Span::WorkingDays(15)),
+        citation: Some("辽宁省政务服务“好差评”管理办法（000）第十条、第十一条".into()),
+        ..Default::default()
+    }
+}
+
+pub fn dehong() -> PolicyOverride {
+    PolicyOverride {
+        default_level: Some(Some(Level::BasicallySatisfied)),
+        default_after: Some(Span::WorkingDays(5)),
+        real_name: Some(RealName::Encouraged),
+        // 003 says "立即核实" (at once); the 1-working-day limit is inherited.
+        rectify: Some(Span::WorkingDays(15)),
+        citation: Some("德宏州政务服务“好差评”制度实施方案（003）三（三）1–2".into()),
+        ..Default::default()
+    }
+}
+
+pub fn shanxi_demo_zone() -> PolicyOverride {
+    PolicyOverride {
+        default_level: Some(Some(Level::BasicallySatisfied)),
+        default_after: Some(Span::Days(7)),
+        real_name: Some(RealName::Required),
+        citation: Some("山西转型综改示范区政务服务“好差评”制度（004）".into()),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_region_inherits_from_above_and_overrides_what_it_sets() {
+        let province = liaoning();
+        let city = PolicyOverride {
+            reminder_hours: Some(48),
+            ..Default::default()
+        };
+        let p = resolve([&province, &city]);
+        assert_eq!(p.default_level, Some(Level::Satisfied), "inherited");
+        assert_eq!(p.default_after, Span::WorkingDays(5));
+        assert_eq!(p.reminder_hours, 48, "overridden");
+        let off = PolicyOverride {
+            default_level: Some(None),
+            ..Default::default()
+        };
+        assert_eq!(resolve([&province, &off]).default_level, None, "switched off below");
+        assert_eq!(resolve([]).default_level, None, "no region, no default rating");
+        assert_eq!(resolve([]).reminder_hours, 24);
+    }
+
+    #[test]
+    fn the_three_seed_policies() {
+        let cal = Calendar::builtin();
+        // Completed Thursday 2025-09-25, 10:00 Beijing.
+        let done = Utc.with_ymd_and_hms(2025, 9, 25, 2, 0, 0).unwrap();
+        let ln = resolve([&liaoning()]);
+        assert_eq!(ln.default_level, Some(Level::Satisfied));
+        assert_eq!(
+            ln.default_after.end_after(&cal, done),
+            Utc.with_ymd_and_hms(2025, 10, 9, 16, 0, 0).unwrap()
+        );
+        let dh = resolve([&dehong()]);
+        assert_eq!(dh.default_level, Some(Level::BasicallySatisfied));
+        let sx = resolve([&shanxi_demo_zone()]);
+        assert_eq!(sx.real_name, RealName::Required);
+        // Seven calendar days, holidays or not: the end of 10-02.
+        assert_eq!(
+            sx.default_after.end_after(&cal, done),
+            Utc.with_ymd_and_hms(2025, 10, 2, 16, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn overrides_round_trip_as_json_and_refuse_nonsense() {
+        let o = liaoning();
+        let json = serde_json::to_string(&o).unwrap();
+        assert_eq!(serde_json::from_str::<PolicyOverride>(&json).unwrap(), o);
+        let off: PolicyOverride = serde_json::from_str(r#"{"default_level": null}"#).unwrap();
+        assert_eq!(off.default_level, Some(None));
+        assert_eq!(serde_json::from_str::<PolicyOverride>("{}").unwrap(), PolicyOverride::default());
+        assert!(serde_json::from_str::<PolicyOverride>(r#"{"colour": 1}"#).is_err());
+        let bad = PolicyOverride {
+            default_after: Some(Span::WorkingDays(0)),
+            ..Default::default()
+        };
+        assert!(bad.check().is_err());
+        assert!(liaoning().check().is_ok());
+    }
+}

@@ -1,0 +1,109 @@
+//! Regional policies: each region may set parts of its policy; the rest comes
+//! from the regions above it (SPEC §4).
+
+use domain::policy::{resolve, Policy, PolicyOverride};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::json;
+
+use crate::audit::{self, Entry, Meta, Who};
+use crate::entities::{region, region_policy};
+use crate::{immediate, Db, Error, Result};
+
+/// The region and the regions above it, nearest first.
+async fn chain<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Vec<region::Model>> {
+    let mut out = Vec::new();
+    let mut next = Some(region_id);
+    while let Some(id) = next {
+        if out.len() > 16 || out.iter().any(|r: &region::Model| r.id == id) {
+            break; // a cycle would be a data error; stop rather than loop
+        }
+        let Some(r) = region::Entity::find_by_id(id).one(db).await? else {
+            break;
+        };
+        next = r.parent_id;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// A region's own settings, if it has any.
+pub async fn own<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Option<PolicyOverride>> {
+    let Some(row) = region_policy::Entity::find_by_id(region_id).one(db).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&row.body)
+        .map(Some)
+        .map_err(|e| Error::invalid("policy", format!("stored policy of region {region_id} does not read: {e}")))
+}
+
+/// The policy in force for a region, and the code of the nearest region that
+/// sets a default rating (for the record of a default).
+pub async fn for_region<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<(Policy, String)> {
+    let regions = chain(db, region_id).await?;
+    let mut overrides = Vec::new();
+    let mut source = regions.first().map(|r| r.code.clone()).unwrap_or_default();
+    let mut found_default = false;
+    for r in &regions {
+        if let Some(o) = own(db, r.id).await? {
+            if !found_default && o.default_level.is_some() {
+                source = r.code.clone();
+                found_default = true;
+            }
+            overrides.push(o);
+        }
+    }
+    overrides.reverse(); // root first
+    Ok((resolve(overrides.iter()), source))
+}
+
+pub async fn for_region_code(db: &Db, code: &str) -> Result<(Policy, String)> {
+    let r = region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("region"))?;
+    for_region(db, r.id).await
+}
+
+/// Sets what a region decides (replacing its earlier settings); audited.
+pub async fn set(db: &Db, who: &Who, region_code: &str, o: &PolicyOverride, meta: &Meta) -> Result<()> {
+    o.check().map_err(|m| Error::invalid("policy", m))?;
+    let r = region::Entity::find()
+        .filter(region::Column::Code.eq(region_code))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("region"))?;
+    let body = serde_json::to_string(o).map_err(|e| Error::invalid("policy", e.to_string()))?;
+    let txn = db.begin_with_options(immediate()).await?;
+    let before = region_policy::Entity::find_by_id(r.id).one(&txn).await?;
+    let am = region_policy::ActiveModel {
+        region_id: Set(r.id),
+        body: Set(body.clone()),
+        updated_by: Set(who.job_number.clone()),
+        updated_at: Set(meta.now),
+    };
+    let before_json = before
+        .as_ref()
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(&b.body).ok());
+    if before.is_some() {
+        am.update(&txn).await?;
+    } else {
+        am.insert(&txn).await?;
+    }
+    audit::append(
+        &txn,
+        Entry {
+            who,
+            action: "policy_set",
+            object_kind: "regions",
+            object_code: &r.code,
+            before: before_json,
+            after: serde_json::from_str(&body).ok().or(Some(json!({}))),
+            region_id: Some(r.id),
+        },
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
