@@ -27,6 +27,18 @@ pub struct Config {
     /// `HAOCHA_DEVICE_DIR`: the kiosk bundle Trunk builds (served at
     /// `/device/app/`), default target/device.
     pub device_dir: PathBuf,
+    /// `HAOCHA_SMS_URL`: the SMS gateway's HTTP endpoint; unset, messages stay
+    /// in the outbox page (demo). `HAOCHA_SMS_TEMPLATE`: the request body with
+    /// `{{id}}`, `{{phone}}`, `{{text}}` (default JSON); `HAOCHA_SMS_TIMEOUT_MS`
+    /// (default 5000).
+    pub sms_url: Option<String>,
+    pub sms_template: String,
+    pub sms_timeout_ms: u64,
+    /// `HAOCHA_SMS_INBOUND_SECRET` / `HAOCHA_HOTLINE_SECRET`: what the SMS
+    /// gateway's and the hotline's webhooks must send (header X-Haocha-Secret);
+    /// unset, the webhook is off (404).
+    pub sms_inbound_secret: Option<String>,
+    pub hotline_secret: Option<String>,
     /// `HAOCHA_JOB_SECONDS`: how often the background jobs run (default 60).
     pub job_seconds: u64,
     /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
@@ -90,9 +102,22 @@ impl Config {
                 .filter(|s| (1..=86_400).contains(s))
                 .ok_or_else(|| format!("HAOCHA_JOB_SECONDS `{v}` must be seconds between 1 and 86400"))?,
         };
+        let sms_timeout_ms = match var("HAOCHA_SMS_TIMEOUT_MS") {
+            None => 5000,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (50..=60_000).contains(s))
+                .ok_or_else(|| format!("HAOCHA_SMS_TIMEOUT_MS `{v}` must be milliseconds between 50 and 60000"))?,
+        };
         Ok(Config {
             addr,
             job_seconds,
+            sms_url: var("HAOCHA_SMS_URL"),
+            sms_template: var("HAOCHA_SMS_TEMPLATE").unwrap_or_else(|| crate::sms::DEFAULT_TEMPLATE.into()),
+            sms_timeout_ms,
+            sms_inbound_secret: var("HAOCHA_SMS_INBOUND_SECRET"),
+            hotline_secret: var("HAOCHA_HOTLINE_SECRET"),
             data_key,
             static_limits,
             trust_forwarded: matches!(var("HAOCHA_TRUST_FORWARDED").as_deref(), Some("1" | "true" | "yes")),

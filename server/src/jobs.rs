@@ -21,13 +21,19 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobReport {
     pub defaults: store::defaults::DefaultRun,
+    pub reminders: u64,
+    pub sms: crate::sms::SendRun,
 }
 
-/// One run of every job at the app's clock.
+/// One run of every job at the app's clock: default ratings, reminders, and
+/// sending what the outbox holds.
 pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
+    let now = st.now();
     let calendar = store::calendar::load(&st.db).await?;
-    let defaults = store::defaults::run(&st.db, &calendar, st.now()).await?;
-    Ok(JobReport { defaults })
+    let defaults = store::defaults::run(&st.db, &calendar, now).await?;
+    let reminders = store::sms::queue_reminders(&st.db, &st.config.data_key, &st.config.public_url, now).await?;
+    let sms = crate::sms::send_due(&st.db, &st.config.data_key, st.sms.as_ref(), now).await?;
+    Ok(JobReport { defaults, reminders, sms })
 }
 
 /// Runs the jobs every `every` until the process ends; errors are logged and
@@ -39,7 +45,13 @@ pub fn spawn(st: AppState, every: Duration) {
         loop {
             tick.tick().await;
             match run_all(&st).await {
-                Ok(r) if r.defaults.given > 0 => tracing::info!(defaults = r.defaults.given, "default ratings given"),
+                Ok(r) if r.defaults.given + r.reminders + r.sms.sent + r.sms.failed > 0 => tracing::info!(
+                    defaults = r.defaults.given,
+                    reminders = r.reminders,
+                    sms_sent = r.sms.sent,
+                    sms_failed = r.sms.failed,
+                    "background jobs"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "background jobs failed; retrying at the next run"),
             }
@@ -53,9 +65,32 @@ async fn page(st: &AppState, ctx: &Ctx, result: Option<String>) -> Response {
         Err(e) => return ctx.store_error(st, e),
     };
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&store::console::china()).format("%Y-%m-%d %H:%M").to_string();
+    let messages = match store::sms::latest(&st.db, &st.config.data_key, 100).await {
+        Ok(m) => m,
+        Err(e) => return ctx.store_error(st, e),
+    };
     let lang = ctx.lang;
     let view_data = OutboxView {
         result,
+        // Phones are masked; only system administrators see the messages.
+        messages: if matches!(ctx.actor.scope, Scope::All) {
+            messages
+                .into_iter()
+                .map(|m| app::pages::admin::OutboxMessage {
+                    message_id: m.message_id,
+                    kind: m.kind,
+                    phone: m.phone,
+                    body: m.body,
+                    state: m.state,
+                    attempts: m.attempts,
+                    error: m.last_error.unwrap_or_default(),
+                    created: fmt(m.created_at),
+                    not_before: fmt(m.not_before),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         defaults: recent
             .into_iter()
             .map(|d| {
@@ -119,13 +154,102 @@ pub async fn run_now(
     let lang = ctx.lang;
     let result = match run_all(&st).await {
         Ok(r) => format!(
-            "{} {}；{} {}",
+            "{} {}；{} {}；{} {}；{} {}，{} {}",
             lang.t("已运行。默认评价：新给出", "Done. Default ratings given:"),
             r.defaults.given,
             lang.t("已排期的办件", "cases scheduled:"),
-            r.defaults.scheduled
+            r.defaults.scheduled,
+            lang.t("新排队的提醒短信", "reminders queued:"),
+            r.reminders,
+            lang.t("短信发送成功", "SMS sent:"),
+            r.sms.sent,
+            lang.t("失败", "failed:"),
+            r.sms.failed
         ),
         Err(e) => return ctx.store_error(&st, e),
     };
     page(&st, &ctx, Some(result)).await
+}
+
+/// `GET /s/1/{case}-{signature}`: the SMS link opens the case's rating page.
+pub async fn sms_link(
+    State(st): State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use axum::response::IntoResponse;
+    let (lang, _) = crate::pages::pick_lang(&q, &headers);
+    let bad = |st: &AppState| {
+        crate::pages::message(
+            st,
+            lang,
+            StatusCode::NOT_FOUND,
+            app::pages::message::Tone::Problem,
+            lang.t("链接无效", "This link is not valid"),
+            lang.t(
+                "短信中的评价链接不完整或已失效，请检查后重试，或在办事大厅扫码评价。",
+                "The link in the SMS is incomplete or no longer valid: check it, or scan the code in the hall.",
+            ),
+            format!("/s/1/{code}"),
+            None,
+        )
+    };
+    let Some(case_id) = store::sms::verify_link(&st.config.data_key, &code) else {
+        return bad(&st);
+    };
+    match store::sms::link_token(&st.db, case_id, st.now(), st.config.token_ttl()).await {
+        Ok(token) => axum::response::Redirect::to(&format!("/r/{token}")).into_response(),
+        Err(store::Error::NotFound(_)) => bad(&st),
+        Err(e) => crate::pages::internal(&st, lang, e),
+    }
+}
+
+fn secret_ok(headers: &axum::http::HeaderMap, want: &Option<String>) -> Option<bool> {
+    let want = want.as_deref()?;
+    let got = headers.get("x-haocha-secret").and_then(|v| v.to_str().ok()).unwrap_or("");
+    Some(got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct InboundSms {
+    pub phone: String,
+    pub text: String,
+}
+
+/// `POST /api/v1/sms/inbound` (header `X-Haocha-Secret`): a reply from a
+/// citizen, from the SMS gateway. A reply of 1–5 rates the latest reminded,
+/// unrated case of that phone (channel `sms_reply`); the answer is queued.
+pub async fn sms_inbound(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<serde_json::Value>, crate::error::ApiError> {
+    use crate::error::ApiError;
+    match secret_ok(&headers, &st.config.sms_inbound_secret) {
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the SMS webhook is not configured (HAOCHA_SMS_INBOUND_SECRET)",
+            ))
+        }
+        Some(false) => return Err(ApiError::unauthorized()),
+        Some(true) => {}
+    }
+    let m: InboundSms = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("expected {{\"phone\", \"text\"}}: {e}"),
+        )
+    })?;
+    let (outcome, answer) = store::sms::inbound(&st.db, &st.config.data_key, &m.phone, &m.text, &st.config.public_url, st.now()).await?;
+    let result = match outcome {
+        store::sms::Inbound::Rated { .. } => "rated",
+        store::sms::Inbound::NeedsReasons { .. } => "needs_reasons",
+        store::sms::Inbound::NoCase => "no_case",
+        store::sms::Inbound::NotUnderstood => "not_understood",
+    };
+    Ok(axum::Json(serde_json::json!({ "result": result, "reply": answer })))
 }

@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod pages;
 pub mod places;
 pub mod qr;
+pub mod sms;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos: Arc<LeptosOptions>,
     pub clock: Clock,
+    pub sms: Arc<dyn sms::SmsGateway>,
 }
 
 impl AppState {
@@ -45,8 +47,17 @@ impl AppState {
             .site_root(config.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build();
+        let sms: Arc<dyn sms::SmsGateway> = match &config.sms_url {
+            Some(url) => Arc::new(sms::HttpGateway::new(
+                url.clone(),
+                config.sms_template.clone(),
+                std::time::Duration::from_millis(config.sms_timeout_ms),
+            )),
+            None => Arc::new(sms::OutboxGateway),
+        };
         AppState {
             db,
+            sms,
             config: Arc::new(config),
             leptos: Arc::new(leptos),
             clock: Arc::new(Utc::now),
@@ -73,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/items", get(api::list_items))
         .route("/windows", get(api::list_windows))
         .route("/staff", get(api::list_staff))
+        .route("/sms/inbound", post(jobs::sms_inbound))
         .route("/openapi.json", get(api::openapi_json))
         .fallback(api::not_found);
     // Pages of people who sign in: server-side sessions (HttpOnly, SameSite=Lax,
@@ -131,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}", get(pages::rating_page).post(pages::submit_rating))
         .route("/r/{token}/{file}", get(pages::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
+        .route("/s/1/{code}", get(jobs::sms_link))
         .route("/q/1/{kind}/{code}/{file}", get(places::image))
         .route("/staff-photo/{job}", get(admin::staff_photo))
         .route("/device", get(device::page))

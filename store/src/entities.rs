@@ -517,3 +517,43 @@ pub mod default_rating {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod sms_message {
+    use sea_orm::entity::prelude::*;
+
+    /// One SMS, outgoing (`reminder`, `reply`) or incoming (`inbound`). The
+    /// phone number is sealed like an applicant's (AES-GCM) and never logged.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sms_message")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        /// Sent to the gateway with every attempt, so it can drop duplicates.
+        #[sea_orm(unique)]
+        pub message_id: String,
+        /// `reminder:{case}`: a message that must exist at most once.
+        #[sea_orm(unique)]
+        pub dedupe_key: Option<String>,
+        pub direction: String,
+        pub kind: String,
+        pub case_id: Option<i32>,
+        pub phone_sealed: String,
+        pub phone_hash: String,
+        pub body: String,
+        /// queued, sending, sent, failed, cancelled; `received` for inbound.
+        pub state: String,
+        pub attempts: i32,
+        /// Quiet hours: not sent before this (08:00 after a 21:00–08:00 night).
+        pub not_before: DateTimeUtc,
+        pub next_attempt_at: DateTimeUtc,
+        pub last_error: Option<String>,
+        pub gateway: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub sent_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -23,6 +23,7 @@ pub mod place_ratings;
 pub mod policies;
 pub mod ratings;
 pub mod sessions;
+pub mod sms;
 
 use std::time::Duration;
 

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006KioskRatings),
             Box::new(M0007CalendarYears),
             Box::new(M0008PoliciesAndDefaults),
+            Box::new(M0009SmsOutbox),
         ]
     }
 }
@@ -652,5 +653,56 @@ impl MigrationTrait for M0008PoliciesAndDefaults {
         .await?;
         m.drop_table(Table::drop().table(Alias::new("default_rating")).to_owned()).await?;
         m.drop_table(Table::drop().table(Alias::new("region_policy")).to_owned()).await
+    }
+}
+
+/// SMS, outbox pattern: every message is a row before it is sent; the sender
+/// claims rows, and a resend after a crash carries the same message id.
+struct M0009SmsOutbox;
+
+impl MigrationName for M0009SmsOutbox {
+    fn name(&self) -> &str {
+        "m0009_sms_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0009SmsOutbox {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("sms_message")
+                .col(pk_auto("id"))
+                .col(string_len("message_id", 40))
+                .col(string_len_null("dedupe_key", 64))
+                .col(string_len("direction", 8))
+                .col(string_len("kind", 16))
+                .col(integer_null("case_id"))
+                .col(text("phone_sealed"))
+                .col(string_len("phone_hash", 64))
+                .col(text("body"))
+                .col(string_len("state", 16))
+                .col(integer("attempts").default(0))
+                .col(timestamp_with_time_zone("not_before"))
+                .col(timestamp_with_time_zone("next_attempt_at"))
+                .col(text_null("last_error"))
+                .col(string_len_null("gateway", 16))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("sent_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique_index("sms_message", "ux_sms_message_id", &["message_id"]))
+            .await?;
+        m.create_index(unique_index("sms_message", "ux_sms_dedupe", &["dedupe_key"]))
+            .await?;
+        m.create_index(index("sms_message", "ix_sms_due", &["state", "next_attempt_at"]))
+            .await?;
+        m.create_index(index("sms_message", "ix_sms_phone", &["phone_hash", "created_at"]))
+            .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("sms_message")).to_owned()).await
     }
 }

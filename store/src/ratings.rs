@@ -379,3 +379,13 @@ pub async fn count_by_level(db: &Db) -> Result<Vec<(Level, u64)>> {
     }
     Ok(out)
 }
+
+/// Stores an item rating for a case from a channel without a token (SMS
+/// reply, hotline, phone invite), inside the caller's transaction.
+pub async fn rate_case(txn: &DatabaseTransaction, case_id: i32, input: &RatingInput, channel: Channel, now: DateTime<Utc>) -> Result<i32> {
+    let case = service_case::Entity::find_by_id(case_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    Ok(insert_rating(txn, &case, Target::Item, input, channel, None, now).await?.id)
+}

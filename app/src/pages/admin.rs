@@ -849,8 +849,23 @@ pub fn DevicesPage(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboxMessage {
+    pub message_id: String,
+    pub kind: String,
+    /// Masked.
+    pub phone: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i32,
+    pub error: String,
+    pub created: String,
+    pub not_before: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutboxView {
     pub result: Option<String>,
+    pub messages: Vec<OutboxMessage>,
     /// (case number, level label, policy region, given at, superseded)
     pub defaults: Vec<(String, String, String, String, bool)>,
 }
@@ -864,13 +879,42 @@ pub fn OutboxPage(nav: Nav, data: OutboxView) -> impl IntoView {
         <Shell nav=nav title=lang.t("后台任务", "Jobs").to_string()>
             <Notice text=data.result/>
             <p>{lang.t(
-                "后台任务每分钟自动运行：办结后超过本地区规定期限仍未评价的办件给予默认评价（单独统计，之后的主动评价会取代它并保留记录）。演示时可立即运行：",
-                "The jobs run every minute by themselves: a case left unrated past its region's delay gets the default rating (counted apart; a later active rating supersedes it and the default stays on record). Run them now:",
+                "后台任务每分钟自动运行：办结 24 小时后仍未评价、留有手机号的办件发送一条提醒短信（含评价链接和回复说明；21:00–08:00 不发送，次日 8 点再发；每件只发一次）；超过本地区规定期限仍未评价的办件给予默认评价（单独统计，之后的主动评价会取代它并保留记录）。演示时可立即运行：",
+                "The jobs run every minute by themselves: an unrated case with a phone gets one reminder SMS 24 hours after completion (with its link and the reply digits; never between 21:00 and 08:00, never twice); a case left unrated past its region's delay gets the default rating (counted apart; a later active rating supersedes it and the default stays on record). Run them now:",
             )}</p>
             <form method="post" action="/admin/outbox/run" class="inline">
                 <Csrf token=csrf/>
                 <button type="submit">{lang.t("立即运行后台任务", "Run the jobs now")}</button>
             </form>
+            <h2>{lang.t("短信发件箱", "SMS outbox")}</h2>
+            <table class="list sms">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("类型", "Kind")}</th>
+                        <th scope="col">{lang.t("手机号", "Phone")}</th>
+                        <th scope="col">{lang.t("内容", "Text")}</th>
+                        <th scope="col">{lang.t("状态", "State")}</th>
+                        <th scope="col">{lang.t("尝试次数", "Attempts")}</th>
+                        <th scope="col">{lang.t("生成 / 最早发送", "Created / not before")}</th>
+                        <th scope="col">{lang.t("消息编号", "Message id")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {data.messages.into_iter().map(|m| {
+                        let row_class = format!("sms-{}", m.state);
+                        view! {
+                        <tr class=row_class>
+                            <td>{m.kind}</td>
+                            <td>{m.phone}</td>
+                            <td class="sms-body">{m.body}</td>
+                            <td>{m.state} {(!m.error.is_empty()).then(|| view! { <br/><span class="muted">{m.error}</span> })}</td>
+                            <td>{m.attempts}</td>
+                            <td>{m.created} " / " {m.not_before}</td>
+                            <td><code>{m.message_id}</code></td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
             <h2>{lang.t("默认评价", "Default ratings")}</h2>
             <table class="list defaults">
                 <thead>

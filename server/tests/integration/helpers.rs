@@ -90,6 +90,11 @@ impl TestApp {
             site_root: "target/site".into(),
             device_dir: "target/device".into(),
             job_seconds: 60,
+            sms_url: None,
+            sms_template: server::sms::DEFAULT_TEMPLATE.into(),
+            sms_timeout_ms: 5000,
+            sms_inbound_secret: Some(SMS_SECRET.into()),
+            hotline_secret: Some(HOTLINE_SECRET.into()),
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,
@@ -287,6 +292,9 @@ pub fn decode_svg(svg: &str) -> String {
     }
     decode_grey(w, h, |x, y| px[y * w + x])
 }
+
+pub const SMS_SECRET: &str = "sms-test-secret";
+pub const HOTLINE_SECRET: &str = "hotline-test-secret";
 
 pub const NEW_PASSWORD: &str = "Haocha-2026-ok";
 

@@ -14,6 +14,7 @@ mod page_ratings;
 mod people;
 mod places;
 mod screen_and_docs;
+mod sms;
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
 #[macro_export]
