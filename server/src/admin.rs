@@ -152,6 +152,10 @@ impl Ctx {
                 links.push(("/admin/audit".to_string(), lang.t("审计日志", "Audit trail").to_string()));
                 links.push(("/admin/outbox".to_string(), lang.t("后台任务", "Jobs").to_string()));
             }
+            links.push((
+                "/admin/phone-rating".to_string(),
+                lang.t("电话邀评", "Phone invitation").to_string(),
+            ));
         } else {
             links.push(("/staff".to_string(), lang.t("我的窗口", "My window").to_string()));
         }

@@ -205,7 +205,7 @@ pub async fn sms_link(
     }
 }
 
-fn secret_ok(headers: &axum::http::HeaderMap, want: &Option<String>) -> Option<bool> {
+pub(crate) fn secret_ok(headers: &axum::http::HeaderMap, want: &Option<String>) -> Option<bool> {
     let want = want.as_deref()?;
     let got = headers.get("x-haocha-secret").and_then(|v| v.to_str().ok()).unwrap_or("");
     Some(got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0)

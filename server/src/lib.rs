@@ -8,6 +8,7 @@ pub mod error;
 pub mod jobs;
 pub mod kiosk;
 pub mod pages;
+pub mod phone;
 pub mod places;
 pub mod qr;
 pub mod sms;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/windows", get(api::list_windows))
         .route("/staff", get(api::list_staff))
         .route("/sms/inbound", post(jobs::sms_inbound))
+        .route("/hotline/ratings", post(phone::hotline))
         .route("/openapi.json", get(api::openapi_json))
         .fallback(api::not_found);
     // Pages of people who sign in: server-side sessions (HttpOnly, SameSite=Lax,
@@ -108,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(admin::admin_home))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/outbox", get(jobs::outbox))
+        .route("/admin/phone-rating", get(phone::phone_form).post(phone::record))
         .route("/admin/outbox/run", post(jobs::run_now))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/new", get(admin::new_account))
@@ -141,6 +144,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/r/{token}", get(pages::rating_page).post(pages::submit_rating))
+        .route("/r/{token}/more", get(pages::follow_up_page).post(pages::submit_follow_up))
         .route("/r/{token}/{file}", get(pages::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
         .route("/s/1/{code}", get(jobs::sms_link))

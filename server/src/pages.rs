@@ -13,13 +13,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use domain::RatingInput;
 use futures::Stream;
 use leptos::prelude::*;
 use serde::Deserialize;
 use store::cases::{TokenState, TokenView};
+use store::follow_up::FollowUp;
 
 use crate::{qr, AppState};
 
@@ -75,6 +76,25 @@ pub(crate) fn message(
         view! { <MessagePage lang=lang tone=tone title=title text=text path=path/> }
     });
     html(status, doc, cookie)
+}
+
+/// A message page with one link to the next step.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn message_with_link(
+    st: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    tone: Tone,
+    title: &str,
+    text: &str,
+    path: String,
+    link: (String, String),
+) -> Response {
+    let (title, text) = (title.to_string(), text.to_string());
+    let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
+        view! { <MessagePage lang=lang tone=tone title=title text=text path=path link=link/> }
+    });
+    html(status, doc, None)
 }
 
 pub(crate) fn internal(st: &AppState, lang: Lang, e: impl std::fmt::Display) -> Response {
@@ -180,6 +200,13 @@ pub async fn rating_page(
         Ok(v) => v,
         Err(e) => return token_outcome(&st, lang, &e, path, cookie),
     };
+    let follow_up = match store::follow_up::status(&st.db, &token, st.now()).await {
+        Ok(f) => f,
+        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
+    };
+    if follow_up != FollowUp::NotRated {
+        return rated_page(&st, lang, &token, follow_up, path, cookie);
+    }
     match view.state {
         TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
         TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
@@ -192,6 +219,197 @@ pub async fn rating_page(
             };
             rating_form(&st, lang, &view, init, StatusCode::OK, cookie)
         }
+    }
+}
+
+/// A rated case's link: thanks, and the one follow-up while its window is open.
+fn rated_page(st: &AppState, lang: Lang, token: &str, f: FollowUp, path: String, cookie: Option<HeaderValue>) -> Response {
+    let title = lang.t("已评价", "Already rated");
+    match f {
+        FollowUp::Open { until } => message_with_link(
+            st,
+            lang,
+            StatusCode::OK,
+            Tone::Info,
+            title,
+            &format!(
+                "{}{}{}",
+                lang.t(
+                    "本次服务已评价，感谢您的参与！如有补充，可在 ",
+                    "This service has been rated, thank you! To add something, you may add one follow-up until "
+                ),
+                until.with_timezone(&store::console::china()).format("%Y-%m-%d %H:%M"),
+                lang.t(" 前追加评价一次。", "."),
+            ),
+            path,
+            (format!("/r/{token}/more"), lang.t("追加评价", "Add a follow-up").to_string()),
+        ),
+        FollowUp::Done => message(
+            st,
+            lang,
+            StatusCode::OK,
+            Tone::Info,
+            title,
+            lang.t(
+                "本次服务已评价，并已追加评价一次，不能再次追加。感谢您的参与！",
+                "This service has been rated and followed up once; no further follow-up is possible. Thank you!",
+            ),
+            path,
+            cookie,
+        ),
+        _ => token_outcome(st, lang, &store::Error::AlreadyRated, path, cookie),
+    }
+}
+
+fn follow_up_form(st: &AppState, lang: Lang, view: &TokenView, init: FormInit, status: StatusCode) -> Response {
+    rating_form(st, lang, view, init, status, None)
+}
+
+fn follow_up_init(lang: Lang, token: &str) -> FormInit {
+    FormInit {
+        action: format!("/r/{token}/more"),
+        legend: Some(
+            lang.t(
+                "追加评价（仅可追加一次，不会覆盖原评价）",
+                "Follow-up (once only; your first rating stays)",
+            )
+            .into(),
+        ),
+        lang,
+        ..Default::default()
+    }
+}
+
+/// `GET /r/{token}/more`: the follow-up form while the window is open.
+pub async fn follow_up_page(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    let path = format!("/r/{token}/more");
+    let view = match store::cases::token_view(&st.db, &token, st.now()).await {
+        Ok(v) => v,
+        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
+    };
+    match store::follow_up::status(&st.db, &token, st.now()).await {
+        Ok(FollowUp::Open { .. }) => follow_up_form(&st, lang, &view, follow_up_init(lang, &token), StatusCode::OK),
+        Ok(FollowUp::NotRated) => Redirect::to(&format!("/r/{token}")).into_response(),
+        Ok(FollowUp::Done) => rated_page(&st, lang, &token, FollowUp::Done, path, cookie),
+        Ok(FollowUp::Closed) => follow_up_closed(&st, lang, path),
+        Err(e) => token_outcome(&st, lang, &e, path, cookie),
+    }
+}
+
+fn follow_up_closed(st: &AppState, lang: Lang, path: String) -> Response {
+    message(
+        st,
+        lang,
+        StatusCode::GONE,
+        Tone::Problem,
+        lang.t("追加评价期限已过", "The follow-up period has ended"),
+        lang.t(
+            "追加评价须在首次评价后的规定期限内进行。如有问题，请拨打 12345 热线反映。",
+            "A follow-up must be made within the set period after the first rating. For other concerns, call the 12345 hotline.",
+        ),
+        path,
+        None,
+    )
+}
+
+/// `POST /r/{token}/more`: stores the one follow-up (rating count 2).
+pub async fn submit_follow_up(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (lang, cookie) = pick_lang(&q, &headers);
+    let json = wants_json(&headers);
+    let path = format!("/r/{token}/more");
+    let Ok(form) = parse_form(&body) else {
+        let m = lang.t("提交内容不是有效的 UTF-8 文本。", "The submission is not valid UTF-8 text.");
+        return json_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None);
+    };
+    let input = match RatingInput::parse(&form.level, &form.tags, Some(&form.comment)) {
+        Ok(i) => i,
+        Err(e) => {
+            let msg = submission_message(lang, &e, false);
+            if json {
+                return json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", &msg, Some(e.field()));
+            }
+            return match store::cases::token_view(&st.db, &token, st.now()).await {
+                Ok(view) => {
+                    let init = FormInit {
+                        level: Some(form.level.clone()).filter(|l| domain::Level::parse(l).is_some()),
+                        tags: form.tags.clone(),
+                        comment: form.comment.clone(),
+                        error: Some(msg),
+                        ..follow_up_init(lang, &token)
+                    };
+                    follow_up_form(&st, lang, &view, init, StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                Err(e) => token_outcome(&st, lang, &e, path, cookie),
+            };
+        }
+    };
+    let thanks = lang.t("您的追加评价已提交，感谢您的补充！", "Your follow-up has been recorded. Thank you!");
+    match store::follow_up::add(&st.db, &token, &input, st.now()).await {
+        Ok(_) if json => json_reply(StatusCode::CREATED, true, "followed_up", thanks, None),
+        Ok(_) => message(
+            &st,
+            lang,
+            StatusCode::CREATED,
+            Tone::Ok,
+            lang.t("追加评价成功", "Follow-up saved"),
+            thanks,
+            path,
+            cookie,
+        ),
+        Err(store::Error::AlreadyRated) => {
+            let m = lang.t(
+                "您已追加评价过一次，不能再次追加。",
+                "You have already added a follow-up; only one is possible.",
+            );
+            if json {
+                json_reply(StatusCode::CONFLICT, false, "already_followed_up", m, None)
+            } else {
+                message(
+                    &st,
+                    lang,
+                    StatusCode::CONFLICT,
+                    Tone::Info,
+                    lang.t("已追加评价", "Already followed up"),
+                    m,
+                    path,
+                    cookie,
+                )
+            }
+        }
+        Err(store::Error::Expired) => {
+            if json {
+                json_reply(
+                    StatusCode::GONE,
+                    false,
+                    "follow_up_closed",
+                    lang.t("追加评价期限已过。", "The follow-up period has ended."),
+                    None,
+                )
+            } else {
+                follow_up_closed(&st, lang, path)
+            }
+        }
+        Err(store::Error::Invalid { .. }) => {
+            let m = lang.t("请先完成评价，再追加。", "Rate first; a follow-up adds to a rating.");
+            if json {
+                json_reply(StatusCode::CONFLICT, false, "not_rated", m, None)
+            } else {
+                Redirect::to(&format!("/r/{token}")).into_response()
+            }
+        }
+        Err(e) => token_outcome(&st, lang, &e, path, cookie),
     }
 }
 

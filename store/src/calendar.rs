@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::calendar::{Calendar, Year};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
 
 use crate::audit::{self, Entry, Meta, Who};
@@ -11,7 +11,7 @@ use crate::entities::calendar_year;
 use crate::{immediate, Db, Error, Result};
 
 /// The calendar: built-in years, then loaded ones (which override).
-pub async fn load(db: &Db) -> Result<Calendar> {
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Calendar> {
     let mut c = Calendar::builtin();
     for row in calendar_year::Entity::find().all(db).await? {
         // Rows were checked when loaded; a row that no longer parses (an older

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007CalendarYears),
             Box::new(M0008PoliciesAndDefaults),
             Box::new(M0009SmsOutbox),
+            Box::new(M0010HotlineCalls),
         ]
     }
 }
@@ -704,5 +705,37 @@ impl MigrationTrait for M0009SmsOutbox {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("sms_message")).to_owned()).await
+    }
+}
+
+/// Hotline calls already turned into a rating (the IVR may call the webhook
+/// again for the same call).
+struct M0010HotlineCalls;
+
+impl MigrationName for M0010HotlineCalls {
+    fn name(&self) -> &str {
+        "m0010_hotline_calls"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0010HotlineCalls {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("hotline_call")
+                .col(pk_auto("id"))
+                .col(string_len("call_id", 64))
+                .col(integer("rating_id"))
+                .col(timestamp_with_time_zone("created_at"))
+                .foreign_key(&mut fk("hotline_call", "rating_id", "rating"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique_index("hotline_call", "ux_hotline_call", &["call_id"])).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("hotline_call")).to_owned()).await
     }
 }

@@ -12,8 +12,16 @@ pub enum Tone {
     Problem,
 }
 
+/// `link`: an optional next step, `(href, label)` (e.g. 追加评价).
 #[component]
-pub fn MessagePage(lang: Lang, tone: Tone, title: String, text: String, path: String) -> impl IntoView {
+pub fn MessagePage(
+    lang: Lang,
+    tone: Tone,
+    title: String,
+    text: String,
+    path: String,
+    #[prop(optional)] link: Option<(String, String)>,
+) -> impl IntoView {
     let (class, icon) = match tone {
         Tone::Ok => ("result ok", "✓"),
         Tone::Info => ("result info", "i"),
@@ -29,6 +37,7 @@ pub fn MessagePage(lang: Lang, tone: Tone, title: String, text: String, path: St
                 <p class="result-icon" aria-hidden="true">{icon}</p>
                 <h1>{title}</h1>
                 <p>{text}</p>
+                {link.map(|(href, label)| view! { <p><a class="submit action" href=href>{label}</a></p> })}
             </div>
         </main>
     }

@@ -20,6 +20,7 @@ async fn an_unrated_case_gets_its_regions_default_once_and_a_late_rating_superse
     for (number, window) in [("DEF-1", "W01"), ("DEF-2", "W02"), ("DEF-DL", "DL01")] {
         let mut body = case_body(number, window, None);
         body["completed_at"] = json!(completed.to_rfc3339());
+        body["accepted_at"] = json!((completed - Duration::minutes(20)).to_rfc3339());
         if window == "DL01" {
             body["item_code"] = json!("11210200MB0001-001");
         }

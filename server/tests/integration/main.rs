@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod after_visit;
 mod api_ratings;
 mod cases;
 mod cli;

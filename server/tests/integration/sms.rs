@@ -31,6 +31,7 @@ async fn case(app: &TestApp, number: &str, phone: Option<&str>, completed: DateT
     let mut body = case_body(number, "W01", None);
     body["applicant_phone"] = json!(phone);
     body["completed_at"] = json!(completed.with_timezone(&cst()).to_rfc3339());
+    body["accepted_at"] = json!((completed - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
     let res = app.post_json("/api/v1/cases", &body).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 }

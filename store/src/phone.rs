@@ -1,0 +1,216 @@
+//! Ratings given by telephone: the hotline's IVR key press (channel `hotline`,
+//! idempotent by call id) and the center's phone invitation (电话邀评, 002 rule
+//! 11: staff call raters who did not rate and enter what they said, channel
+//! `phone_invite`, who entered it audited).
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{Channel, Level, Phone, RatingInput, Target};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde_json::json;
+
+use crate::accounts::Actor;
+use crate::admin::{self, Kind};
+use crate::audit::{self, Entry, Meta, Who};
+use crate::crypto::DataKey;
+use crate::entities::{hall, hotline_call, rating, service_case, service_window};
+use crate::{immediate, Db, Error, Result};
+
+/// A key press from the hotline's IVR.
+pub struct KeyPress<'a> {
+    pub call_id: &'a str,
+    pub phone: &'a str,
+    /// 1–5: 5 非常满意 … 1 非常不满意 (as the IVR announces it).
+    pub key: u8,
+    /// Reason tags for a bad level (the IVR's second menu).
+    pub tags: &'a [String],
+    /// The case the call is about, when the IVR knows it.
+    pub case_number: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotlineRating {
+    pub rating_id: i32,
+    pub case_number: String,
+    pub level: Level,
+    /// The call id was seen before: nothing new was stored.
+    pub resent: bool,
+}
+
+/// Records a hotline rating once per call id. The case is the one named (its
+/// phone must be the caller's when it has one) or the caller's latest unrated
+/// case of the last 30 days.
+pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc>) -> Result<HotlineRating> {
+    let call_id = k.call_id.trim();
+    if call_id.is_empty() || call_id.len() > 64 {
+        return Err(Error::invalid("call_id", "a call id of 1–64 characters"));
+    }
+    let phone = Phone::parse(k.phone).map_err(|_| Error::invalid("phone", "not a phone number"))?;
+    let level = Level::from_stars(k.key).ok_or_else(|| Error::invalid("key", "a key from 1 to 5"))?;
+    let input = RatingInput::parse(level.code(), k.tags, None).map_err(|e| Error::invalid(e.field(), e.to_string()))?;
+    let hash = key.hash(phone.expose());
+    let txn = db.begin_with_options(immediate()).await?;
+    if let Some(seen) = hotline_call::Entity::find()
+        .filter(hotline_call::Column::CallId.eq(call_id))
+        .one(&txn)
+        .await?
+    {
+        let r = rating::Entity::find_by_id(seen.rating_id)
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound("rating"))?;
+        let c = service_case::Entity::find_by_id(r.case_id)
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound("case"))?;
+        txn.rollback().await?;
+        return Ok(HotlineRating {
+            rating_id: r.id,
+            case_number: c.case_number,
+            level: Level::parse(&r.level).unwrap_or(level),
+            resent: true,
+        });
+    }
+    let case = match k.case_number.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(number) => {
+            let c = service_case::Entity::find()
+                .filter(service_case::Column::CaseNumber.eq(number))
+                .order_by_desc(service_case::Column::Id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| Error::invalid("case_number", "no such case"))?;
+            if c.phone_hash.as_deref().is_some_and(|h| h != hash) {
+                return Err(Error::invalid("case_number", "the case belongs to another phone"));
+            }
+            c
+        }
+        None => {
+            let mut found = None;
+            for c in service_case::Entity::find()
+                .filter(service_case::Column::PhoneHash.eq(hash.as_str()))
+                .filter(service_case::Column::CompletedAt.gt(now - Duration::days(30)))
+                .order_by_desc(service_case::Column::CompletedAt)
+                .all(&txn)
+                .await?
+            {
+                let is_rated = rating::Entity::find()
+                    .filter(rating::Column::CaseId.eq(c.id))
+                    .filter(rating::Column::Target.eq(Target::Item.code()))
+                    .one(&txn)
+                    .await?
+                    .is_some();
+                if !is_rated {
+                    found = Some(c);
+                    break;
+                }
+            }
+            found.ok_or_else(|| Error::invalid("phone", "no unrated case of this phone in the last 30 days"))?
+        }
+    };
+    let rating_id = crate::ratings::rate_case(&txn, case.id, &input, Channel::Hotline, now).await?;
+    hotline_call::ActiveModel {
+        call_id: Set(call_id.to_string()),
+        rating_id: Set(rating_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(HotlineRating {
+        rating_id,
+        case_number: case.case_number,
+        level,
+        resent: false,
+    })
+}
+
+/// A case an administrator may enter a phone rating for: in their scope, unrated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteCase {
+    pub case_number: String,
+    pub window_code: String,
+    pub completed_at: DateTime<Utc>,
+    /// Masked: 138****1234.
+    pub phone: Option<String>,
+    pub rated: bool,
+}
+
+async fn case_in_scope(db: &Db, actor: &Actor, number: &str) -> Result<service_case::Model> {
+    let c = service_case::Entity::find()
+        .filter(service_case::Column::CaseNumber.eq(number.trim()))
+        .order_by_desc(service_case::Column::Id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    let w = service_window::Entity::find_by_id(c.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    // The window's own scope rule decides (system, center, unit administrators).
+    admin::get(db, actor, Kind::Windows, &w.code).await?;
+    Ok(c)
+}
+
+/// The case as the phone-invitation form shows it.
+pub async fn invite_case(db: &Db, key: &DataKey, actor: &Actor, number: &str) -> Result<InviteCase> {
+    if !actor.role.is_admin() {
+        return Err(Error::Forbidden);
+    }
+    let c = case_in_scope(db, actor, number).await?;
+    let w = service_window::Entity::find_by_id(c.window_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    let rated = rating::Entity::find()
+        .filter(rating::Column::CaseId.eq(c.id))
+        .filter(rating::Column::Target.eq(Target::Item.code()))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(InviteCase {
+        rated,
+        case_number: c.case_number,
+        window_code: w.code,
+        completed_at: c.completed_at,
+        phone: c
+            .phone_sealed
+            .as_deref()
+            .and_then(|s| key.open(s))
+            .map(|p| domain::values::mask_phone(&p)),
+    })
+}
+
+/// Stores the rating a rater gave on the phone (channel `phone_invite`) and
+/// audits who entered it, in one transaction. Only administrators, in scope.
+pub async fn record_invite(db: &Db, actor: &Actor, number: &str, input: &RatingInput, meta: &Meta) -> Result<i32> {
+    if !actor.role.is_admin() {
+        return Err(Error::Forbidden);
+    }
+    let c = case_in_scope(db, actor, number).await?;
+    let region = match service_window::Entity::find_by_id(c.window_id).one(db).await? {
+        Some(w) => hall::Entity::find_by_id(w.hall_id).one(db).await?.map(|h| h.region_id),
+        None => None,
+    };
+    let txn = db.begin_with_options(immediate()).await?;
+    let id = crate::ratings::rate_case(&txn, c.id, input, Channel::PhoneInvite, meta.now).await?;
+    audit::append(
+        &txn,
+        Entry {
+            who: &Who::from(actor),
+            action: "phone_rating",
+            object_kind: "cases",
+            object_code: &c.case_number,
+            before: None,
+            after: Some(json!({
+                "level": input.level.code(),
+                "tags": input.tags.iter().map(|t| t.code()).collect::<Vec<_>>(),
+                "channel": Channel::PhoneInvite.code(),
+            })),
+            region_id: region,
+        },
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
