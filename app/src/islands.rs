@@ -35,6 +35,10 @@ pub struct FormInit {
     pub staff_tags: Vec<String>,
     /// A message from the server after a refused no-JS submission.
     pub error: Option<String>,
+    /// A 一件事 bundle with unrated items: whether this rating covers them all
+    /// (`Some(true)` checked by default).
+    #[serde(default)]
+    pub bundle_whole: Option<bool>,
 }
 
 pub fn tag_phrase(lang: Lang, tag: Tag, level: Option<Level>) -> String {
@@ -170,6 +174,8 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| lang.t("对办理事项的评价", "Your rating of the service").to_string());
     let staff_label = StoredValue::new(init.staff_label.clone());
+    let offers_bundle = init.bundle_whole.is_some();
+    let bundle_whole = RwSignal::new(init.bundle_whole.unwrap_or(false));
 
     #[cfg(feature = "hydrate")]
     let send = move |ev: leptos::ev::SubmitEvent| {
@@ -195,6 +201,9 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
         }
         for t in staff_tags.get_untracked() {
             fields.push(("staff_tags", t));
+        }
+        if bundle_whole.get_untracked() {
+            fields.push(("bundle", "whole".to_string()));
         }
         let url = action.get_value();
         leptos::task::spawn_local(async move {
@@ -256,6 +265,18 @@ pub fn RatingForm(init: FormInit) -> impl IntoView {
                         tags=tags
                         required=true
                     />
+                    {offers_bundle.then(|| view! {
+                        <label class="tag bundle-whole">
+                            <input
+                                type="checkbox"
+                                name="bundle"
+                                value="whole"
+                                checked=bundle_whole.get_untracked()
+                                on:change=move |ev| bundle_whole.set(event_target_checked(&ev))
+                            />
+                            <span>{lang.t("此评价适用于“一件事”的全部事项（整体评价）", "This rating covers every item of the bundle (rate as a whole)")}</span>
+                        </label>
+                    })}
                     <label class="comment">
                         <span>{lang.t("意见或建议（选填）", "Comments (optional)")}</span>
                         <textarea

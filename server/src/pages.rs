@@ -162,6 +162,7 @@ fn case_info(t: &TokenView) -> CaseInfo {
         staff_name: t.case.staff.as_ref().map(|s| s.name.clone()),
         staff_number: t.case.staff.as_ref().map(|s| s.number.clone()),
         transactions: t.case.transactions,
+        bundle: Vec::new(),
     }
 }
 
@@ -173,7 +174,17 @@ fn staff_label(lang: Lang, t: &TokenView) -> Option<String> {
 }
 
 fn rating_form(st: &AppState, lang: Lang, t: &TokenView, init: FormInit, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
-    let case = case_info(t);
+    rating_form_with(st, lang, case_info(t), init, status, cookie)
+}
+
+fn rating_form_with(
+    st: &AppState,
+    lang: Lang,
+    case: CaseInfo,
+    init: FormInit,
+    status: StatusCode,
+    cookie: Option<HeaderValue>,
+) -> Response {
     let doc = render::document(
         &st.leptos,
         lang,
@@ -211,13 +222,23 @@ pub async fn rating_page(
         TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
         TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
         TokenState::Open => {
+            let bundle = match store::cases::bundle_items(&st.db, &token, st.now(), st.config.token_ttl()).await {
+                Ok(b) => b,
+                Err(e) => return internal(&st, lang, e),
+            };
             let init = FormInit {
                 action: format!("/r/{}", view.token),
                 lang,
                 staff_label: staff_label(lang, &view),
+                bundle_whole: bundle.iter().any(|b| !b.rated).then_some(true),
                 ..Default::default()
             };
-            rating_form(&st, lang, &view, init, StatusCode::OK, cookie)
+            let mut case = case_info(&view);
+            case.bundle = bundle
+                .into_iter()
+                .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
+                .collect();
+            rating_form_with(&st, lang, case, init, StatusCode::OK, cookie)
         }
     }
 }
@@ -422,6 +443,7 @@ pub(crate) struct PostedForm {
     pub staff_level: String,
     pub staff_tags: Vec<String>,
     pub submission: String,
+    pub bundle_whole: bool,
 }
 
 pub(crate) fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
@@ -435,6 +457,7 @@ pub(crate) fn parse_form(body: &[u8]) -> Result<PostedForm, ()> {
             "staff_level" => f.staff_level = v,
             "staff_tags" => f.staff_tags.push(v),
             "submission" => f.submission = v,
+            "bundle" => f.bundle_whole = v == "whole",
             _ => {}
         }
     }
@@ -514,7 +537,11 @@ pub async fn submit_rating(
             .map_err(|e| (e, true))
     };
     let submission = match (item, staff) {
-        (Ok(item), Ok(staff)) => store::ratings::PageSubmission { item, staff },
+        (Ok(item), Ok(staff)) => store::ratings::PageSubmission {
+            item,
+            staff,
+            bundle_whole: form.bundle_whole,
+        },
         (Err((e, is_staff)), _) | (_, Err((e, is_staff))) => {
             let msg = submission_message(lang, &e, is_staff);
             let field = if is_staff { "staff_level" } else { e.field() };
@@ -524,6 +551,9 @@ pub async fn submit_rating(
             // Re-show the form with what was chosen and the reason, nothing stored.
             return match store::cases::token_view(&st.db, &token, st.now()).await {
                 Ok(view) if view.state == TokenState::Open => {
+                    let bundle = store::cases::bundle_items(&st.db, &token, st.now(), st.config.token_ttl())
+                        .await
+                        .unwrap_or_default();
                     let init = FormInit {
                         action: format!("/r/{}", view.token),
                         lang,
@@ -534,9 +564,15 @@ pub async fn submit_rating(
                         staff_level: Some(form.staff_level.clone()).filter(|l| domain::Level::parse(l).is_some()),
                         staff_tags: form.staff_tags.clone(),
                         error: Some(msg),
+                        bundle_whole: bundle.iter().any(|b| !b.rated).then_some(form.bundle_whole),
                         ..Default::default()
                     };
-                    rating_form(&st, lang, &view, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
+                    let mut case = case_info(&view);
+                    case.bundle = bundle
+                        .into_iter()
+                        .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
+                        .collect();
+                    rating_form_with(&st, lang, case, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
                 }
                 Ok(view) if view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
                 Ok(_) => token_outcome(&st, lang, &store::Error::Expired, path, cookie),

@@ -405,3 +405,76 @@ pub async fn window_screen(db: &Db, window_code: &str, now: DateTime<Utc>) -> Re
         current,
     })
 }
+
+/// The other cases of a case's bundle (一件事): same issuing system, same bundle id.
+pub async fn bundle_siblings<C: ConnectionTrait>(conn: &C, case: &service_case::Model) -> Result<Vec<service_case::Model>> {
+    let Some(bundle) = case.bundle_id.as_deref().filter(|b| !b.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    Ok(service_case::Entity::find()
+        .filter(service_case::Column::ApiClientId.eq(case.api_client_id))
+        .filter(service_case::Column::BundleId.eq(bundle))
+        .filter(service_case::Column::Id.ne(case.id))
+        .order_by_asc(service_case::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// One other item of a bundle, as its rating page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleItem {
+    pub item_name: String,
+    /// Its own rating link (an unused one still valid, or a new one).
+    pub token: String,
+    pub rated: bool,
+}
+
+/// The other items of the bundle of the case behind `token`, each with a link
+/// to rate it separately.
+pub async fn bundle_items(db: &Db, token: &str, now: DateTime<Utc>, ttl: Duration) -> Result<Vec<BundleItem>> {
+    let t = rating_token::Entity::find()
+        .filter(rating_token::Column::Token.eq(token))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("rating link"))?;
+    let case = service_case::Entity::find_by_id(t.case_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    let siblings = bundle_siblings(db, &case).await?;
+    if siblings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin_with_options(crate::immediate()).await?;
+    let mut out = Vec::new();
+    for c in siblings {
+        let rated = crate::entities::rating::Entity::find()
+            .filter(crate::entities::rating::Column::CaseId.eq(c.id))
+            .filter(crate::entities::rating::Column::Target.eq("item"))
+            .one(&txn)
+            .await?
+            .is_some();
+        let existing = rating_token::Entity::find()
+            .filter(rating_token::Column::CaseId.eq(c.id))
+            .filter(rating_token::Column::Channel.eq(t.channel.as_str()))
+            .filter(rating_token::Column::UsedAt.is_null())
+            .filter(rating_token::Column::ExpiresAt.gt(now + Duration::minutes(10)))
+            .one(&txn)
+            .await?;
+        let token = match existing {
+            Some(e) => e.token,
+            None => {
+                let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
+                issue_token(&txn, c.id, channel, now, ttl).await?
+            }
+        };
+        let item_name = item::Entity::find_by_id(c.item_id)
+            .one(&txn)
+            .await?
+            .map(|i| i.name)
+            .unwrap_or_default();
+        out.push(BundleItem { item_name, token, rated });
+    }
+    txn.commit().await?;
+    Ok(out)
+}

@@ -20,6 +20,9 @@ use crate::{immediate, Db, Error, Result};
 pub struct PageSubmission {
     pub item: RatingInput,
     pub staff: Option<RatingInput>,
+    /// 一件事 (000 rule 7): the item rating covers every unrated case of the
+    /// bundle (the staff rating stays with this case).
+    pub bundle_whole: bool,
 }
 
 async fn insert_rating(
@@ -82,6 +85,19 @@ pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: Date
         .await?
         .ok_or(Error::NotFound("case"))?;
     let mut ids = vec![insert_rating(&txn, &case, Target::Item, &sub.item, channel, None, now).await?.id];
+    if sub.bundle_whole {
+        for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
+            let rated = rating::Entity::find()
+                .filter(rating::Column::CaseId.eq(sibling.id))
+                .filter(rating::Column::Target.eq(Target::Item.code()))
+                .one(&txn)
+                .await?
+                .is_some();
+            if !rated {
+                ids.push(insert_rating(&txn, &sibling, Target::Item, &sub.item, channel, None, now).await?.id);
+            }
+        }
+    }
     if let Some(s) = &sub.staff {
         if case.staff_id.is_none() {
             return Err(Error::invalid("staff", "this case has no staff member to rate"));

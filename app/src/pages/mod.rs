@@ -22,6 +22,8 @@ pub struct CaseInfo {
     pub staff_name: Option<String>,
     pub staff_number: Option<String>,
     pub transactions: i32,
+    /// The other items of its 一件事 bundle: (item name, its own rating link, rated).
+    pub bundle: Vec<(String, String, bool)>,
 }
 
 /// The visible language switch: the same page in the other language.
@@ -60,6 +62,28 @@ pub fn CaseCard(lang: Lang, case: CaseInfo) -> impl IntoView {
             </p>
         }
     });
+    let bundle = (!case.bundle.is_empty()).then(|| {
+        view! {
+            <div class="bundle">
+                <p>{lang.t(
+                    "本次为“一件事”联办服务，还包括以下事项。可整体评价（适用于全部事项），也可分别评价：",
+                    "This is a bundled service (一件事) that also includes the items below. Rate it as a whole (covering every item), or each item separately:",
+                )}</p>
+                <ul>
+                    {case.bundle.into_iter().map(|(name, href, rated)| view! {
+                        <li>
+                            {name} " "
+                            {if rated {
+                                view! { <span class="muted">{lang.t("（已评价）", "(rated)")}</span> }.into_any()
+                            } else {
+                                view! { <a href=href>{lang.t("单独评价", "Rate separately")}</a> }.into_any()
+                            }}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    });
     view! {
         <dl class="case">
             <div>
@@ -73,5 +97,6 @@ pub fn CaseCard(lang: Lang, case: CaseInfo) -> impl IntoView {
             {staff}
         </dl>
         {batch}
+        {bundle}
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod after_visit;
 mod api_ratings;
+mod bundles;
 mod cases;
 mod cli;
 mod crash;
