@@ -95,7 +95,7 @@ async fn csrf_token(session: &Session) -> Result<String, tower_sessions::session
 }
 
 /// The form's `_csrf` must equal the session's token.
-async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
+pub(crate) async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
     match (session.get::<String>(CSRF).await.ok().flatten(), sent) {
         (Some(expected), Some(sent)) => {
             // Constant-time comparison: the length is not secret.
@@ -317,15 +317,28 @@ async fn signed_in(
 /// A multipart upload form: its `_csrf` field and the named file. `Err` when the
 /// body cannot be read (too large for the route's limit, or broken off).
 async fn read_upload(multipart: &mut Multipart, file_field: &str) -> Result<(Option<String>, Option<Bytes>), ()> {
-    let (mut csrf, mut file) = (None, None);
+    let (mut fields, file) = read_upload_fields(multipart, file_field).await?;
+    Ok((fields.remove("_csrf"), file))
+}
+
+/// Every text field of a multipart form (first value of each name) and the file.
+pub(crate) async fn read_upload_fields(
+    multipart: &mut Multipart,
+    file_field: &str,
+) -> Result<(std::collections::HashMap<String, String>, Option<Bytes>), ()> {
+    let (mut fields, mut file) = (std::collections::HashMap::new(), None);
     while let Some(field) = multipart.next_field().await.map_err(|_| ())? {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.ok(),
+        match field.name().map(str::to_string) {
             Some(name) if name == file_field => file = Some(field.bytes().await.map_err(|_| ())?),
-            _ => {}
+            Some(name) => {
+                if let Ok(v) = field.text().await {
+                    fields.entry(name).or_insert(v);
+                }
+            }
+            None => {}
         }
     }
-    Ok((csrf, file))
+    Ok((fields, file))
 }
 
 /// The `_csrf` field of an url-encoded form body matches the session's token.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod calendar;
 pub mod config;
 pub mod device;
 pub mod error;
@@ -111,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit))
         .route("/admin/outbox", get(jobs::outbox))
         .route("/admin/phone-rating", get(phone::phone_form).post(phone::record))
+        .route("/admin/calendar", get(calendar::calendar).post(calendar::load))
+        .route("/admin/calendar/{file}", get(calendar::days))
         .route("/admin/outbox/run", post(jobs::run_now))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/new", get(admin::new_account))

@@ -6,6 +6,7 @@ mod helpers;
 mod after_visit;
 mod api_ratings;
 mod bundles;
+mod calendar;
 mod cases;
 mod cli;
 mod crash;
