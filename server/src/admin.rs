@@ -802,6 +802,14 @@ async fn edit_view(
         notice: None,
         delete_action: code.map(|c| format!("{base}/{}/delete", url_part(c))),
         links: match (kind, code) {
+            (Kind::Regions, Some(c)) => vec![(
+                format!("/admin/policies/{}", url_part(c)),
+                lang.t(
+                    "评价政策（默认评价、提醒、追加评价、整改时限）",
+                    "Rating policy (defaults, reminders, follow-ups, deadlines)",
+                )
+                .to_string(),
+            )],
             (Kind::Windows, Some(c)) => vec![
                 (
                     format!("/print/window/{}", url_part(c)),

@@ -11,6 +11,7 @@ pub mod kiosk;
 pub mod pages;
 pub mod phone;
 pub mod places;
+pub mod policy;
 pub mod qr;
 pub mod sms;
 
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/outbox", get(jobs::outbox))
         .route("/admin/phone-rating", get(phone::phone_form).post(phone::record))
         .route("/admin/calendar", get(calendar::calendar).post(calendar::load))
+        .route("/admin/policies/{code}", get(policy::policy).post(policy::save))
         .route("/admin/calendar/{file}", get(calendar::days))
         .route("/admin/outbox/run", post(jobs::run_now))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))

@@ -107,3 +107,33 @@ pub async fn set(db: &Db, who: &Who, region_code: &str, o: &PolicyOverride, meta
     txn.commit().await?;
     Ok(())
 }
+
+/// For the policy page: a region's own settings and the policy in force, if
+/// the administrator's scope covers the region.
+/// The region, if a system administrator or a center administrator whose
+/// regions include it asks (a center sets its own region's policy too).
+async fn region_for(db: &Db, actor: &crate::accounts::Actor, code: &str) -> Result<region::Model> {
+    let r = region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("region"))?;
+    if actor.role.is_admin() && actor.in_regions(r.id) {
+        Ok(r)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+pub async fn for_admin(db: &Db, actor: &crate::accounts::Actor, code: &str) -> Result<(String, Option<PolicyOverride>, Policy)> {
+    let r = region_for(db, actor, code).await?;
+    let own = own(db, r.id).await?;
+    let (policy, _) = for_region(db, r.id).await?;
+    Ok((r.name, own, policy))
+}
+
+/// Sets a region's policy for an administrator whose scope covers it.
+pub async fn set_for_admin(db: &Db, actor: &crate::accounts::Actor, code: &str, o: &PolicyOverride, meta: &Meta) -> Result<()> {
+    region_for(db, actor, code).await?;
+    set(db, &Who::from(actor), code, o, meta).await
+}

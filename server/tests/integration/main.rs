@@ -16,6 +16,7 @@ mod kiosk;
 mod page_ratings;
 mod people;
 mod places;
+mod policies;
 mod screen_and_docs;
 mod sms;
 

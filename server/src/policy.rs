@@ -1,0 +1,227 @@
+//! `/admin/policies/{region}`: a region's rating policy (SPEC §4), inherited
+//! down the region tree; administrators set what their region decides.
+
+use app::pages::admin::{PolicyForm, PolicyPage};
+use app::Lang;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::policy::{Policy, PolicyOverride, RealName, Span};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::admin::{signed_in_any, ClientAddr, Ctx};
+use crate::pages::LangQuery;
+use crate::AppState;
+
+fn span_text(lang: Lang, s: Span) -> String {
+    match (lang, s) {
+        (Lang::Zh, Span::WorkingDays(n)) => format!("{n} 个工作日"),
+        (Lang::Zh, Span::Days(n)) => format!("{n} 天"),
+        (Lang::En, Span::WorkingDays(n)) => format!("{n} working days"),
+        (Lang::En, Span::Days(n)) => format!("{n} days"),
+    }
+}
+
+fn span_field(s: Option<Span>) -> (String, String) {
+    match s {
+        None => (String::new(), "working_days".into()),
+        Some(Span::WorkingDays(n)) => (n.to_string(), "working_days".into()),
+        Some(Span::Days(n)) => (n.to_string(), "days".into()),
+    }
+}
+
+fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
+    vec![
+        (
+            lang.t("未评价时", "When not rated").into(),
+            match p.default_level {
+                Some(l) => format!(
+                    "{} {} {}",
+                    span_text(lang, p.default_after),
+                    lang.t("后默认为", "later: default"),
+                    lang.level(l)
+                ),
+                None => lang.t("不设默认评价", "no default rating").into(),
+            },
+        ),
+        (lang.t("提醒短信", "Reminder SMS").into(), format!("{} h", p.reminder_hours)),
+        (
+            lang.t("追加评价期限", "Follow-up within").into(),
+            span_text(lang, p.follow_up_within),
+        ),
+        (
+            lang.t("实名评价", "Real name").into(),
+            match p.real_name {
+                RealName::Required => lang.t("必须实名", "required"),
+                RealName::Encouraged => lang.t("鼓励实名", "encouraged"),
+            }
+            .into(),
+        ),
+        (lang.t("差评首次联系", "First contact").into(), span_text(lang, p.first_contact)),
+        (
+            lang.t("整改时限", "Rectify within").into(),
+            format!("{} (+{})", span_text(lang, p.rectify), span_text(lang, p.rectify_extension)),
+        ),
+        (lang.t("政策依据", "Source").into(), p.citation.clone()),
+    ]
+}
+
+async fn page(
+    st: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: Option<PolicyOverride>,
+) -> Response {
+    let lang = ctx.lang;
+    let (name, own, policy) = match store::policies::for_admin(&st.db, &ctx.actor, code).await {
+        Ok(r) => r,
+        Err(e) => return ctx.store_error(st, e),
+    };
+    let o = typed.or(own).unwrap_or_default();
+    let form = PolicyForm {
+        region_code: code.to_string(),
+        region_name: name,
+        default_level: match o.default_level {
+            None => String::new(),
+            Some(None) => "none".into(),
+            Some(Some(l)) => l.code().into(),
+        },
+        default_after: span_field(o.default_after),
+        reminder_hours: o.reminder_hours.map(|h| h.to_string()).unwrap_or_default(),
+        follow_up_within: span_field(o.follow_up_within),
+        real_name: match o.real_name {
+            None => String::new(),
+            Some(RealName::Required) => "required".into(),
+            Some(RealName::Encouraged) => "encouraged".into(),
+        },
+        first_contact: span_field(o.first_contact),
+        rectify: span_field(o.rectify),
+        rectify_extension: span_field(o.rectify_extension),
+        citation: o.citation.clone().unwrap_or_default(),
+        effective: effective(lang, &policy),
+    };
+    let nav = ctx.nav_pub();
+    ctx.page(st, status, lang.t("评价政策", "Rating policy").into(), move || {
+        view! { <PolicyPage nav=nav form=form notice=notice error=error/> }
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PolicyQuery {
+    pub lang: Option<String>,
+    pub saved: Option<String>,
+}
+
+/// `GET /admin/policies/{region}`
+pub async fn policy(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    Query(pq): Query<PolicyQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let q = LangQuery { lang: pq.lang.clone() };
+    let ctx = match signed_in_any(&st, &session, &headers, &q, &format!("/admin/policies/{code}"), addr).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !ctx.actor.role.is_admin() {
+        return ctx.forbidden(&st);
+    }
+    let notice = pq.saved.is_some().then(|| ctx.lang.t("已保存。", "Saved.").to_string());
+    page(&st, &ctx, &code, StatusCode::OK, notice, None, None).await
+}
+
+/// Reads the form; `Err(field)` names the first field that does not read.
+fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
+    let get = |k: &str| {
+        form_urlencoded::parse(body)
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let span = |name: &'static str| -> Result<Option<Span>, &'static str> {
+        let n = get(&format!("{name}_n"));
+        if n.is_empty() {
+            return Ok(None);
+        }
+        let n: u32 = n.parse().map_err(|_| name)?;
+        Ok(Some(if get(&format!("{name}_unit")) == "days" {
+            Span::Days(n)
+        } else {
+            Span::WorkingDays(n)
+        }))
+    };
+    let default_level = match get("default_level").as_str() {
+        "" => None,
+        "none" => Some(None),
+        l => Some(Some(domain::Level::parse(l).ok_or("default_level")?)),
+    };
+    let reminder = get("reminder_hours");
+    Ok(PolicyOverride {
+        default_level,
+        default_after: span("default_after")?,
+        reminder_hours: if reminder.is_empty() {
+            None
+        } else {
+            Some(reminder.parse().map_err(|_| "reminder_hours")?)
+        },
+        follow_up_within: span("follow_up_within")?,
+        real_name: match get("real_name").as_str() {
+            "" => None,
+            "required" => Some(RealName::Required),
+            "encouraged" => Some(RealName::Encouraged),
+            _ => return Err("real_name"),
+        },
+        first_contact: span("first_contact")?,
+        rectify: span("rectify")?,
+        rectify_extension: span("rectify_extension")?,
+        citation: Some(get("citation"))
+            .filter(|c| !c.is_empty())
+            .map(|c| c.chars().take(200).collect()),
+    })
+}
+
+/// `POST /admin/policies/{region}`
+pub async fn save(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in_any(&st, &session, &headers, &q, &format!("/admin/policies/{code}"), addr).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !ctx.actor.role.is_admin() {
+        return ctx.forbidden(&st);
+    }
+    if !crate::admin::csrf_in_form(&session, &body).await {
+        return ctx.csrf_failed_pub(&st);
+    }
+    let lang = ctx.lang;
+    let o = match parse(&body) {
+        Ok(o) => o,
+        Err(field) => {
+            let m = format!("{} {field}", lang.t("请填写整数：", "Enter a whole number:"));
+            return page(&st, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m), None).await;
+        }
+    };
+    if let Err(m) = o.check() {
+        let m = format!("{}{m}", lang.t("超出允许范围：", "Out of range: "));
+        return page(&st, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m), Some(o)).await;
+    }
+    match store::policies::set_for_admin(&st.db, &ctx.actor, &code, &o, &ctx.meta).await {
+        Ok(()) => Redirect::to(&format!("/admin/policies/{code}?saved=1")).into_response(),
+        Err(e) => ctx.store_error(&st, e),
+    }
+}
