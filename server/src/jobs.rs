@@ -72,6 +72,7 @@ async fn page(st: &AppState, ctx: &Ctx, result: Option<String>) -> Response {
     let lang = ctx.lang;
     let view_data = OutboxView {
         result,
+        simulate_reply: st.sms.name() == "outbox" && matches!(ctx.actor.scope, Scope::All),
         // Phones are masked; only system administrators see the messages.
         messages: if matches!(ctx.actor.scope, Scope::All) {
             messages
@@ -166,6 +167,52 @@ pub async fn run_now(
             lang.t("失败", "failed:"),
             r.sms.failed
         ),
+        Err(e) => return ctx.store_error(&st, e),
+    };
+    page(&st, &ctx, Some(result)).await
+}
+
+/// `POST /admin/outbox/reply` (`phone`, `text`): with the demo gateway, a
+/// system administrator plays a citizen's SMS reply (as the webhook would get it).
+pub async fn simulate_reply(
+    State(st): State<AppState>,
+    session: Session,
+    addr: ClientAddr,
+    Query(q): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match signed_in_any(&st, &session, &headers, &q, "/admin/outbox", addr).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !(ctx.actor.role.is_admin() && matches!(ctx.actor.scope, Scope::All)) || st.sms.name() != "outbox" {
+        return ctx.forbidden(&st);
+    }
+    if !crate::admin::csrf_in_form(&session, &body).await {
+        return ctx.csrf_failed_pub(&st);
+    }
+    let field = |k: &str| {
+        form_urlencoded::parse(&body)
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let lang = ctx.lang;
+    let result = match store::sms::inbound(
+        &st.db,
+        &st.config.data_key,
+        &field("phone"),
+        &field("text"),
+        &st.config.public_url,
+        st.now(),
+    )
+    .await
+    {
+        Ok((_, answer)) => format!("{}{answer}", lang.t("已收到。系统回复：", "Received. The answer: ")),
+        Err(store::Error::Invalid { .. }) => lang
+            .t("手机号或内容无效。", "Not a phone number, or the text is too long.")
+            .to_string(),
         Err(e) => return ctx.store_error(&st, e),
     };
     page(&st, &ctx, Some(result)).await

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/policies/{code}", get(policy::policy).post(policy::save))
         .route("/admin/calendar/{file}", get(calendar::days))
         .route("/admin/outbox/run", post(jobs::run_now))
+        .route("/admin/outbox/reply", post(jobs::simulate_reply))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/new", get(admin::new_account))
         .route("/admin/accounts/{job}", get(admin::account))

@@ -234,6 +234,42 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
     }
+    // The path after the visit, visible at once from 后台任务 (/admin/outbox):
+    // a case completed 25 h ago with a phone (its reminder is due), one 20 days
+    // ago never rated (its default rating is due), and a 一件事 bundle of two.
+    let day = now.format("%Y%m%d");
+    let past = [
+        (
+            format!("DEMO-{day}-R01"),
+            "11210100MB0001-001",
+            Some("13900139001"),
+            now - chrono::Duration::hours(25),
+            None,
+        ),
+        (
+            format!("DEMO-{day}-D01"),
+            "11210100MB0001-002",
+            None,
+            now - chrono::Duration::days(20),
+            None,
+        ),
+        (format!("DEMO-{day}-B01"), "11210100MB0001-001", None, now, Some("DEMO-YJS-1")),
+        (format!("DEMO-{day}-B02"), "11210100MB0002-001", None, now, Some("DEMO-YJS-1")),
+    ];
+    for (case_number, item, phone, completed, bundle) in past {
+        let input = store::cases::CaseInput {
+            case_number,
+            item_code: item.into(),
+            window_code: "W02".into(),
+            applicant_phone: phone.map(str::to_string),
+            completed_at: completed.to_rfc3339(),
+            bundle_id: bundle.map(str::to_string),
+            ..Default::default()
+        };
+        store::cases::create_case(db, &config.data_key, client, &input, now, config.token_ttl())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     eprintln!(
         "demo data loaded: 2 cities, 2 halls, {} windows, {} staff, {} service items",
         summary.windows.len() + 1,
@@ -256,6 +292,9 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
             scope.map(|s| format!("({s})")).unwrap_or_default()
         );
     }
+    eprintln!(
+        "after the visit: sign in as admin → 后台任务 (/admin/outbox) → 立即运行后台任务: a reminder SMS with its link, a default rating"
+    );
     eprintln!("API key (shown once) for the demo business system:");
     println!("{key}");
     Ok(())

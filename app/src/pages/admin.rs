@@ -865,6 +865,8 @@ pub struct OutboxMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutboxView {
     pub result: Option<String>,
+    /// Demo gateway: offer a form that plays a citizen's SMS reply.
+    pub simulate_reply: bool,
     pub messages: Vec<OutboxMessage>,
     /// (case number, level label, policy region, given at, superseded)
     pub defaults: Vec<(String, String, String, String, bool)>,
@@ -883,9 +885,22 @@ pub fn OutboxPage(nav: Nav, data: OutboxView) -> impl IntoView {
                 "The jobs run every minute by themselves: an unrated case with a phone gets one reminder SMS 24 hours after completion (with its link and the reply digits; never between 21:00 and 08:00, never twice); a case left unrated past its region's delay gets the default rating (counted apart; a later active rating supersedes it and the default stays on record). Run them now:",
             )}</p>
             <form method="post" action="/admin/outbox/run" class="inline">
-                <Csrf token=csrf/>
+                <Csrf token=csrf.clone()/>
                 <button type="submit">{lang.t("立即运行后台任务", "Run the jobs now")}</button>
             </form>
+            {data.simulate_reply.then(|| view! {
+                <h2>{lang.t("模拟市民回复短信（演示）", "Play a citizen's SMS reply (demo)")}</h2>
+                <p>{lang.t(
+                    "未配置短信网关时，短信只保存在发件箱中。可在此模拟市民用手机回复提醒短信（如回复“5”）。",
+                    "Without an SMS gateway messages stay in this outbox. Play a citizen replying to a reminder here (e.g. \"5\").",
+                )}</p>
+                <form method="post" action="/admin/outbox/reply" class="inline">
+                    <Csrf token=csrf.clone()/>
+                    <label><span>{lang.t("手机号", "Phone")}</span><input name="phone" inputmode="tel" required/></label>
+                    <label><span>{lang.t("回复内容", "Reply")}</span><input name="text" required maxlength="70"/></label>
+                    <button type="submit">{lang.t("模拟回复", "Play the reply")}</button>
+                </form>
+            })}
             <h2>{lang.t("短信发件箱", "SMS outbox")}</h2>
             <table class="list sms">
                 <thead>

@@ -49,6 +49,12 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     }
     let screen = store::cases::window_screen(&db, "W01", chrono::Utc::now()).await.expect("W01");
     assert!(screen.current.is_some(), "demo data puts a case on every window screen");
+    // The after-visit path is there at once: one reminder due, one default due.
+    let key = store::crypto::DataKey::from_hex(crate::helpers::TEST_DATA_KEY).unwrap();
+    let now = chrono::Utc::now();
+    assert_eq!(store::sms::queue_reminders(&db, &key, "http://demo", now).await.unwrap(), 1);
+    let calendar = store::calendar::load(&db).await.unwrap();
+    assert_eq!(store::defaults::run(&db, &calendar, now).await.unwrap().given, 1);
 
     let (ok, _, err) = haocha("mysql://nowhere/db", &["migrate"]);
     assert!(!ok && err.contains("cannot open database"), "{err}");

@@ -164,8 +164,33 @@ async fn reminders_wait_for_the_morning_go_out_once_and_replies_rate(app: TestAp
     assert_eq!(reply(&app, "wrong", "13700137777", "5").await.0, 401);
     assert_eq!(reply(&app, SMS_SECRET, "not a phone", "5").await.0, 422);
     assert_eq!(app.count_rows("sms_message").await, before);
-    let (_, page) = run_jobs(&app).await;
+    let (admin, page) = run_jobs(&app).await;
     assert!(page.contains("短信发送成功 4"), "the four answers: {page}");
+
+    // The demo's outbox plays a citizen's reply as the webhook would get it.
+    let (_, page) = admin.get("/admin/outbox").await;
+    assert!(page.contains("模拟市民回复短信"), "{page}");
+    let (status, page) = admin
+        .post_page("/admin/outbox/reply", &[("phone", "13700137777"), ("text", "5")])
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("已收到。系统回复：【好差评】已收到您的评价：非常满意"), "{page}");
+    assert_eq!(
+        app.scalar(
+            "SELECT r.channel || ' ' || r.level AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'SMS-4'"
+        )
+        .await
+        .as_deref(),
+        Some("sms_reply very_satisfied")
+    );
+    let center = app.signed_in(Role::CenterAdmin, Some("210100"), "smsc").await;
+    assert_eq!(
+        center
+            .post_page("/admin/outbox/reply", &[("phone", "13700137777"), ("text", "5")])
+            .await
+            .0,
+        403
+    );
 }
 
 /// A gateway on loopback: answers 503, then too slowly, then 200.
@@ -253,4 +278,12 @@ async fn http_gateway(backend: Backend) {
     );
     let (_, page) = admin.get("/admin/outbox").await;
     assert!(page.contains("sms-sent") && !page.contains("13800131234"));
+    assert!(!page.contains("模拟市民回复短信"), "a real gateway: no playing replies");
+    assert_eq!(
+        admin
+            .post_page("/admin/outbox/reply", &[("phone", "13800131234"), ("text", "5")])
+            .await
+            .0,
+        403
+    );
 }
