@@ -8,6 +8,7 @@ source scripts/setup.sh
 command -v wrk >/dev/null || { as_root apt-get install -y -qq wrk; }
 
 cargo leptos build --release
+trunk build --release --offline   # the kiosk bundle, weighed below
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 work=$(mktemp -d)
 results="$work/results.jsonl"
@@ -124,7 +125,9 @@ curl -s "$rating_url" -o "$work/rating.html"
 stop_server
 .tools/venv/bin/python - "$work/rating.html" >>"$results" <<'PY'
 import gzip, json, sys, brotli
-files = {"HTML /r/{token}": sys.argv[1], "CSS": "target/site/pkg/haocha.css", "JS": "target/site/pkg/haocha.js", "wasm": "target/site/pkg/haocha.wasm"}
+files = {"HTML /r/{token}": sys.argv[1], "CSS": "target/site/pkg/haocha.css", "JS": "target/site/pkg/haocha.js", "wasm": "target/site/pkg/haocha.wasm",
+         "kiosk /device/app/ JS": "target/device/device.js", "kiosk wasm": "target/device/device_bg.wasm",
+         "kiosk CSS": "target/device/kiosk.css", "kiosk shell CSS": "target/device/main.css"}
 for name, path in files.items():
     d = open(path, "rb").read()
     print(json.dumps({"label": "weight " + name, "raw": len(d), "gzip": len(gzip.compress(d, 9)), "brotli": len(brotli.compress(d, quality=11))}))
