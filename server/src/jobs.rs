@@ -1,5 +1,5 @@
-//! Background jobs inside `haocha serve` (one tokio task): default ratings now,
-//! SMS reminders next. Each run is idempotent and safe with several servers on
+//! Background jobs inside `haocha serve`, one tokio task each: default
+//! ratings, and SMS (reminders queued, the outbox sent). Each run is idempotent and safe with several servers on
 //! one PostgreSQL database (see `store::defaults`). Administrators can run the
 //! jobs at once from `/admin/outbox` (the demo's way to see the whole path).
 
@@ -25,35 +25,55 @@ pub struct JobReport {
     pub sms: crate::sms::SendRun,
 }
 
-/// One run of every job at the app's clock: default ratings, reminders, and
-/// sending what the outbox holds.
+/// One run of every job at the app's clock ("run the jobs now"): default
+/// ratings, reminders, and sending what the outbox holds.
 pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
-    let now = st.now();
-    let calendar = store::calendar::load(&st.db).await?;
-    let defaults = store::defaults::run(&st.db, &calendar, now).await?;
-    let reminders = store::sms::queue_reminders(&st.db, &st.config.data_key, &st.config.public_url, now).await?;
-    let sms = crate::sms::send_due(&st.db, &st.config.data_key, st.sms.as_ref(), now).await?;
+    let defaults = run_defaults(st).await?;
+    let (reminders, sms) = run_sms(st).await?;
     Ok(JobReport { defaults, reminders, sms })
 }
 
-/// Runs the jobs every `every` until the process ends; errors are logged and
-/// the next run tries again.
+/// Default ratings, one pass at the app's clock.
+pub async fn run_defaults(st: &AppState) -> Result<store::defaults::DefaultRun, store::Error> {
+    let calendar = store::calendar::load(&st.db).await?;
+    store::defaults::run(&st.db, &calendar, st.now()).await
+}
+
+/// Reminders queued and the outbox sent, one pass at the app's clock.
+pub async fn run_sms(st: &AppState) -> Result<(u64, crate::sms::SendRun), store::Error> {
+    let now = st.now();
+    let reminders = store::sms::queue_reminders(&st.db, &st.config.data_key, &st.config.public_url, now).await?;
+    let sent = crate::sms::send_due(&st.db, &st.config.data_key, st.sms.as_ref(), now).await?;
+    Ok((reminders, sent))
+}
+
+/// Runs each job in its own tokio task every `every` until the process ends;
+/// an error is logged and the next run tries again.
 pub fn spawn(st: AppState, every: Duration) {
+    let defaults = st.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match run_all(&st).await {
-                Ok(r) if r.defaults.given + r.reminders + r.sms.sent + r.sms.failed > 0 => tracing::info!(
-                    defaults = r.defaults.given,
-                    reminders = r.reminders,
-                    sms_sent = r.sms.sent,
-                    sms_failed = r.sms.failed,
-                    "background jobs"
-                ),
+            match run_defaults(&defaults).await {
+                Ok(r) if r.given > 0 => tracing::info!(defaults = r.given, "default ratings given"),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "background jobs failed; retrying at the next run"),
+                Err(e) => tracing::error!(error = %e, "default-rating job failed; retrying at the next run"),
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match run_sms(&st).await {
+                Ok((queued, sent)) if queued + sent.sent + sent.failed > 0 => {
+                    tracing::info!(reminders = queued, sms_sent = sent.sent, sms_failed = sent.failed, "SMS job")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "SMS job failed; retrying at the next run"),
             }
         }
     });
