@@ -287,3 +287,39 @@ async fn http_gateway(backend: Backend) {
         403
     );
 }
+
+on_both_databases!(a_send_interrupted_by_a_crash_is_retried_with_the_same_message_id,);
+
+/// The sender claims a message (state `sending`, attempt counted) and the
+/// process dies before the gateway answers: nothing is lost, and the retry
+/// after the backoff carries the same message id (the gateway drops duplicates).
+async fn a_send_interrupted_by_a_crash_is_retried_with_the_same_message_id(app: TestApp) {
+    let morning = next_ten_pm(app.now()) + Duration::hours(12);
+    case(&app, "CR-1", Some("13800131234"), morning - Duration::hours(25)).await;
+    app.advance(morning - app.now());
+    let key = store::crypto::DataKey::from_hex(crate::helpers::TEST_DATA_KEY).unwrap();
+    assert_eq!(store::sms::queue_reminders(&app.db, &key, &app.base, app.now()).await.unwrap(), 1);
+    let first = store::sms::claim_due(&app.db, &key, app.now(), 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // … the process is killed here, before mark_sent / mark_failed.
+    assert_eq!(
+        app.scalar("SELECT state || ' ' || CAST(attempts AS TEXT) AS v FROM sms_message")
+            .await
+            .as_deref(),
+        Some("sending 1"),
+        "the claim is on record"
+    );
+    assert!(
+        store::sms::claim_due(&app.db, &key, app.now(), 10).await.unwrap().is_empty(),
+        "not again at once"
+    );
+    app.advance(Duration::minutes(2));
+    let (_, page) = run_jobs(&app).await;
+    assert!(page.contains("短信发送成功 1"), "{page}");
+    assert_eq!(
+        app.scalar("SELECT message_id || ' ' || state || ' ' || CAST(attempts AS TEXT) AS v FROM sms_message")
+            .await,
+        Some(format!("{} sent 2", first[0].message_id)),
+        "the same message, sent on its second attempt"
+    );
+}
