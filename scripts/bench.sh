@@ -142,13 +142,13 @@ pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u 
 cluster=$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')
 pg_lsclusters --no-header | awk '$4=="online"' | grep -q . || as_root pg_ctlcluster $cluster start
 pgport=$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')
-pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
+pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 pg_as psql -p "$pgport" -qc "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='haocha_test') THEN CREATE ROLE haocha_test LOGIN PASSWORD 'haocha_test' CREATEDB; END IF; END \$\$;" >/dev/null
 pg_as psql -p "$pgport" -qc "CREATE DATABASE haocha_bench OWNER haocha_test" >/dev/null
 tokens_pg() { pg_as psql -p "$pgport" -d haocha_bench -qtAc "SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id" >"$1"; }
 sql_pg() { echo "${1//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
 run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg
-pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench" >/dev/null
+pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 
 cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`
 .tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md

@@ -31,7 +31,7 @@ for db in $(pg_as psql -p "$port" -qtAc "SELECT datname FROM pg_database WHERE d
 done
 export HAOCHA_TEST_PG_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/postgres"
 # The kiosk's browser test runs a server of its own on a fresh PostgreSQL database.
-pg_as psql -p "$port" -qc "DROP DATABASE IF EXISTS haocha_e2e_kiosk" >/dev/null
+pg_as psql -p "$port" -qc "DROP DATABASE IF EXISTS haocha_e2e_kiosk WITH (FORCE)" >/dev/null
 pg_as psql -p "$port" -qc "CREATE DATABASE haocha_e2e_kiosk OWNER haocha_test" >/dev/null
 export HAOCHA_E2E_PG_DATABASE_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/haocha_e2e_kiosk"
 

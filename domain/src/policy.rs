@@ -208,7 +208,7 @@ pub fn shanxi_demo_zone() -> PolicyOverride {
         default_level: Some(Some(Level::BasicallySatisfied)),
         default_after: Some(Span::Days(7)),
         real_name: Some(RealName::Required),
-        citation: Some("山西转型综改示范区政务服务“好差评”制度（004）".into()),
+        citation: Some("山西转型综改示范区政务服务“好差评”制度（004）第八条：7日内未评价默认为“基本满意”".into()),
         ..Default::default()
     }
 }

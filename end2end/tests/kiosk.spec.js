@@ -30,13 +30,20 @@ function serverEnv(b) {
     HAOCHA_PUBLIC_URL: `http://127.0.0.1:${b.port}`, RUST_LOG: 'warn' };
 }
 
+async function answers(port) {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/`)).ok;
+  } catch (_) {
+    return false;
+  }
+}
+
 async function startServer(b) {
+  if (await answers(b.port)) throw new Error(`port ${b.port} is taken by another process: stop it first`);
   const proc = spawn(BIN, ['serve'], { cwd: ROOT, env: serverEnv(b), stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${b.port}/`);
-      if (r.ok) return proc;
-    } catch (_) { /* not up yet */ }
+    if (proc.exitCode !== null) throw new Error(`the ${b.name} server exited with ${proc.exitCode}`);
+    if (await answers(b.port)) return proc;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the ${b.name} server did not start`);
