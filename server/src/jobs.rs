@@ -135,6 +135,28 @@ fn allowed(ctx: &Ctx) -> bool {
     ctx.actor.role.is_admin() && matches!(ctx.actor.scope, Scope::All | Scope::Regions { .. })
 }
 
+/// Signed in, allowed by `may`, and (for a form) the CSRF token right.
+async fn guard(
+    st: &AppState,
+    session: &Session,
+    headers: &axum::http::HeaderMap,
+    q: &LangQuery,
+    addr: ClientAddr,
+    form: Option<&[u8]>,
+    may: impl Fn(&Ctx) -> bool,
+) -> Result<Ctx, Response> {
+    let ctx = signed_in_any(st, session, headers, q, "/admin/outbox", addr).await?;
+    if !may(&ctx) {
+        return Err(ctx.forbidden(st));
+    }
+    if let Some(body) = form {
+        if !crate::admin::csrf_in_form(session, body).await {
+            return Err(ctx.csrf_failed_pub(st));
+        }
+    }
+    Ok(ctx)
+}
+
 /// `GET /admin/outbox`
 pub async fn outbox(
     State(st): State<AppState>,
@@ -143,14 +165,10 @@ pub async fn outbox(
     Query(q): Query<LangQuery>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let ctx = match signed_in_any(&st, &session, &headers, &q, "/admin/outbox", addr).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if !allowed(&ctx) {
-        return ctx.forbidden(&st);
+    match guard(&st, &session, &headers, &q, addr, None, allowed).await {
+        Ok(ctx) => page(&st, &ctx, None).await,
+        Err(r) => r,
     }
-    page(&st, &ctx, None).await
 }
 
 /// `POST /admin/outbox/run`: every job, now.
@@ -162,16 +180,10 @@ pub async fn run_now(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ctx = match signed_in_any(&st, &session, &headers, &q, "/admin/outbox", addr).await {
+    let ctx = match guard(&st, &session, &headers, &q, addr, Some(&body), allowed).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    if !allowed(&ctx) {
-        return ctx.forbidden(&st);
-    }
-    if !crate::admin::csrf_in_form(&session, &body).await {
-        return ctx.csrf_failed_pub(&st);
-    }
     let lang = ctx.lang;
     let result = match run_all(&st).await {
         Ok(r) => format!(
@@ -202,16 +214,12 @@ pub async fn simulate_reply(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ctx = match signed_in_any(&st, &session, &headers, &q, "/admin/outbox", addr).await {
+    let demo = st.sms.name() == "outbox";
+    let may = |ctx: &Ctx| demo && ctx.actor.role.is_admin() && matches!(ctx.actor.scope, Scope::All);
+    let ctx = match guard(&st, &session, &headers, &q, addr, Some(&body), may).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    if !(ctx.actor.role.is_admin() && matches!(ctx.actor.scope, Scope::All)) || st.sms.name() != "outbox" {
-        return ctx.forbidden(&st);
-    }
-    if !crate::admin::csrf_in_form(&session, &body).await {
-        return ctx.csrf_failed_pub(&st);
-    }
     let field = |k: &str| {
         form_urlencoded::parse(&body)
             .find(|(key, _)| key == k)

@@ -254,6 +254,29 @@ pub(crate) async fn issue_token<C: ConnectionTrait>(
     Ok(token)
 }
 
+/// An unused link of the case on `channel` still valid for 10 minutes, or a
+/// new one: pages that offer a case's link do not mint one per view.
+pub(crate) async fn open_token<C: ConnectionTrait>(
+    conn: &C,
+    case_id: i32,
+    channel: Channel,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<String> {
+    let existing = rating_token::Entity::find()
+        .filter(rating_token::Column::CaseId.eq(case_id))
+        .filter(rating_token::Column::Channel.eq(channel.code()))
+        .filter(rating_token::Column::UsedAt.is_null())
+        .filter(rating_token::Column::ExpiresAt.gt(now + Duration::minutes(10)))
+        .order_by_desc(rating_token::Column::Id)
+        .one(conn)
+        .await?;
+    match existing {
+        Some(t) => Ok(t.token),
+        None => issue_token(conn, case_id, channel, now, ttl).await,
+    }
+}
+
 /// What a rater and a window screen are shown about a case. No applicant data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseView {
@@ -454,20 +477,8 @@ pub async fn bundle_items(db: &Db, token: &str, now: DateTime<Utc>, ttl: Duratio
             .one(&txn)
             .await?
             .is_some();
-        let existing = rating_token::Entity::find()
-            .filter(rating_token::Column::CaseId.eq(c.id))
-            .filter(rating_token::Column::Channel.eq(t.channel.as_str()))
-            .filter(rating_token::Column::UsedAt.is_null())
-            .filter(rating_token::Column::ExpiresAt.gt(now + Duration::minutes(10)))
-            .one(&txn)
-            .await?;
-        let token = match existing {
-            Some(e) => e.token,
-            None => {
-                let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
-                issue_token(&txn, c.id, channel, now, ttl).await?
-            }
-        };
+        let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
+        let token = open_token(&txn, c.id, channel, now, ttl).await?;
         let item_name = item::Entity::find_by_id(c.item_id)
             .one(&txn)
             .await?

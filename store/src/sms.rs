@@ -470,24 +470,12 @@ pub async fn latest(db: &Db, key: &DataKey, limit: u64) -> Result<Vec<OutboxRow>
 /// The rating token behind a case's SMS link: an unused one still valid, or a
 /// new one (channel `sms_link`). `NotFound` for an unknown case.
 pub async fn link_token(db: &Db, case_id: i32, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
-    use crate::entities::rating_token;
     let txn = db.begin_with_options(immediate()).await?;
     service_case::Entity::find_by_id(case_id)
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("case"))?;
-    let existing = rating_token::Entity::find()
-        .filter(rating_token::Column::CaseId.eq(case_id))
-        .filter(rating_token::Column::Channel.eq(Channel::SmsLink.code()))
-        .filter(rating_token::Column::UsedAt.is_null())
-        .filter(rating_token::Column::ExpiresAt.gt(now + Duration::minutes(10)))
-        .order_by_desc(rating_token::Column::Id)
-        .one(&txn)
-        .await?;
-    let token = match existing {
-        Some(t) => t.token,
-        None => crate::cases::issue_token(&txn, case_id, Channel::SmsLink, now, ttl).await?,
-    };
+    let token = crate::cases::open_token(&txn, case_id, Channel::SmsLink, now, ttl).await?;
     txn.commit().await?;
     Ok(token)
 }
