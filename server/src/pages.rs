@@ -166,6 +166,17 @@ fn case_info(t: &TokenView) -> CaseInfo {
     }
 }
 
+/// The case as its page shows it, with the other items of its 一件事 bundle.
+fn case_with_bundle(t: &TokenView, bundle: Vec<store::cases::BundleItem>) -> CaseInfo {
+    CaseInfo {
+        bundle: bundle
+            .into_iter()
+            .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
+            .collect(),
+        ..case_info(t)
+    }
+}
+
 fn staff_label(lang: Lang, t: &TokenView) -> Option<String> {
     t.case.staff.as_ref().map(|s| match lang {
         Lang::Zh => format!("{}（工号 {}）", s.name, s.number),
@@ -233,11 +244,7 @@ pub async fn rating_page(
                 bundle_whole: bundle.iter().any(|b| !b.rated).then_some(true),
                 ..Default::default()
             };
-            let mut case = case_info(&view);
-            case.bundle = bundle
-                .into_iter()
-                .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
-                .collect();
+            let case = case_with_bundle(&view, bundle);
             rating_form_with(&st, lang, case, init, StatusCode::OK, cookie)
         }
     }
@@ -567,11 +574,7 @@ pub async fn submit_rating(
                         bundle_whole: bundle.iter().any(|b| !b.rated).then_some(form.bundle_whole),
                         ..Default::default()
                     };
-                    let mut case = case_info(&view);
-                    case.bundle = bundle
-                        .into_iter()
-                        .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
-                        .collect();
+                    let case = case_with_bundle(&view, bundle);
                     rating_form_with(&st, lang, case, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
                 }
                 Ok(view) if view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
