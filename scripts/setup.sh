@@ -19,6 +19,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# rustfmt and clippy: test.sh fails on unformatted code and on any lint.
+for c in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$c"; then
+    say "adding the $c component"
+    rustup component add "$c"
+  fi
+done
+
 if ! cargo leptos --version 2>/dev/null | grep -q "$LEPTOS_VERSION"; then
   say "installing cargo-leptos $LEPTOS_VERSION (compiles for ~15 min, once per machine)"
   rustup toolchain install "$NEWER_RUST" --profile minimal

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and integration tests on SQLite and PostgreSQL,
-# then Playwright in Debian's Chromium with JavaScript on and off.
+# Runs every test: rustfmt and clippy (no warnings), Rust unit and integration
+# tests on SQLite and PostgreSQL, then Playwright in Debian's Chromium with
+# JavaScript on and off.
 #   scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,14 @@ export HAOCHA_TEST_PG_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/po
 pg_as psql -p "$port" -qc "DROP DATABASE IF EXISTS haocha_e2e_kiosk WITH (FORCE)" >/dev/null
 pg_as psql -p "$port" -qc "CREATE DATABASE haocha_e2e_kiosk OWNER haocha_test" >/dev/null
 export HAOCHA_E2E_PG_DATABASE_URL="postgres://haocha_test:haocha_test@127.0.0.1:$port/haocha_e2e_kiosk"
+
+# ---- Style and lints: unformatted code or any clippy warning fails the run ----
+say "cargo fmt --check"
+cargo fmt --all --check
+say "cargo clippy (server side, all targets; the wasm crates for wasm32) -D warnings"
+cargo clippy --workspace --exclude frontend --exclude device --all-targets -- -D warnings
+cargo clippy -p device --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # ---- Rust: unit tests and the integration suite on both databases ----
 say "cargo test (SQLite and PostgreSQL)"

@@ -133,21 +133,16 @@ pub fn escape_rcdata(s: &str) -> String {
 
 /// The check the server makes too (`domain::RatingInput::parse`), shown before sending.
 fn client_check(lang: Lang, level: Option<Level>, tags: &[String], staff_level: Option<Level>, staff_tags: &[String]) -> Option<String> {
-    match level {
-        None => return Some(lang.t("请选择对办理事项的评价。", "Please choose a rating for the service.").into()),
-        Some(l) if l.is_bad() && tags.is_empty() => {
-            return Some(lang.t("差评请至少选择一项原因。", "A bad rating needs at least one reason.").into())
-        }
-        _ => {}
+    // The server's own rule (`RatingInput::parse`) and its own words, checked
+    // before sending so that a slow network is not spent on a refusal.
+    let code = level.map(|l| l.code()).unwrap_or("");
+    if let Err(e) = domain::RatingInput::parse(code, tags, None) {
+        return Some(crate::text::rating_error(lang, &e, false).to_string());
     }
-    if staff_level.is_some_and(|l| l.is_bad()) && staff_tags.is_empty() {
-        return Some(
-            lang.t(
-                "对工作人员的差评请至少选择一项原因。",
-                "A bad rating of the staff member needs at least one reason.",
-            )
-            .into(),
-        );
+    if let Some(l) = staff_level {
+        if let Err(e) = domain::RatingInput::parse(l.code(), staff_tags, None) {
+            return Some(crate::text::rating_error(lang, &e, true).to_string());
+        }
     }
     None
 }

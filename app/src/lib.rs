@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod render;
+pub mod text;
 
 pub use i18n::Lang;
 

@@ -1,7 +1,86 @@
-//! Configuration: a working default for everything, environment overrides.
+//! Configuration: a working default for everything, then `haocha.toml`, then
+//! environment variables, each overriding the one before.
+//!
+//! `haocha.toml` is read from `HAOCHA_CONFIG` when set (it must exist), else
+//! from the working directory when present. Its keys are the variables' names
+//! without `HAOCHA_`, in lower case (`addr`, `database_url`, `public_url`, …);
+//! an unknown key is an error, so a misspelt setting is never silently ignored.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Every setting the README's table names, as `haocha.toml` spells it.
+pub const KEYS: &[&str] = &[
+    "addr",
+    "database_url",
+    "public_url",
+    "token_ttl_hours",
+    "static_repeat_minutes",
+    "static_burst",
+    "trust_forwarded",
+    "job_seconds",
+    "sms_url",
+    "sms_template",
+    "sms_timeout_ms",
+    "sms_inbound_secret",
+    "hotline_secret",
+    "device_dir",
+    "data_key",
+    "data_key_file",
+];
+
+/// What to do when the data-key file does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFile {
+    /// `serve`, `migrate` and `demo`: create it (mode 0600) on first start.
+    Create,
+    /// Every other command touches no phone number: a key held in memory only,
+    /// nothing written (so tests and one-off commands leave no key files).
+    InMemory,
+}
+
+/// The settings file's values, as text.
+#[derive(Debug, Default)]
+struct FileSettings {
+    values: BTreeMap<String, String>,
+}
+
+impl FileSettings {
+    fn read() -> Result<FileSettings, String> {
+        let named = std::env::var("HAOCHA_CONFIG").ok().filter(|v| !v.trim().is_empty());
+        let path = match named {
+            Some(p) => PathBuf::from(p),
+            None if Path::new("haocha.toml").exists() => PathBuf::from("haocha.toml"),
+            None => return Ok(FileSettings::default()),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        FileSettings::parse(&path, &text)
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<FileSettings, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut values = BTreeMap::new();
+        for (k, v) in table {
+            if !KEYS.contains(&k.as_str()) {
+                return Err(format!("{}: unknown setting `{k}` (known: {})", path.display(), KEYS.join(", ")));
+            }
+            let text = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => if b { "1" } else { "0" }.to_string(),
+                other => {
+                    return Err(format!(
+                        "{}: `{k}` must be text, a number or true/false, not {other}",
+                        path.display()
+                    ))
+                }
+            };
+            values.insert(k, text);
+        }
+        Ok(FileSettings { values })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -49,8 +128,21 @@ pub struct Config {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/haocha.db?mode=rwc";
 
 impl Config {
-    pub fn from_env() -> Result<Config, String> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    /// The settings of environment variables and `haocha.toml`; creates the
+    /// data-key file only with [`KeyFile::Create`].
+    pub fn load(keys: KeyFile) -> Result<Config, String> {
+        let file = FileSettings::read()?;
+        Config::from_sources(&file, |k| std::env::var(k).ok(), keys)
+    }
+
+    fn from_sources(file: &FileSettings, env: impl Fn(&str) -> Option<String>, keys: KeyFile) -> Result<Config, String> {
+        // A variable wins over the file; "HAOCHA_SMS_URL" is `sms_url` in the file.
+        let var = |k: &str| {
+            env(k).filter(|v| !v.trim().is_empty()).or_else(|| {
+                let key = k.strip_prefix("HAOCHA_")?.to_ascii_lowercase();
+                file.values.get(&key).filter(|v| !v.trim().is_empty()).cloned()
+            })
+        };
         let addr_s = var("HAOCHA_ADDR")
             .or_else(|| var("LEPTOS_SITE_ADDR"))
             .unwrap_or_else(|| "127.0.0.1:3000".into());
@@ -75,7 +167,7 @@ impl Config {
                 let file = var("HAOCHA_DATA_KEY_FILE")
                     .map(PathBuf::from)
                     .unwrap_or_else(|| default_key_file(&database_url));
-                key_from_file(&file)?
+                key_from_file(&file, keys)?
             }
         };
         let mut static_limits = store::place_ratings::Limits::default();
@@ -152,10 +244,13 @@ fn default_key_file(database_url: &str) -> PathBuf {
     }
 }
 
-fn key_from_file(file: &std::path::Path) -> Result<store::crypto::DataKey, String> {
+fn key_from_file(file: &Path, keys: KeyFile) -> Result<store::crypto::DataKey, String> {
     match std::fs::read_to_string(file) {
         Ok(text) => store::crypto::DataKey::from_hex(&text)
             .ok_or_else(|| format!("{} must hold 64 hexadecimal digits (the data key)", file.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && keys == KeyFile::InMemory => {
+            store::crypto::DataKey::from_hex(&store::crypto::DataKey::generate_hex()).ok_or_else(|| "generated key is invalid".to_string())
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -169,9 +264,68 @@ fn key_from_file(file: &std::path::Path) -> Result<store::crypto::DataKey, Strin
     }
 }
 
-fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(file)?;
     f.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> Result<FileSettings, String> {
+        FileSettings::parse(Path::new("haocha.toml"), text)
+    }
+
+    fn config(file: &FileSettings, env: &[(&str, &str)]) -> Result<Config, String> {
+        let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let key = [("HAOCHA_DATA_KEY", "ab".repeat(32))];
+        Config::from_sources(
+            file,
+            |k| {
+                env.get(k)
+                    .cloned()
+                    .or_else(|| key.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            },
+            KeyFile::InMemory,
+        )
+    }
+
+    #[test]
+    fn the_file_sets_what_the_environment_does_not() {
+        let file = settings(
+            "addr = \"127.0.0.1:4000\"\npublic_url = \"https://pj.example.cn/\"\njob_seconds = 30\ntrust_forwarded = true\nsms_url = \"http://127.0.0.1:9/sms\"\n",
+        )
+        .expect("parses");
+        let c = config(&file, &[("HAOCHA_JOB_SECONDS", "5")]).expect("valid");
+        assert_eq!(c.addr.to_string(), "127.0.0.1:4000");
+        assert_eq!(c.public_url, "https://pj.example.cn", "trailing slash dropped");
+        assert_eq!(c.job_seconds, 5, "the environment overrides the file");
+        assert!(c.trust_forwarded);
+        assert_eq!(c.sms_url.as_deref(), Some("http://127.0.0.1:9/sms"));
+    }
+
+    #[test]
+    fn every_setting_of_the_table_has_a_key_and_unknown_keys_are_refused() {
+        let all: String = KEYS.iter().map(|k| format!("# {k}\n")).collect();
+        assert!(settings(&all).is_ok());
+        let err = settings("adress = \"127.0.0.1:1\"\n").err().expect("refused");
+        assert!(err.contains("unknown setting `adress`"), "{err}");
+        let err = settings("job_seconds = [1]\n").err().expect("refused");
+        assert!(err.contains("job_seconds"), "{err}");
+        let bad = config(&settings("token_ttl_hours = 0\n").expect("parses"), &[])
+            .err()
+            .expect("refused");
+        assert!(bad.contains("HAOCHA_TOKEN_TTL_HOURS"), "{bad}");
+    }
+
+    #[test]
+    fn an_in_memory_key_writes_no_file() {
+        let dir = std::env::temp_dir().join(format!("haocha-config-{}", std::process::id()));
+        let file = dir.join("k.key");
+        key_from_file(&file, KeyFile::InMemory).expect("a key");
+        assert!(!file.exists() && !dir.exists(), "nothing written");
+    }
 }

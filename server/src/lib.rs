@@ -1,17 +1,19 @@
 //! haocha's HTTP server: pages, the integration API and QR images, on one router.
 
+// The web layer every route module shares.
+pub mod web;
+
+// Route modules: each imports `web`, `store` and `app`, never another route module.
 pub mod admin;
 pub mod api;
-pub mod calendar;
-pub mod config;
 pub mod device;
-pub mod error;
-pub mod jobs;
-pub mod kiosk;
-pub mod pages;
-pub mod phone;
 pub mod places;
-pub mod policy;
+pub mod public;
+pub mod rating;
+
+// The rest: configuration, QR images, the SMS gateway, background jobs.
+pub mod config;
+pub mod jobs;
 pub mod qr;
 pub mod sms;
 
@@ -26,6 +28,8 @@ use leptos::prelude::LeptosOptions;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -80,6 +84,28 @@ impl AppState {
 /// Request bodies above this are refused with 413 (ratings and cases are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// One span per request: method, matched route (never the path itself: it may
+/// carry a rating token), then status and latency when the answer is sent.
+fn request_trace() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::extract::Request) -> tracing::Span + Clone,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::extract::Request| {
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_else(|| "(static)".to_string());
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        })
+        .on_response(
+            DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(LatencyUnit::Millis),
+        )
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/cases", post(api::create_case))
@@ -87,8 +113,8 @@ pub fn router(state: AppState) -> Router {
         .route("/items", get(api::list_items))
         .route("/windows", get(api::list_windows))
         .route("/staff", get(api::list_staff))
-        .route("/sms/inbound", post(jobs::sms_inbound))
-        .route("/hotline/ratings", post(phone::hotline))
+        .route("/sms/inbound", post(api::webhooks::sms_inbound))
+        .route("/hotline/ratings", post(api::webhooks::hotline))
         .route("/openapi.json", get(api::openapi_json))
         .fallback(api::not_found);
     // Pages of people who sign in: server-side sessions (HttpOnly, SameSite=Lax,
@@ -100,45 +126,54 @@ pub fn router(state: AppState) -> Router {
         .with_secure(state.config.public_url.starts_with("https://"))
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(domain::access::IDLE_TIMEOUT_MINUTES)));
     let people = Router::new()
-        .route("/login", get(admin::login_page).post(admin::login))
-        .route("/logout", post(admin::logout))
-        .route("/account/password", get(admin::password_form).post(admin::change_password))
-        .route("/staff", get(admin::console))
-        .route("/staff/invite", post(device::invite))
-        .route("/admin/devices/{window}", get(device::admin_devices))
-        .route("/admin/devices/{window}/pair", post(device::admin_pair))
-        .route("/admin/devices/{window}/revoke/{id}", post(device::admin_revoke))
+        .route("/login", get(admin::sign_in::login_page).post(admin::sign_in::login))
+        .route("/logout", post(admin::sign_in::logout))
+        .route(
+            "/account/password",
+            get(admin::sign_in::password_form).post(admin::sign_in::change_password),
+        )
+        .route("/staff", get(admin::console::console))
+        .route("/staff/invite", post(admin::console::invite))
+        .route("/admin/devices/{window}", get(admin::devices::admin_devices))
+        .route("/admin/devices/{window}/pair", post(admin::devices::admin_pair))
+        .route("/admin/devices/{window}/revoke/{id}", post(admin::devices::admin_revoke))
         .route("/print/{kind}/{code}", get(places::print))
-        .route("/admin", get(admin::admin_home))
-        .route("/admin/audit", get(admin::audit))
-        .route("/admin/outbox", get(jobs::outbox))
-        .route("/admin/phone-rating", get(phone::phone_form).post(phone::record))
-        .route("/admin/calendar", get(calendar::calendar).post(calendar::load))
-        .route("/admin/policies/{code}", get(policy::policy).post(policy::save))
-        .route("/admin/calendar/{file}", get(calendar::days))
-        .route("/admin/outbox/run", post(jobs::run_now))
-        .route("/admin/outbox/reply", post(jobs::simulate_reply))
-        .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
-        .route("/admin/accounts/new", get(admin::new_account))
-        .route("/admin/accounts/{job}", get(admin::account))
-        .route("/admin/accounts/{job}/{action}", post(admin::account_action))
+        .route("/admin", get(admin::home::admin_home))
+        .route("/admin/audit", get(admin::audit::audit))
+        .route("/admin/outbox", get(admin::outbox::outbox))
+        .route(
+            "/admin/phone-rating",
+            get(admin::phone_rating::phone_form).post(admin::phone_rating::record),
+        )
+        .route("/admin/calendar", get(admin::calendar::calendar).post(admin::calendar::load))
+        .route("/admin/policies/{code}", get(admin::policies::policy).post(admin::policies::save))
+        .route("/admin/calendar/{file}", get(admin::calendar::days))
+        .route("/admin/outbox/run", post(admin::outbox::run_now))
+        .route("/admin/outbox/reply", post(admin::outbox::simulate_reply))
+        .route(
+            "/admin/accounts",
+            get(admin::accounts::accounts).post(admin::accounts::create_account),
+        )
+        .route("/admin/accounts/new", get(admin::accounts::new_account))
+        .route("/admin/accounts/{job}", get(admin::accounts::account))
+        .route("/admin/accounts/{job}/{action}", post(admin::accounts::account_action))
         .route(
             "/admin/import/{kind}",
-            get(admin::import_form)
-                .post(admin::import)
+            get(admin::import::import_form)
+                .post(admin::import::import)
                 .route_layer(DefaultBodyLimit::max(store::csv_import::MAX_BYTES + 64 * 1024)),
         )
-        .route("/admin/import/{kind}/template.csv", get(admin::import_template))
+        .route("/admin/import/{kind}/template.csv", get(admin::import::import_template))
         .route(
             "/admin/photo/{job}",
-            post(admin::upload_photo).route_layer(DefaultBodyLimit::max(store::photos::MAX_BYTES + 64 * 1024)),
+            post(admin::records::upload_photo).route_layer(DefaultBodyLimit::max(store::photos::MAX_BYTES + 64 * 1024)),
         )
-        .route("/admin/{kind}", get(admin::list).post(admin::create))
-        .route("/admin/{kind}/new", get(admin::new_form))
-        .route("/admin/{kind}/{code}", get(admin::edit_form).post(admin::update))
-        .route("/admin/{kind}/{code}/delete", post(admin::remove))
+        .route("/admin/{kind}", get(admin::records::list).post(admin::records::create))
+        .route("/admin/{kind}/new", get(admin::records::new_form))
+        .route("/admin/{kind}/{code}", get(admin::records::edit_form).post(admin::records::update))
+        .route("/admin/{kind}/{code}/delete", post(admin::records::remove))
         .layer(sessions);
-    let static_files = ServeDir::new(&state.config.site_root).fallback(get(pages::not_found).with_state(state.clone()));
+    let static_files = ServeDir::new(&state.config.site_root).fallback(get(public::not_found).with_state(state.clone()));
     // The kiosk bundle as Trunk built it, revalidated on every load (small; the
     // service worker keeps its own copy for offline starts).
     let device_app = tower::ServiceBuilder::new()
@@ -146,35 +181,40 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .service(ServeDir::new(&state.config.device_dir).fallback(get(pages::not_found).with_state(state.clone())));
+        .service(ServeDir::new(&state.config.device_dir).fallback(get(public::not_found).with_state(state.clone())));
     Router::new()
-        .route("/", get(pages::home))
-        .route("/r/{token}", get(pages::rating_page).post(pages::submit_rating))
-        .route("/r/{token}/more", get(pages::follow_up_page).post(pages::submit_follow_up))
-        .route("/r/{token}/{file}", get(pages::qr_image))
+        .route("/", get(public::home))
+        .route("/r/{token}", get(rating::rating_page).post(rating::submit_rating))
+        .route("/r/{token}/more", get(rating::follow_up_page).post(rating::submit_follow_up))
+        .route("/r/{token}/{file}", get(rating::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
-        .route("/s/1/{code}", get(jobs::sms_link))
+        .route("/s/1/{code}", get(rating::sms_link))
         .route("/q/1/{kind}/{code}/{file}", get(places::image))
-        .route("/staff-photo/{job}", get(admin::staff_photo))
+        .route("/staff-photo/{job}", get(public::staff_photo))
         .route("/device", get(device::page))
         .route("/device/pair", get(device::pair_form).post(device::pair))
         .route("/device/events", get(device::events))
         .route("/device/dismiss", post(device::dismiss))
-        .route("/device/api/kiosk", get(kiosk::setup))
-        .route("/device/api/ratings", post(kiosk::rate))
-        .route("/device/api/pair", post(kiosk::pair))
+        .route("/device/api/kiosk", get(device::kiosk::setup))
+        .route("/device/api/ratings", post(device::kiosk::rate))
+        .route("/device/api/pair", post(device::kiosk::pair))
         .nest_service("/device/app", device_app)
-        .route("/w/{code}/screen", get(pages::window_screen))
-        .route("/w/{code}/events", get(pages::window_events))
-        .route("/api/docs", get(pages::api_docs))
+        .route("/w/{code}/screen", get(public::window_screen))
+        .route("/w/{code}/events", get(public::window_events))
+        .route("/api/docs", get(api::docs::api_docs))
         .nest("/api/v1", api)
         .merge(people)
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::respond::render_page_errors,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CompressionLayer::new())
+        .layer(request_trace())
         .with_state(state)
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use server::config::KeyFile;
 use server::{router, AppState, Config};
 
 #[derive(Parser)]
@@ -93,13 +94,21 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let config = Config::from_env()?;
+    // Only the commands that store or read phone numbers create the data key;
+    // the others (accounts, keys, calendar) write no key file.
+    let keys = match cli.command {
+        Command::Serve | Command::Migrate | Command::Demo => KeyFile::Create,
+        _ => KeyFile::InMemory,
+    };
+    let config = Config::load(keys)?;
     let db = store::open(&config.database_url)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.database_url)))?;
-    let sealed = store::crypto::seal_legacy(&db, &config.data_key).await.map_err(|e| e.to_string())?;
-    if sealed > 0 {
-        eprintln!("haocha: sealed {sealed} applicant phone numbers stored in plain text by an older version");
+    if keys == KeyFile::Create {
+        let sealed = store::crypto::seal_legacy(&db, &config.data_key).await.map_err(|e| e.to_string())?;
+        if sealed > 0 {
+            eprintln!("haocha: sealed {sealed} applicant phone numbers stored in plain text by an older version");
+        }
     }
     match cli.command {
         Command::Migrate => {

@@ -6,9 +6,10 @@ use app::islands::FormInit;
 use app::pages::message::{MessagePage, Tone};
 use app::pages::print::{PrintCode, PrintPage};
 use app::pages::rating::PlaceRatingPage;
+use app::text;
 use app::{render, Lang};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::RatingInput;
@@ -16,10 +17,9 @@ use leptos::prelude::*;
 use store::accounts::Scope;
 use store::admin::Kind;
 use store::place_ratings::{Place, PlaceView, Submission};
-use tower_sessions::Session;
 
-use crate::admin::ClientAddr;
-use crate::pages::{html, internal, json_reply, message, parse_form, pick_lang, submission_message, wants_json, LangQuery};
+use crate::web::forms::{island_reply as json_reply, parse_rating_form as parse_form, wants_json};
+use crate::web::{html, Anyone, ClientAddr, Language, Message, PageError, Signed};
 use crate::{qr, AppState};
 
 const RATER_COOKIE: &str = "hc_rater";
@@ -56,9 +56,7 @@ fn rater_cookie(id: &str) -> HeaderValue {
 }
 
 fn not_found(st: &AppState, lang: Lang, path: String) -> Response {
-    message(
-        st,
-        lang,
+    Message::new(
         StatusCode::NOT_FOUND,
         Tone::Problem,
         lang.t("二维码无效", "This code is not valid"),
@@ -67,8 +65,8 @@ fn not_found(st: &AppState, lang: Lang, path: String) -> Response {
             "This window or hall does not exist or is no longer in use.",
         ),
         path,
-        None,
     )
+    .render(st, lang, None)
 }
 
 fn legend(lang: Lang, p: &PlaceView) -> String {
@@ -103,10 +101,9 @@ fn form_page(st: &AppState, lang: Lang, p: PlaceView, init: FormInit, status: St
 pub async fn page(
     State(st): State<AppState>,
     Path((kind, code)): Path<(String, String)>,
-    Query(q): Query<LangQuery>,
+    Language { lang, cookie: lang_cookie }: Language,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, lang_cookie) = pick_lang(&q, &headers);
     let path = static_path(&kind, &code);
     let Some(place) = place_of(&kind, &code) else {
         return not_found(&st, lang, path);
@@ -114,7 +111,7 @@ pub async fn page(
     let p = match store::place_ratings::place(&st.db, place).await {
         Ok(p) => p,
         Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
-        Err(e) => return internal(&st, lang, e),
+        Err(e) => return PageError::internal(e).into_response(),
     };
     let mut cookies: Vec<HeaderValue> = lang_cookie.into_iter().collect();
     if rater_id(&headers).is_none() {
@@ -134,12 +131,11 @@ pub async fn page(
 pub async fn submit(
     State(st): State<AppState>,
     Path((kind, code)): Path<(String, String)>,
-    Query(q): Query<LangQuery>,
+    Language { lang, .. }: Language,
     addr: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (lang, _) = pick_lang(&q, &headers);
     let json = wants_json(&headers);
     let path = static_path(&kind, &code);
     let Some(place) = place_of(&kind, &code) else {
@@ -151,16 +147,15 @@ pub async fn submit(
             return json_reply(StatusCode::NOT_FOUND, false, "not_found", "unknown window or hall", None)
         }
         Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
-        Err(e) => return internal(&st, lang, e),
+        Err(e) => return PageError::internal(e).into_response(),
     };
     let Ok(form) = parse_form(&body) else {
-        let m = lang.t("提交内容不是有效的 UTF-8 文本。", "The submission is not valid UTF-8 text.");
-        return json_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None);
+        return json_reply(StatusCode::BAD_REQUEST, false, "bad_request", text::not_utf8(lang), None);
     };
     let input = match RatingInput::parse(&form.level, &form.tags, Some(&form.comment)) {
         Ok(i) => i,
         Err(e) => {
-            let msg = submission_message(lang, &e, false);
+            let msg = text::rating_error(lang, &e, false).to_string();
             if json {
                 return json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", &msg, Some(e.field()));
             }
@@ -200,10 +195,10 @@ pub async fn submit(
             return if json {
                 json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", m, Some(field))
             } else {
-                message(&st, lang, StatusCode::UNPROCESSABLE_ENTITY, Tone::Problem, m, m, path, None)
+                Message::new(StatusCode::UNPROCESSABLE_ENTITY, Tone::Problem, m, m, path).render(&st, lang, None)
             };
         }
-        Err(e) => return internal(&st, lang, e),
+        Err(e) => return PageError::internal(e).into_response(),
     };
     let text = if stored.repeat_reason.is_some() {
         lang.t(
@@ -298,27 +293,16 @@ fn print_code(st: &AppState, kind: &str, code: &str, title: String, subtitle: St
 /// (their own window) and administrators (inside their scope).
 pub async fn print(
     State(st): State<AppState>,
-    session: Session,
-    addr: ClientAddr,
+    Signed(ctx, _): Signed<Anyone>,
     Path((kind, code)): Path<(String, String)>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let path = format!("/print/{kind}/{code}");
-    let ctx = match crate::admin::signed_in_any(&st, &session, &headers, &q, &path, addr).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let place = match kind.as_str() {
         "window" => Place::Window(&code),
         "hall" => Place::Hall(&code),
-        _ => return ctx.not_found(&st),
+        _ => return Err(PageError::NotFound),
     };
-    let p = match store::place_ratings::place(&st.db, place).await {
-        Ok(p) => p,
-        Err(e) => return ctx.store_error(&st, e),
-    };
+    let p = store::place_ratings::place(&st.db, place).await?;
     // Staff print their own window; administrators what their scope covers.
     let allowed = match (&ctx.actor.scope, p.window_id) {
         (Scope::Window(w), Some(id)) => *w == id,
@@ -327,7 +311,7 @@ pub async fn print(
         (_, None) => store::admin::get(&st.db, &ctx.actor, Kind::Halls, &code).await.is_ok(),
     };
     if !allowed {
-        return ctx.forbidden(&st);
+        return Err(PageError::Forbidden);
     }
     let mut codes = Vec::new();
     let result = (|| -> Result<(), String> {
@@ -349,20 +333,10 @@ pub async fn print(
         }
         Ok(())
     })();
-    if let Err(e) = result {
-        return internal(&st, lang, e);
-    }
+    result.map_err(PageError::internal)?;
     if p.window_id.is_none() {
-        match store::place_ratings::hall_windows(&st.db, p.hall_id).await {
-            Ok(ws) => {
-                for (wc, wn) in ws {
-                    match print_code(&st, "w", &wc, wn, p.hall_name.clone()) {
-                        Ok(c) => codes.push(c),
-                        Err(e) => return internal(&st, lang, e),
-                    }
-                }
-            }
-            Err(e) => return ctx.store_error(&st, e),
+        for (wc, wn) in store::place_ratings::hall_windows(&st.db, p.hall_id).await? {
+            codes.push(print_code(&st, "w", &wc, wn, p.hall_name.clone()).map_err(PageError::internal)?);
         }
     }
     let title = match &p.window_name {
@@ -373,5 +347,5 @@ pub async fn print(
     let doc = render::document(&st.leptos, lang, title.clone(), false, None, move || {
         view! { <PrintPage lang=lang title=title codes=codes back=back/> }
     });
-    html(StatusCode::OK, doc, ctx.cookie.clone())
+    Ok(html(StatusCode::OK, doc, ctx.cookie.clone()))
 }

@@ -9,44 +9,11 @@ use domain::Role;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
+// Defined in `actor` so the audit trail can name them without importing this module.
+pub use crate::actor::{Actor, Scope};
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::{account, hall, region, service_window, staff, unit};
 use crate::{immediate, Db, Error, Result};
-
-/// Where an account may act.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// The system administrator.
-    All,
-    /// A center administrator: the region `root` and every region under it.
-    Regions { root: i32, ids: Vec<i32> },
-    /// A unit administrator.
-    Unit(i32),
-    /// Window staff.
-    Window(i32),
-}
-
-/// A signed-in person, with the scope resolved from the organisation tree.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: i32,
-    pub job_number: String,
-    pub name: String,
-    pub role: Role,
-    pub scope_code: Option<String>,
-    pub scope: Scope,
-    pub must_change_password: bool,
-}
-
-impl Actor {
-    pub fn in_regions(&self, region_id: i32) -> bool {
-        match &self.scope {
-            Scope::All => true,
-            Scope::Regions { ids, .. } => ids.contains(&region_id),
-            _ => false,
-        }
-    }
-}
 
 /// Every region id at or under `root`.
 pub async fn region_subtree<C: ConnectionTrait>(conn: &C, root: i32) -> Result<Vec<i32>> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
-use crate::accounts::{Actor, Scope};
+use crate::actor::{Actor, Scope};
 use crate::entities::audit_log;
 use crate::{Db, Error, Result};
 

@@ -5,6 +5,7 @@
 //! layer maps `Error` to HTTP in one place.
 
 pub mod accounts;
+mod actor;
 pub mod admin;
 pub mod audit;
 pub mod calendar;

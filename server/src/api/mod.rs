@@ -1,6 +1,9 @@
 //! The integration API for business systems: `/api/v1/*`, JSON, bearer keys.
 //! Field names and values here are a contract for integrators.
 
+pub mod docs;
+pub mod webhooks;
+
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::web::{ApiError, ErrorBody};
 use crate::AppState;
 
 /// The business system behind the request's bearer key.

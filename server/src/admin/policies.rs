@@ -4,15 +4,13 @@
 use app::pages::admin::{PolicyForm, PolicyPage};
 use app::Lang;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::policy::{Policy, PolicyOverride, RealName, Span};
 use leptos::prelude::*;
-use tower_sessions::Session;
 
-use crate::admin::{signed_in_any, ClientAddr, Ctx};
-use crate::pages::LangQuery;
+use crate::web::{Admin, Ctx, PageError, PageQuery, Signed};
 use crate::AppState;
 
 fn span_text(lang: Lang, s: Span) -> String {
@@ -76,12 +74,9 @@ async fn page(
     notice: Option<String>,
     error: Option<String>,
     typed: Option<PolicyOverride>,
-) -> Response {
+) -> Result<Response, PageError> {
     let lang = ctx.lang;
-    let (name, own, policy) = match store::policies::for_admin(&st.db, &ctx.actor, code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.store_error(st, e),
-    };
+    let (name, own, policy) = store::policies::for_admin(&st.db, &ctx.actor, code).await?;
     let o = typed.or(own).unwrap_or_default();
     let form = PolicyForm {
         region_code: code.to_string(),
@@ -105,10 +100,10 @@ async fn page(
         citation: o.citation.clone().unwrap_or_default(),
         effective: effective(lang, &policy),
     };
-    let nav = ctx.nav_pub();
-    ctx.page(st, status, lang.t("评价政策", "Rating policy").into(), move || {
+    let nav = ctx.nav();
+    Ok(ctx.page(st, status, lang.t("评价政策", "Rating policy").into(), move || {
         view! { <PolicyPage nav=nav form=form notice=notice error=error/> }
-    })
+    }))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -120,20 +115,10 @@ pub struct PolicyQuery {
 /// `GET /admin/policies/{region}`
 pub async fn policy(
     State(st): State<AppState>,
-    session: Session,
-    addr: ClientAddr,
+    Signed(ctx, _): Signed<Admin>,
     Path(code): Path<String>,
-    Query(pq): Query<PolicyQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let q = LangQuery { lang: pq.lang.clone() };
-    let ctx = match signed_in_any(&st, &session, &headers, &q, &format!("/admin/policies/{code}"), addr).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if !ctx.actor.role.is_admin() {
-        return ctx.forbidden(&st);
-    }
+    PageQuery(pq): PageQuery<PolicyQuery>,
+) -> Result<Response, PageError> {
     let notice = pq.saved.is_some().then(|| ctx.lang.t("已保存。", "Saved.").to_string());
     page(&st, &ctx, &code, StatusCode::OK, notice, None, None).await
 }
@@ -191,23 +176,11 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
 /// `POST /admin/policies/{region}`
 pub async fn save(
     State(st): State<AppState>,
-    session: Session,
-    addr: ClientAddr,
+    Signed(ctx, _): Signed<Admin>,
     Path(code): Path<String>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let ctx = match signed_in_any(&st, &session, &headers, &q, &format!("/admin/policies/{code}"), addr).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if !ctx.actor.role.is_admin() {
-        return ctx.forbidden(&st);
-    }
-    if !crate::admin::csrf_in_form(&session, &body).await {
-        return ctx.csrf_failed_pub(&st);
-    }
+) -> Result<Response, PageError> {
+    ctx.check_csrf_form(&body).await?;
     let lang = ctx.lang;
     let o = match parse(&body) {
         Ok(o) => o,
@@ -220,8 +193,6 @@ pub async fn save(
         let m = format!("{}{m}", lang.t("超出允许范围：", "Out of range: "));
         return page(&st, &ctx, &code, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m), Some(o)).await;
     }
-    match store::policies::set_for_admin(&st.db, &ctx.actor, &code, &o, &ctx.meta).await {
-        Ok(()) => Redirect::to(&format!("/admin/policies/{code}?saved=1")).into_response(),
-        Err(e) => ctx.store_error(&st, e),
-    }
+    store::policies::set_for_admin(&st.db, &ctx.actor, &code, &o, &ctx.meta).await?;
+    Ok(Redirect::to(&format!("/admin/policies/{code}?saved=1")).into_response())
 }

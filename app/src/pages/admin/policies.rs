@@ -1,0 +1,102 @@
+//! The rating policy page of a region.
+
+use leptos::prelude::*;
+
+use super::{Csrf, Nav, Notice, Shell};
+use crate::Lang;
+
+/// One field of the policy form: what the region sets (empty: inherited) and
+/// what is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyForm {
+    pub region_code: String,
+    pub region_name: String,
+    /// "" (inherit), "none", or a level code.
+    pub default_level: String,
+    pub default_after: (String, String),
+    pub reminder_hours: String,
+    pub follow_up_within: (String, String),
+    /// "" (inherit), "required", "encouraged".
+    pub real_name: String,
+    pub first_contact: (String, String),
+    pub rectify: (String, String),
+    pub rectify_extension: (String, String),
+    pub citation: String,
+    /// The policy in force, one line per rule.
+    pub effective: Vec<(String, String)>,
+}
+
+#[component]
+fn SpanInput(lang: Lang, name: &'static str, label: &'static str, value: (String, String)) -> impl IntoView {
+    let (n, unit) = value;
+    view! {
+        <label>
+            <span>{label}</span>
+            <span class="span-input">
+                <input name=format!("{name}_n") value=n inputmode="numeric" size="4" placeholder=lang.t("继承", "inherit")/>
+                <select name=format!("{name}_unit")>
+                    <option value="working_days" selected=unit != "days">{lang.t("个工作日", "working days")}</option>
+                    <option value="days" selected=unit == "days">{lang.t("天", "days")}</option>
+                </select>
+            </span>
+        </label>
+    }
+}
+
+/// `/admin/policies/{region}`: what a region sets of its policy; every empty
+/// field is inherited from the region above.
+#[component]
+pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Option<String>) -> impl IntoView {
+    let lang = nav.lang;
+    let csrf = nav.csrf.clone();
+    let level_options = domain::Level::ALL.map(|l| (l.code(), lang.level(l)));
+    let dl = form.default_level.clone();
+    let rn = form.real_name.clone();
+    view! {
+        <Shell nav=nav title=format!("{} · {}", lang.t("评价政策", "Rating policy"), form.region_name)>
+            <Notice text=notice/>
+            <Notice text=error problem=true/>
+            <h2>{lang.t("现行政策", "In force")}</h2>
+            <dl class="case policy">
+                {form.effective.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
+            </dl>
+            <h2>{lang.t("本地区设置（留空则沿用上级）", "Set here (empty: inherited from above)")}</h2>
+            <form method="post" action=format!("/admin/policies/{}", form.region_code) class="form">
+                <Csrf token=csrf/>
+                <label>
+                    <span>{lang.t("未评价时的默认等级", "Default level when not rated")}</span>
+                    <select name="default_level">
+                        <option value="" selected=dl.is_empty()>{lang.t("继承上级", "Inherit")}</option>
+                        <option value="none" selected=dl == "none">{lang.t("不设默认评价", "No default rating")}</option>
+                        {level_options.into_iter().map(|(code, label)| {
+                            let sel = dl == code;
+                            view! { <option value=code selected=sel>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <SpanInput lang=lang name="default_after" label=lang.t("默认评价期限（办结后）", "Default after (from completion)") value=form.default_after/>
+                <label>
+                    <span>{lang.t("提醒短信（办结后小时数）", "Reminder SMS (hours after completion)")}</span>
+                    <input name="reminder_hours" value=form.reminder_hours inputmode="numeric" placeholder=lang.t("继承", "inherit")/>
+                </label>
+                <SpanInput lang=lang name="follow_up_within" label=lang.t("追加评价期限（首评后）", "Follow-up within (after the first rating)") value=form.follow_up_within/>
+                <label>
+                    <span>{lang.t("实名评价", "Real-name rating")}</span>
+                    <select name="real_name">
+                        <option value="" selected=rn.is_empty()>{lang.t("继承上级", "Inherit")}</option>
+                        <option value="required" selected=rn == "required">{lang.t("必须实名", "Required")}</option>
+                        <option value="encouraged" selected=rn == "encouraged">{lang.t("鼓励实名", "Encouraged")}</option>
+                    </select>
+                </label>
+                <SpanInput lang=lang name="first_contact" label=lang.t("差评首次联系时限", "Bad rating: first contact within") value=form.first_contact/>
+                <SpanInput lang=lang name="rectify" label=lang.t("整改时限", "Rectify within") value=form.rectify/>
+                <SpanInput lang=lang name="rectify_extension" label=lang.t("整改延期上限", "Extension at most") value=form.rectify_extension/>
+                <label>
+                    <span>{lang.t("政策依据", "Source of these rules")}</span>
+                    <input name="citation" value=form.citation maxlength="200"/>
+                </label>
+                <button type="submit" class="submit">{lang.t("保存", "Save")}</button>
+            </form>
+        </Shell>
+    }
+}

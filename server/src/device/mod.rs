@@ -1,0 +1,161 @@
+//! Paired devices: the window evaluator (评价器) — pairing, its page and event
+//! stream — and, in [`kiosk`], the kiosk's JSON API. The administrators' side
+//! (pairing codes, revoking) is `admin::devices`; inviting is `admin::console`.
+
+pub mod kiosk;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::pages::device::{DeviceBody, DeviceInfoView, DevicePage, DeviceView, PairPage};
+use app::{render, Lang};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::Stream;
+use leptos::prelude::*;
+use store::devices::{DeviceScreen, DeviceState};
+
+use crate::web::extract::{device_cookie, paired_device};
+use crate::web::{form_field, html, Language, PageError, Paired};
+use crate::{qr, AppState};
+
+fn info_view(st: &AppState, s: DeviceScreen) -> DeviceInfoView {
+    let view = match s.state {
+        DeviceState::Idle => DeviceView::Idle,
+        DeviceState::Thanks => DeviceView::Thanks,
+        DeviceState::Invited {
+            token,
+            item_name,
+            phone_token,
+        } => DeviceView::Invited {
+            rating_path: format!("/r/{token}"),
+            item_name,
+            phone_qr: phone_token.and_then(|t| qr::svg_inline(&format!("{}/r/{t}", st.config.public_url)).ok()),
+        },
+    };
+    DeviceInfoView {
+        window_code: s.window_code,
+        window_name: s.window_name,
+        hall_name: s.hall_name,
+        staff_name: s.staff_name,
+        staff_number: s.staff_number,
+        staff_photo: s.staff_photo,
+        view,
+    }
+}
+
+/// `GET /device`: the evaluator's screen; unpaired devices are sent to pairing.
+pub async fn page(State(st): State<AppState>, Language { lang, cookie }: Language, Paired(d): Paired) -> Result<Response, PageError> {
+    let s = store::devices::screen(&st.db, &d, st.now()).await?;
+    // Without JavaScript the page refreshes itself: often while idle, rarely while
+    // someone may be rating (a refresh would reset the form).
+    let refresh = Some(if matches!(s.state, DeviceState::Invited { .. }) { 60 } else { 2 });
+    let info = info_view(&st, s);
+    let title = info.window_name.clone();
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        title,
+        false,
+        refresh,
+        move || view! { <DevicePage lang=lang info=info/> },
+    );
+    Ok(html(StatusCode::OK, doc, cookie))
+}
+
+fn pair_page(st: &AppState, lang: Lang, status: StatusCode, error: Option<String>) -> Response {
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        lang.t("评价器配对", "Pair this evaluator").into(),
+        false,
+        None,
+        move || {
+            view! { <PairPage lang=lang error=error/> }
+        },
+    );
+    html(status, doc, None)
+}
+
+/// `GET /device/pair`
+pub async fn pair_form(State(st): State<AppState>, Language { lang, .. }: Language) -> Response {
+    pair_page(&st, lang, StatusCode::OK, None)
+}
+
+/// `POST /device/pair` (`code`): the device keeps a credential cookie.
+pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, body: Bytes) -> Response {
+    let code = form_field(&body, "code");
+    match store::devices::complete_pairing(&st.db, &code, st.now()).await {
+        Ok(credential) => {
+            let mut res = Redirect::to("/device").into_response();
+            if let Some(v) = device_cookie(&credential) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(store::Error::Invalid { .. }) => pair_page(
+            &st,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(
+                lang.t(
+                    "配对码无效或已过期，请让管理员重新生成。",
+                    "Unknown or expired code: ask for a new one.",
+                )
+                .into(),
+            ),
+        ),
+        Err(e) => PageError::internal(e).into_response(),
+    }
+}
+
+/// `GET /device/events`: the device's body whenever it changes (polled from the
+/// database every 500 ms, so it works with several server processes).
+pub async fn events(
+    State(st): State<AppState>,
+    Language { lang, .. }: Language,
+    headers: axum::http::HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    let d = paired_device(&st, &headers).await.ok_or(StatusCode::UNAUTHORIZED)?;
+    let stream = futures::stream::unfold((st, d, None::<DeviceScreen>), move |(st, d, last)| async move {
+        loop {
+            if last.is_some() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            // A revoked device stops receiving anything.
+            if store::devices::authenticate_id(&st.db, d.id).await.is_err() {
+                return None;
+            }
+            let s = match store::devices::screen(&st.db, &d, st.now()).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "device events stopped");
+                    return None;
+                }
+            };
+            if last.as_ref() != Some(&s) {
+                let info = info_view(&st, s.clone());
+                let body = render::fragment(move || view! { <DeviceBody lang=lang info=info/> });
+                return Some((Ok(Event::default().event("message").data(body)), (st, d, Some(s))));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `POST /device/dismiss`: nobody touched the invitation for a while.
+pub async fn dismiss(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(d) = paired_device(&st, &headers).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match store::devices::dismiss(&st.db, &d, st.now()).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dismiss failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

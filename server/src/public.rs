@@ -1,0 +1,166 @@
+//! Public pages without sign-in: the start page, the window screen with its
+//! event stream, and the staff photo shown at the window, and the
+//! 404 page.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::pages::home::{HomePage, WindowLink};
+use app::pages::message::Tone;
+use app::pages::screen::{ScreenBody, ScreenInfo, ScreenPage, ScreenState};
+use app::render;
+use app::text::{self, Problem};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use leptos::prelude::*;
+use store::cases::TokenState;
+
+use crate::web::{html, Language, Message, PageError};
+use crate::{qr, AppState};
+
+async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Error> {
+    let s = store::cases::window_screen(&st.db, code, st.now()).await?;
+    let state = match s.current {
+        None => ScreenState::Idle,
+        Some(t) => match t.state {
+            TokenState::Expired => ScreenState::Idle,
+            TokenState::Used => ScreenState::Thanks,
+            TokenState::Open => {
+                let rating_url = format!("{}/r/{}", st.config.public_url, t.token);
+                let qr_svg = qr::svg_inline(&rating_url).map_err(|e| store::Error::invalid("qr", e.to_string()))?;
+                ScreenState::Rate {
+                    qr_svg,
+                    rating_url,
+                    item_name: t.case.item_name.clone(),
+                    staff_name: t.case.staff.as_ref().map(|s| s.name.clone()),
+                    staff_number: t.case.staff.as_ref().map(|s| s.number.clone()),
+                }
+            }
+        },
+    };
+    Ok(ScreenInfo {
+        window_code: s.window_code,
+        window_name: s.window_name,
+        hall_name: s.hall_name,
+        state,
+    })
+}
+
+/// `GET /w/{window_code}/screen`
+pub async fn window_screen(State(st): State<AppState>, Path(code): Path<String>, Language { lang, cookie }: Language) -> Response {
+    match screen_info(&st, &code).await {
+        Ok(info) => {
+            let title = format!("{} · {}", info.window_name, lang.t("扫码评价", "Scan to rate"));
+            // No wasm on the screen: a small inline script follows the event stream.
+            let doc = render::document(
+                &st.leptos,
+                lang,
+                title,
+                false,
+                Some(2),
+                move || view! { <ScreenPage lang=lang info=info/> },
+            );
+            html(StatusCode::OK, doc, cookie)
+        }
+        Err(store::Error::NotFound(_)) => Message::new(
+            StatusCode::NOT_FOUND,
+            Tone::Problem,
+            lang.t("没有这个窗口", "No such window"),
+            lang.t("请检查窗口编码。", "Check the window code."),
+            "/",
+        )
+        .render(&st, lang, cookie),
+        Err(e) => PageError::internal(e).into_response(),
+    }
+}
+
+/// `GET /w/{window_code}/events`: server-sent events, one per change of the
+/// screen, each carrying the new screen body's HTML. Checked every 500 ms, so a
+/// new case shows within a second.
+pub async fn window_events(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Language { lang, .. }: Language,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    match screen_info(&st, &code).await {
+        Ok(_) => {}
+        Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
+        Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+    let stream = futures::stream::unfold((st, code, None::<ScreenInfo>), move |(st, code, last)| async move {
+        loop {
+            if last.is_some() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            let info = match screen_info(&st, &code).await {
+                Ok(i) => i,
+                Err(e) => {
+                    tracing::warn!(error = %e, "screen events stopped");
+                    return None;
+                }
+            };
+            if last.as_ref() != Some(&info) {
+                let i = info.clone();
+                let body = render::fragment(move || view! { <ScreenBody lang=lang info=i/> });
+                return Some((Ok(Event::default().event("message").data(body)), (st, code, Some(info))));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `GET /`
+pub async fn home(State(st): State<AppState>, Language { lang, cookie }: Language) -> Response {
+    match store::directory::windows(&st.db).await {
+        Ok(ws) => {
+            let windows: Vec<WindowLink> = ws
+                .into_iter()
+                .map(|w| WindowLink {
+                    code: w.code,
+                    name: w.name,
+                    hall: w.detail.unwrap_or_default(),
+                })
+                .collect();
+            let doc = render::document(
+                &st.leptos,
+                lang,
+                "haocha".into(),
+                false,
+                None,
+                move || view! { <HomePage lang=lang windows=windows/> },
+            );
+            html(StatusCode::OK, doc, cookie)
+        }
+        Err(e) => PageError::internal(e).into_response(),
+    }
+}
+
+/// Any other path: a readable 404 page.
+pub async fn not_found(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = Language::of(None, &headers).lang;
+    let (title, text) = text::problem(lang, Problem::PageNotFound);
+    Message::new(StatusCode::NOT_FOUND, Tone::Problem, title, text, "/").render(&st, lang, None)
+}
+
+/// `GET /staff-photo/{job_number}`: the uploaded photo (public, like the job
+/// number and name shown at the window).
+pub async fn staff_photo(State(st): State<AppState>, Path(job): Path<String>) -> Response {
+    match store::photos::photo(&st.db, &job).await {
+        Ok((ct, bytes)) => (
+            [
+                (header::CONTENT_TYPE, ct),
+                (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(store::Error::NotFound(_)) => (StatusCode::NOT_FOUND, "no photo").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "photo failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Reading what browsers post: url-encoded forms (the rating form with its
+//! repeated tags, the administration forms) and multipart uploads.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+
+/// A path segment, percent-encoded.
+pub fn url_part(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Form fields; the last value of a repeated name wins. `None` for broken UTF-8.
+pub fn form_map(body: &[u8]) -> Option<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if k.contains('\u{FFFD}') || v.contains('\u{FFFD}') {
+            return None;
+        }
+        m.insert(k.into_owned(), v.into_owned());
+    }
+    Some(m)
+}
+
+/// One field of an url-encoded body ("" when absent).
+pub fn form_field(body: &[u8], name: &str) -> String {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Every text field of a multipart form (first value of each name) and the
+/// file named `file_field`. `Err` when the body cannot be read (too large for
+/// the route's limit, or broken off).
+pub async fn read_upload(multipart: &mut Multipart, file_field: &str) -> Result<(HashMap<String, String>, Option<Bytes>), ()> {
+    let (mut fields, mut file) = (HashMap::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| ())? {
+        match field.name().map(str::to_string) {
+            Some(name) if name == file_field => file = Some(field.bytes().await.map_err(|_| ())?),
+            Some(name) => {
+                if let Ok(v) = field.text().await {
+                    fields.entry(name).or_insert(v);
+                }
+            }
+            None => {}
+        }
+    }
+    Ok((fields, file))
+}
+
+/// The rating form as posted: repeated `tags` / `staff_tags` keys.
+#[derive(Debug, Default)]
+pub struct PostedForm {
+    pub level: String,
+    pub tags: Vec<String>,
+    pub comment: String,
+    pub staff_level: String,
+    pub staff_tags: Vec<String>,
+    pub submission: String,
+    pub bundle_whole: bool,
+}
+
+/// `Err` for broken UTF-8: refused instead of storing mojibake.
+pub fn parse_rating_form(body: &[u8]) -> Result<PostedForm, ()> {
+    let mut f = PostedForm::default();
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "level" => f.level = v,
+            "tags" => f.tags.push(v),
+            "comment" => f.comment = v,
+            "staff_level" => f.staff_level = v,
+            "staff_tags" => f.staff_tags.push(v),
+            "submission" => f.submission = v,
+            "bundle" => f.bundle_whole = v == "whole",
+            _ => {}
+        }
+    }
+    // form_urlencoded replaces broken UTF-8 with U+FFFD.
+    let all = [&f.level, &f.comment, &f.staff_level]
+        .into_iter()
+        .chain(f.tags.iter())
+        .chain(f.staff_tags.iter());
+    if all.into_iter().any(|s| s.contains('\u{FFFD}')) {
+        return Err(());
+    }
+    Ok(f)
+}
+
+/// The island posts with `Accept: application/json`; a plain form does not.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// The rating island's answer: `{ok, code, message, field}` (the island
+/// shows `message` and marks `field`).
+pub fn island_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Option<&str>) -> Response {
+    super::respond::json(
+        status,
+        serde_json::json!({ "ok": ok, "code": code, "message": message, "field": field }),
+    )
+}
