@@ -311,13 +311,11 @@ mod tests {
     fn every_setting_of_the_table_has_a_key_and_unknown_keys_are_refused() {
         let all: String = KEYS.iter().map(|k| format!("# {k}\n")).collect();
         assert!(settings(&all).is_ok());
-        let err = settings("adress = \"127.0.0.1:1\"\n").err().expect("refused");
+        let err = settings("adress = \"127.0.0.1:1\"\n").expect_err("refused");
         assert!(err.contains("unknown setting `adress`"), "{err}");
-        let err = settings("job_seconds = [1]\n").err().expect("refused");
+        let err = settings("job_seconds = [1]\n").expect_err("refused");
         assert!(err.contains("job_seconds"), "{err}");
-        let bad = config(&settings("token_ttl_hours = 0\n").expect("parses"), &[])
-            .err()
-            .expect("refused");
+        let bad = config(&settings("token_ttl_hours = 0\n").expect("parses"), &[]).expect_err("refused");
         assert!(bad.contains("HAOCHA_TOKEN_TTL_HOURS"), "{bad}");
     }
 

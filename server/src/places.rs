@@ -149,7 +149,7 @@ pub async fn submit(
         Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
         Err(e) => return PageError::internal(e).into_response(),
     };
-    let Ok(form) = parse_form(&body) else {
+    let Some(form) = parse_form(&body) else {
         return json_reply(StatusCode::BAD_REQUEST, false, "bad_request", text::not_utf8(lang), None);
     };
     let input = match RatingInput::parse(&form.level, &form.tags, Some(&form.comment)) {

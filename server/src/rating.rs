@@ -241,7 +241,7 @@ pub async fn submit_follow_up(
 ) -> Response {
     let json = wants_json(&headers);
     let path = format!("/r/{token}/more");
-    let Ok(form) = parse_rating_form(&body) else {
+    let Some(form) = parse_rating_form(&body) else {
         let m = text::not_utf8(lang);
         return island_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None);
     };
@@ -332,7 +332,7 @@ pub async fn submit_rating(
 ) -> Response {
     let json = wants_json(&headers);
     let path = format!("/r/{token}");
-    let Ok(form) = parse_rating_form(&body) else {
+    let Some(form) = parse_rating_form(&body) else {
         let m = text::not_utf8(lang);
         return if json {
             island_reply(StatusCode::BAD_REQUEST, false, "bad_request", m, None)

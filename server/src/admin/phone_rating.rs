@@ -81,7 +81,7 @@ pub async fn phone_form(
 pub async fn record(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>, body: Bytes) -> Result<Response, PageError> {
     ctx.check_csrf_form(&body).await?;
     let lang = ctx.lang;
-    let Ok(form) = parse_rating_form(&body) else {
+    let Some(form) = parse_rating_form(&body) else {
         return page(&st, &ctx, String::new(), StatusCode::BAD_REQUEST, None, Some("UTF-8".into())).await;
     };
     let number = form_field(&body, "case_number");

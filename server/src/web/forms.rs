@@ -64,8 +64,8 @@ pub struct PostedForm {
     pub bundle_whole: bool,
 }
 
-/// `Err` for broken UTF-8: refused instead of storing mojibake.
-pub fn parse_rating_form(body: &[u8]) -> Result<PostedForm, ()> {
+/// `None` for broken UTF-8: refused instead of storing mojibake.
+pub fn parse_rating_form(body: &[u8]) -> Option<PostedForm> {
     let mut f = PostedForm::default();
     for (k, v) in form_urlencoded::parse(body) {
         let v = v.into_owned();
@@ -86,9 +86,9 @@ pub fn parse_rating_form(body: &[u8]) -> Result<PostedForm, ()> {
         .chain(f.tags.iter())
         .chain(f.staff_tags.iter());
     if all.into_iter().any(|s| s.contains('\u{FFFD}')) {
-        return Err(());
+        return None;
     }
-    Ok(f)
+    Some(f)
 }
 
 /// The island posts with `Accept: application/json`; a plain form does not.
