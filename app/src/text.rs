@@ -123,3 +123,136 @@ pub fn problem(lang: Lang, p: Problem) -> (&'static str, &'static str) {
         ),
     }
 }
+
+/// Why a field was refused, as a form shows it next to the field (the API
+/// prefixes the field's name).
+#[cfg(feature = "ssr")]
+pub fn reason(lang: Lang, r: &store::Reason) -> String {
+    use store::Reason as R;
+    let zh_en = |zh: String, en: String| match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    };
+    match r {
+        R::Required => zh_en("必填".into(), "is required".into()),
+        R::TooLong { max } => zh_en(format!("最多 {max} 个字符"), format!("must be at most {max} characters")),
+        R::ControlCharacters => zh_en("不能含有控制字符".into(), "must not contain control characters".into()),
+        R::Printable { max } => zh_en(
+            format!("应为 1–{max} 个可显示字符"),
+            format!("must be 1–{max} printable characters"),
+        ),
+        R::NotTime => zh_en(
+            "应为 RFC 3339 时间，如 2026-11-27T09:30:00+08:00".into(),
+            "must be an RFC 3339 time, e.g. 2026-11-27T09:30:00+08:00".into(),
+        ),
+        R::AfterCompletion => zh_en("不能晚于办结时间".into(), "must not be after completed_at".into()),
+        R::OutOfRange { min, max } => zh_en(format!("应在 {min} 到 {max} 之间"), format!("must be between {min} and {max}")),
+        R::Unknown(code) => zh_en(format!("没有编码为“{code}”的记录"), format!("unknown code `{code}`")),
+        R::RegionCode => zh_en(
+            "区划代码为 2–12 位数字（GB/T 2260），如 210100".into(),
+            "a region code is 2–12 digits (GB/T 2260), e.g. 210100".into(),
+        ),
+        R::Code => zh_en(
+            "编码为 1–64 个字符，不含空格及 / ? #".into(),
+            "1–64 characters without spaces or / ? #".into(),
+        ),
+        R::JobNumber => zh_en("工号为 1–64 个字符，不含空格".into(), "1–64 characters without spaces".into()),
+        R::WebAddress => zh_en(
+            "应为以 https://、http:// 或 / 开头的网址".into(),
+            "a web address starting with https://, http:// or /".into(),
+        ),
+        R::OwnParent => zh_en("区划不能以自身为上级".into(), "a region cannot be its own parent".into()),
+        R::UnderOwnSubRegion => zh_en(
+            "区划不能移到自己的下级区划之下".into(),
+            "a region cannot move under its own sub-region".into(),
+        ),
+        R::ScopeNeeded => zh_en("该角色需要填写管理范围编码".into(), "this role needs a scope code".into()),
+        R::Value(v) => value(lang, v),
+        R::Rating(e) => rating_error(lang, e, false).to_string(),
+        R::NoStaff => zh_en("该办件没有可评价的工作人员".into(), "this case has no staff member to rate".into()),
+        R::NotPushable => zh_en(
+            "业务系统只能推送 online 或 mobile 渠道的评价".into(),
+            "business systems push `online` or `mobile` ratings".into(),
+        ),
+        R::IdempotencyKey => zh_en(
+            "必须提供：1–255 个可见 ASCII 字符".into(),
+            "header is required: 1–255 visible ASCII characters".into(),
+        ),
+        R::KeyReused => zh_en(
+            "该幂等键已用于另一个请求".into(),
+            "this key was already used for a different request".into(),
+        ),
+        R::PairingCode => zh_en(
+            "配对码无效或已过期，请让管理员重新生成。".into(),
+            "unknown or expired pairing code".into(),
+        ),
+        R::NotInHall => zh_en("所选窗口不属于本大厅或已停用。".into(), "not a window of this hall".into()),
+        R::CallId => zh_en("通话编号应为 1–64 个字符".into(), "a call id of 1–64 characters".into()),
+        R::OtherPhone => zh_en("该办件属于另一个电话号码".into(), "the case belongs to another phone".into()),
+        R::NoUnratedCase => zh_en(
+            "该号码近 30 天内没有待评价的办件".into(),
+            "no unrated case of this phone in the last 30 days".into(),
+        ),
+        R::FormIncomplete => zh_en(
+            "表单不完整，请刷新页面后重新评价。".into(),
+            "the form is incomplete; reload the page and rate again".into(),
+        ),
+        R::CookiesNeeded => zh_en(
+            "扫码评价需要启用 Cookie。".into(),
+            "cookies are needed to rate from a shared code".into(),
+        ),
+        R::RateFirst => zh_en("请先完成评价，再追加。".into(), "rate first; a follow-up adds to a rating".into()),
+        R::NotImage => zh_en("须为 JPEG、PNG 或 WebP 图片".into(), "a JPEG, PNG or WebP image".into()),
+        R::FileTooLarge { kb } => zh_en(format!("不能超过 {kb} KB"), format!("at most {kb} KB")),
+        R::Year => zh_en("应为 2000–2100 之间的年份".into(), "a year from 2000 to 2100".into()),
+        // The calendar parser reports its line in both languages already.
+        R::Calendar(e) => e.to_string(),
+        R::Policy(e) => zh_en(
+            format!("{} 应在 {}–{} 之间", e.field, e.min, e.max),
+            format!("{} must be {}–{}", e.field, e.min, e.max),
+        ),
+    }
+}
+
+/// A value the domain refused.
+pub fn value(lang: Lang, v: &domain::ValueError) -> String {
+    use domain::ValueError as V;
+    match (lang, v) {
+        (Lang::Zh, V::Phone) => "应为 1 开头的 11 位手机号或 7–12 位固定电话".into(),
+        (Lang::Zh, V::CaseNumber) => "办件编号应为 1–50 个可显示字符".into(),
+        (Lang::Zh, V::CommentTooLong { max }) => format!("最多 {max} 个字"),
+        (Lang::Zh, V::ControlCharacters) => "不能含有控制字符".into(),
+        (Lang::En, v) => v.to_string(),
+    }
+}
+
+/// A write that conflicts with what is stored.
+#[cfg(feature = "ssr")]
+pub fn conflict(lang: Lang, c: &store::Conflict) -> String {
+    use store::Conflict as C;
+    match (lang, c) {
+        (Lang::Zh, C::CodeTaken(code)) => format!("编码已存在：{code}"),
+        (Lang::En, C::CodeTaken(code)) => format!("the code `{code}` already exists"),
+        (Lang::Zh, C::JobNumberTaken(j)) => format!("工号已存在：{j}"),
+        (Lang::En, C::JobNumberTaken(j)) => format!("an account with job number `{j}` already exists"),
+        (Lang::Zh, C::CaseResent(n)) => format!("办件编号“{n}”已以不同内容报送过"),
+        (Lang::En, C::CaseResent(n)) => format!("case number `{n}` was already reported with different details"),
+        (Lang::Zh, C::Rated { case, target }) => format!("办件“{case}”已有对 {target} 的评价"),
+        (Lang::En, C::Rated { case, target }) => format!("case `{case}` already has a {target} rating"),
+        (Lang::Zh, C::SeveralSystems(n)) => format!("办件编号“{n}”对应多个业务系统的办件"),
+        (Lang::En, C::SeveralSystems(n)) => format!("case number `{n}` names cases of several systems"),
+    }
+}
+
+/// A row of a CSV import that was refused.
+#[cfg(feature = "ssr")]
+pub fn import_row(lang: Lang, p: &store::csv_import::RowProblem) -> String {
+    use store::csv_import::RowProblem as P;
+    match p {
+        // The CSV reader's own words (both languages).
+        P::File(m) => m.clone(),
+        P::Invalid(r) => reason(lang, r),
+        P::Forbidden => lang.t("不在您的管理范围内", "outside your scope").to_string(),
+        P::Conflict(c) => conflict(lang, c),
+    }
+}

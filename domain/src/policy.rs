@@ -121,11 +121,20 @@ mod double_option {
     }
 }
 
+/// A policy setting outside the range the product allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {min}–{max}")]
+pub struct RangeError {
+    pub field: &'static str,
+    pub min: u32,
+    pub max: u32,
+}
+
 impl PolicyOverride {
     /// Checks the numbers a person typed: limits that make sense for a hall.
-    pub fn check(&self) -> Result<(), String> {
-        let span_ok = |s: &Option<Span>, max: u32, what: &str| match s {
-            Some(Span::WorkingDays(n) | Span::Days(n)) if *n == 0 || *n > max => Err(format!("{what}: 1–{max}")),
+    pub fn check(&self) -> Result<(), RangeError> {
+        let span_ok = |s: &Option<Span>, max: u32, field: &'static str| match s {
+            Some(Span::WorkingDays(n) | Span::Days(n)) if *n == 0 || *n > max => Err(RangeError { field, min: 1, max }),
             _ => Ok(()),
         };
         span_ok(&self.default_after, 90, "default_after")?;
@@ -135,7 +144,11 @@ impl PolicyOverride {
         span_ok(&self.rectify_extension, 90, "rectify_extension")?;
         if let Some(h) = self.reminder_hours {
             if !(1..=720).contains(&h) {
-                return Err("reminder_hours: 1–720".into());
+                return Err(RangeError {
+                    field: "reminder_hours",
+                    min: 1,
+                    max: 720,
+                });
             }
         }
         Ok(())

@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::ApiKey {
             command: ApiKeyCommand::Create { name },
         } => {
-            let (_, key) = store::keys::create(&db, &name, Utc::now()).await.map_err(|e| e.to_string())?;
+            let (_, key) = store::keys::create(&db, &name, Utc::now()).await.map_err(said)?;
             println!("{key}");
             Ok(())
         }
@@ -129,7 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .ok_or_else(|| format!("unknown role `{role}`: use system_admin, center_admin, unit_admin or window_staff"))?;
             let (_, password) = store::accounts::create(&db, role, scope.as_deref(), &job_number, Utc::now())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(said)?;
             println!("{password}");
             Ok(())
         }
@@ -140,7 +140,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| match e {
                     store::Error::NotFound(_) => format!("no account with job number `{job_number}`"),
-                    e => e.to_string(),
+                    e => said(e),
                 })?;
             println!("{password}");
             Ok(())
@@ -183,8 +183,14 @@ async fn calendar(db: &store::Db, command: CalendarCommand) -> Result<(), String
             let days = store::calendar::save_year(db, &who, year, &text, &meta)
                 .await
                 .map_err(|e| match e {
-                    store::Error::Invalid { message, .. } => format!("{}: {message}; nothing was loaded", file.display()),
-                    e => e.to_string(),
+                    store::Error::Invalid { reason, .. } => {
+                        format!(
+                            "{}: {}; nothing was loaded",
+                            file.display(),
+                            app::text::reason(app::Lang::En, &reason)
+                        )
+                    }
+                    e => said(e),
                 })?;
             eprintln!("loaded {year}: {days} days differ from the week");
             Ok(())
@@ -202,6 +208,16 @@ async fn calendar(db: &store::Db, command: CalendarCommand) -> Result<(), String
             }
             Ok(())
         }
+    }
+}
+
+/// A store refusal in words for the shell (English, as the rest of the CLI).
+fn said(e: store::Error) -> String {
+    use app::{text, Lang};
+    match e {
+        store::Error::Invalid { field, reason } => format!("{field}: {}", text::reason(Lang::En, &reason)),
+        store::Error::Conflict(c) => text::conflict(Lang::En, &c),
+        e => e.to_string(),
     }
 }
 

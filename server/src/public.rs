@@ -30,7 +30,7 @@ async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Err
             TokenState::Used => ScreenState::Thanks,
             TokenState::Open => {
                 let rating_url = format!("{}/r/{}", st.config.public_url, t.token);
-                let qr_svg = qr::svg_inline(&rating_url).map_err(|e| store::Error::invalid("qr", e.to_string()))?;
+                let qr_svg = qr::svg_inline(&rating_url).map_err(|e| store::Error::Db(store::DbErr::Custom(format!("QR code: {e}"))))?;
                 ScreenState::Rate {
                     qr_svg,
                     rating_url,

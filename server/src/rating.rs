@@ -69,11 +69,11 @@ fn case_info(t: &TokenView) -> CaseInfo {
 }
 
 /// The case as its page shows it, with the other items of its 一件事 bundle.
-fn case_with_bundle(t: &TokenView, bundle: Vec<store::cases::BundleItem>) -> CaseInfo {
+fn case_with_bundle(t: &TokenView, bundle: Vec<store::links::BundleItem>) -> CaseInfo {
     CaseInfo {
         bundle: bundle
             .into_iter()
-            .map(|b| (b.item_name, format!("/r/{}", b.token), b.rated))
+            .map(|b| (b.item_name, b.token.map(|t| format!("/r/{t}")), b.rated))
             .collect(),
         ..case_info(t)
     }
@@ -111,36 +111,30 @@ fn rating_form_with(
     html(status, doc, cookie)
 }
 
-/// `GET /r/{token}`
+/// `GET /r/{token}`: one read of the link, its case, follow-up state and
+/// bundle; nothing is written.
 pub async fn rating_page(State(st): State<AppState>, Path(token): Path<String>, Language { lang, cookie }: Language) -> Response {
     let path = format!("/r/{token}");
-    let view = match store::cases::token_view(&st.db, &token, st.now()).await {
-        Ok(v) => v,
+    let link = match store::links::rating_link(&st.db, &token, st.now()).await {
+        Ok(l) => l,
         Err(e) => return token_outcome(&st, lang, &e, path, cookie),
     };
-    let follow_up = match store::follow_up::status(&st.db, &token, st.now()).await {
-        Ok(f) => f,
-        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
-    };
-    if follow_up != FollowUp::NotRated {
-        return rated_page(&st, lang, &token, follow_up, path, cookie);
+    if link.follow_up != FollowUp::NotRated {
+        return rated_page(&st, lang, &token, link.follow_up, path, cookie);
     }
+    let view = link.view;
     match view.state {
         TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
         TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
         TokenState::Open => {
-            let bundle = match store::cases::bundle_items(&st.db, &token, st.now(), st.config.token_ttl()).await {
-                Ok(b) => b,
-                Err(e) => return PageError::internal(e).into_response(),
-            };
             let init = FormInit {
                 action: format!("/r/{}", view.token),
                 lang,
                 staff_label: staff_label(lang, &view),
-                bundle_whole: bundle.iter().any(|b| !b.rated).then_some(true),
+                bundle_whole: link.bundle.iter().any(|b| !b.rated).then_some(true),
                 ..Default::default()
             };
-            let case = case_with_bundle(&view, bundle);
+            let case = case_with_bundle(&view, link.bundle);
             rating_form_with(&st, lang, case, init, StatusCode::OK, cookie)
         }
     }
@@ -204,16 +198,15 @@ fn follow_up_init(lang: Lang, token: &str) -> FormInit {
 /// `GET /r/{token}/more`: the follow-up form while the window is open.
 pub async fn follow_up_page(State(st): State<AppState>, Path(token): Path<String>, Language { lang, cookie }: Language) -> Response {
     let path = format!("/r/{token}/more");
-    let view = match store::cases::token_view(&st.db, &token, st.now()).await {
-        Ok(v) => v,
+    let link = match store::links::rating_link(&st.db, &token, st.now()).await {
+        Ok(l) => l,
         Err(e) => return token_outcome(&st, lang, &e, path, cookie),
     };
-    match store::follow_up::status(&st.db, &token, st.now()).await {
-        Ok(FollowUp::Open { .. }) => follow_up_form(&st, lang, &view, follow_up_init(lang, &token), StatusCode::OK),
-        Ok(FollowUp::NotRated) => Redirect::to(&format!("/r/{token}")).into_response(),
-        Ok(FollowUp::Done) => rated_page(&st, lang, &token, FollowUp::Done, path, cookie),
-        Ok(FollowUp::Closed) => follow_up_closed(&st, lang, path),
-        Err(e) => token_outcome(&st, lang, &e, path, cookie),
+    match link.follow_up {
+        FollowUp::Open { .. } => follow_up_form(&st, lang, &link.view, follow_up_init(lang, &token), StatusCode::OK),
+        FollowUp::NotRated => Redirect::to(&format!("/r/{token}")).into_response(),
+        FollowUp::Done => rated_page(&st, lang, &token, FollowUp::Done, path, cookie),
+        FollowUp::Closed => follow_up_closed(&st, lang, path),
     }
 }
 
@@ -361,11 +354,8 @@ pub async fn submit_rating(
                 return island_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "invalid", &msg, Some(field));
             }
             // Re-show the form with what was chosen and the reason, nothing stored.
-            return match store::cases::token_view(&st.db, &token, st.now()).await {
-                Ok(view) if view.state == TokenState::Open => {
-                    let bundle = store::cases::bundle_items(&st.db, &token, st.now(), st.config.token_ttl())
-                        .await
-                        .unwrap_or_default();
+            return match store::links::rating_link(&st.db, &token, st.now()).await {
+                Ok(store::links::RatingLink { view, bundle, .. }) if view.state == TokenState::Open => {
                     let init = FormInit {
                         action: format!("/r/{}", view.token),
                         lang,
@@ -382,7 +372,7 @@ pub async fn submit_rating(
                     let case = case_with_bundle(&view, bundle);
                     rating_form_with(&st, lang, case, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
                 }
-                Ok(view) if view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
+                Ok(link) if link.view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
                 Ok(_) => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
                 Err(e) => token_outcome(&st, lang, &e, path, cookie),
             };

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::calendar_year;
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// The calendar: built-in years, then loaded ones (which override).
 pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Calendar> {
@@ -71,15 +71,12 @@ pub async fn years(db: &Db) -> Result<Vec<LoadedYear>> {
 /// file changes nothing. `who` is the administrator, or the shell.
 pub async fn save_year(db: &Db, who: &Who, year: i32, text: &str, meta: &Meta) -> Result<usize> {
     if !(2000..=2100).contains(&year) {
-        return Err(Error::invalid(
-            "year",
-            format!("{year} 不是 2000–2100 之间的年份 is not a year from 2000 to 2100"),
-        ));
+        return Err(Error::invalid("year", Reason::Year));
     }
     if text.len() > 64 * 1024 {
-        return Err(Error::invalid("file", "文件过大（上限 64 KB） the file is larger than 64 KB"));
+        return Err(Error::invalid("file", Reason::FileTooLarge { kb: 64 }));
     }
-    let parsed = Year::parse(year, text).map_err(|e| Error::invalid("file", e.to_string()))?;
+    let parsed = Year::parse(year, text).map_err(|e| Error::invalid("file", Reason::Calendar(e)))?;
     let txn = db.begin_with_options(immediate()).await?;
     let before = calendar_year::Entity::find_by_id(year).one(&txn).await?;
     let am = calendar_year::ActiveModel {

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use crate::crypto::DataKey;
 use crate::entities::{hall, item, rating_token, region, service_case, service_window, staff};
-use crate::{immediate, random_token, Db, Error, Result};
+use crate::{immediate, random_token, Conflict, Db, Error, Reason, Result};
 
 /// A case as a business system reports it (wire values, not yet checked).
 #[derive(Debug, Clone, Default)]
@@ -47,23 +47,23 @@ struct CheckedCase {
 fn parse_time(field: &'static str, s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| Error::invalid(field, "must be an RFC 3339 time, e.g. 2026-11-27T09:30:00+08:00"))
+        .map_err(|_| Error::invalid(field, Reason::NotTime))
 }
 
 fn short_text(field: &'static str, s: Option<&str>, max: usize) -> Result<Option<String>> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) if t.chars().count() > max => Err(Error::invalid(field, format!("must be at most {max} characters"))),
-        Some(t) if t.chars().any(char::is_control) => Err(Error::invalid(field, "must not contain control characters")),
+        Some(t) if t.chars().count() > max => Err(Error::invalid(field, Reason::TooLong { max })),
+        Some(t) if t.chars().any(char::is_control) => Err(Error::invalid(field, Reason::ControlCharacters)),
         Some(t) => Ok(Some(t.to_string())),
     }
 }
 
 fn check(input: &CaseInput) -> Result<CheckedCase> {
-    let case_number = CaseNumber::parse(&input.case_number).map_err(|e| Error::invalid("case_number", e.to_string()))?;
+    let case_number = CaseNumber::parse(&input.case_number).map_err(|e| Error::invalid("case_number", Reason::Value(e)))?;
     let phone = match input.applicant_phone.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(p) => Some(Phone::parse(p).map_err(|e| Error::invalid("applicant_phone", e.to_string()))?),
+        Some(p) => Some(Phone::parse(p).map_err(|e| Error::invalid("applicant_phone", Reason::Value(e)))?),
     };
     let applicant_name = short_text("applicant_name", input.applicant_name.as_deref(), 64)?;
     let bundle_id = short_text("bundle_id", input.bundle_id.as_deref(), 64)?;
@@ -71,13 +71,13 @@ fn check(input: &CaseInput) -> Result<CheckedCase> {
     let accepted_at = input.accepted_at.as_deref().map(|s| parse_time("accepted_at", s)).transpose()?;
     if let Some(a) = accepted_at {
         if a > completed_at {
-            return Err(Error::invalid("accepted_at", "must not be after completed_at"));
+            return Err(Error::invalid("accepted_at", Reason::AfterCompletion));
         }
     }
     let transactions = match input.transactions {
         None => 1,
         Some(n @ 1..=10_000) => n as i32,
-        Some(_) => return Err(Error::invalid("transactions", "must be between 1 and 10000")),
+        Some(_) => return Err(Error::invalid("transactions", Reason::OutOfRange { min: 1, max: 10_000 })),
     };
     Ok(CheckedCase {
         case_number,
@@ -133,13 +133,13 @@ pub async fn create_case(
         .filter(item::Column::Active.eq(true))
         .one(&txn)
         .await?
-        .ok_or_else(|| Error::invalid("item_code", format!("unknown service item `{}`", input.item_code.trim())))?;
+        .ok_or_else(|| Error::invalid("item_code", Reason::Unknown(input.item_code.trim().to_string())))?;
     let window = service_window::Entity::find()
         .filter(service_window::Column::Code.eq(input.window_code.trim()))
         .filter(service_window::Column::Active.eq(true))
         .one(&txn)
         .await?
-        .ok_or_else(|| Error::invalid("window_code", format!("unknown window `{}`", input.window_code.trim())))?;
+        .ok_or_else(|| Error::invalid("window_code", Reason::Unknown(input.window_code.trim().to_string())))?;
     let staff_id = match input.staff_number.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => Some(
@@ -148,7 +148,7 @@ pub async fn create_case(
                 .filter(staff::Column::Active.eq(true))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| Error::invalid("staff_number", format!("unknown staff job number `{n}`")))?
+                .ok_or_else(|| Error::invalid("staff_number", Reason::Unknown(n.to_string())))?
                 .id,
         ),
     };
@@ -214,10 +214,7 @@ async fn find_issued(db: &Db, client_id: i32, number: &str) -> Result<Option<ser
 
 async fn receipt_for_resend(db: &Db, existing: service_case::Model, fp: &str) -> Result<CaseReceipt> {
     if existing.request_fingerprint != fp {
-        return Err(Error::Conflict(format!(
-            "case number `{}` was already reported with different details",
-            existing.case_number
-        )));
+        return Err(Error::Conflict(Conflict::CaseResent(existing.case_number)));
     }
     let token = rating_token::Entity::find()
         .filter(rating_token::Column::CaseId.eq(existing.id))
@@ -357,21 +354,28 @@ fn state_of(t: &rating_token::Model, now: DateTime<Utc>) -> TokenState {
     }
 }
 
-/// The rating page's view of a token. Unknown tokens are `NotFound`.
-pub async fn token_view(db: &Db, token: &str, now: DateTime<Utc>) -> Result<TokenView> {
+/// A rating link and its case: the one look-up every use of a token starts
+/// from (the page, its submission, the follow-up). Unknown tokens are `NotFound`.
+pub(crate) async fn token_case<C: ConnectionTrait>(conn: &C, token: &str) -> Result<(rating_token::Model, service_case::Model)> {
     let t = rating_token::Entity::find()
         .filter(rating_token::Column::Token.eq(token))
-        .one(db)
+        .one(conn)
         .await?
         .ok_or(Error::NotFound("rating link"))?;
     let case = service_case::Entity::find_by_id(t.case_id)
-        .one(db)
+        .one(conn)
         .await?
         .ok_or(Error::NotFound("case"))?;
+    Ok((t, case))
+}
+
+/// The rating page's view of a token. Unknown tokens are `NotFound`.
+pub async fn token_view(db: &Db, token: &str, now: DateTime<Utc>) -> Result<TokenView> {
+    let (t, case) = token_case(db, token).await?;
     token_view_of(db, t, &case, now).await
 }
 
-async fn token_view_of(db: &Db, t: rating_token::Model, case: &service_case::Model, now: DateTime<Utc>) -> Result<TokenView> {
+pub(crate) async fn token_view_of(db: &Db, t: rating_token::Model, case: &service_case::Model, now: DateTime<Utc>) -> Result<TokenView> {
     Ok(TokenView {
         state: state_of(&t, now),
         token: t.token,
@@ -441,51 +445,4 @@ pub async fn bundle_siblings<C: ConnectionTrait>(conn: &C, case: &service_case::
         .order_by_asc(service_case::Column::Id)
         .all(conn)
         .await?)
-}
-
-/// One other item of a bundle, as its rating page lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundleItem {
-    pub item_name: String,
-    /// Its own rating link (an unused one still valid, or a new one).
-    pub token: String,
-    pub rated: bool,
-}
-
-/// The other items of the bundle of the case behind `token`, each with a link
-/// to rate it separately.
-pub async fn bundle_items(db: &Db, token: &str, now: DateTime<Utc>, ttl: Duration) -> Result<Vec<BundleItem>> {
-    let t = rating_token::Entity::find()
-        .filter(rating_token::Column::Token.eq(token))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("rating link"))?;
-    let case = service_case::Entity::find_by_id(t.case_id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("case"))?;
-    let siblings = bundle_siblings(db, &case).await?;
-    if siblings.is_empty() {
-        return Ok(Vec::new());
-    }
-    let txn = db.begin_with_options(crate::immediate()).await?;
-    let mut out = Vec::new();
-    for c in siblings {
-        let rated = crate::entities::rating::Entity::find()
-            .filter(crate::entities::rating::Column::CaseId.eq(c.id))
-            .filter(crate::entities::rating::Column::Target.eq("item"))
-            .one(&txn)
-            .await?
-            .is_some();
-        let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
-        let token = open_token(&txn, c.id, channel, now, ttl).await?;
-        let item_name = item::Entity::find_by_id(c.item_id)
-            .one(&txn)
-            .await?
-            .map(|i| i.name)
-            .unwrap_or_default();
-        out.push(BundleItem { item_name, token, rated });
-    }
-    txn.commit().await?;
-    Ok(out)
 }

@@ -21,7 +21,19 @@ pub struct RowError {
     pub line: u64,
     /// The column's header as in the file, or empty for a whole-row problem.
     pub column: String,
-    pub message: String,
+    pub problem: RowProblem,
+}
+
+/// What is wrong with a row (or the file), in types; `app::text` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowProblem {
+    /// The file's shape (encoding, header, columns), as the CSV reader says it.
+    File(String),
+    /// A field the record's rules refuse.
+    Invalid(crate::Reason),
+    /// Outside the importer's scope.
+    Forbidden,
+    Conflict(crate::Conflict),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +82,7 @@ fn err(line: u64, column: &str, message: impl Into<String>) -> RowError {
     RowError {
         line,
         column: column.to_string(),
-        message: message.into(),
+        problem: RowProblem::File(message.into()),
     }
 }
 
@@ -192,17 +204,24 @@ pub async fn import(db: &Db, actor: &Actor, kind: Kind, bytes: &[u8], meta: &Met
             Ok((_, "create")) => created += 1,
             Ok((_, "update")) => updated += 1,
             Ok(_) => unchanged += 1,
-            Err(Error::Invalid { field, message }) => {
+            Err(Error::Invalid { field, reason }) => {
                 let column = fields.iter().find(|f| f.name == field).map(|f| f.zh).unwrap_or(field);
-                let message = if message == "is required" {
-                    "必填 / is required".to_string()
-                } else {
-                    message
-                };
-                errors.push(err(*line, column, message));
+                errors.push(RowError {
+                    line: *line,
+                    column: column.to_string(),
+                    problem: RowProblem::Invalid(reason),
+                });
             }
-            Err(Error::Forbidden) => errors.push(err(*line, "", "outside your scope / 不在您的管理范围内")),
-            Err(Error::Conflict(m)) => errors.push(err(*line, fields[0].zh, m)),
+            Err(Error::Forbidden) => errors.push(RowError {
+                line: *line,
+                column: String::new(),
+                problem: RowProblem::Forbidden,
+            }),
+            Err(Error::Conflict(c)) => errors.push(RowError {
+                line: *line,
+                column: fields[0].zh.to_string(),
+                problem: RowProblem::Conflict(c),
+            }),
             Err(e) => {
                 txn.rollback().await?;
                 return Err(e);

@@ -203,7 +203,7 @@ pub async fn supersede(txn: &DatabaseTransaction, case_id: i32, rating_id: i32, 
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefaultView {
-    pub level: String,
+    pub level: domain::Level,
     pub policy_region: String,
     pub created_at: DateTime<Utc>,
     pub superseded: bool,
@@ -211,22 +211,25 @@ pub struct DefaultView {
 
 /// A case's default rating, if it got one.
 pub async fn of_case<C: ConnectionTrait>(db: &C, case_id: i32) -> Result<Option<DefaultView>> {
-    Ok(default_rating::Entity::find()
+    let Some(d) = default_rating::Entity::find()
         .filter(default_rating::Column::CaseId.eq(case_id))
         .one(db)
         .await?
-        .map(|d| DefaultView {
-            level: d.level,
-            policy_region: d.policy_region,
-            created_at: d.created_at,
-            superseded: d.superseded_at.is_some(),
-        }))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(DefaultView {
+        level: crate::columns::level(&d.level)?,
+        policy_region: d.policy_region,
+        created_at: d.created_at,
+        superseded: d.superseded_at.is_some(),
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentDefault {
     pub case_number: String,
-    pub level: String,
+    pub level: domain::Level,
     pub policy_region: String,
     pub created_at: DateTime<Utc>,
     pub superseded: bool,
@@ -254,7 +257,7 @@ pub async fn recent(db: &Db, actor: &crate::accounts::Actor, limit: u64) -> Resu
         }
         out.push(RecentDefault {
             case_number: c.case_number,
-            level: d.level,
+            level: crate::columns::level(&d.level)?,
             policy_region: d.policy_region,
             created_at: d.created_at,
             superseded: d.superseded_at.is_some(),

@@ -13,7 +13,7 @@ use crate::accounts::{Actor, Scope};
 use crate::admin::{self, Kind};
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::{device, hall, rating, rating_token, service_case, service_window, staff};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// How long a pairing code can be used.
 pub const PAIRING_MINUTES: i64 = 10;
@@ -123,7 +123,7 @@ pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Met
 /// The tablet enters the code once; it gets a credential to keep (a cookie).
 pub async fn complete_pairing(db: &Db, code: &str, now: DateTime<Utc>) -> Result<String> {
     let code = code.trim();
-    let invalid = || Error::invalid("code", "unknown or expired pairing code");
+    let invalid = || Error::invalid("code", Reason::PairingCode);
     if code.len() != 8 || !code.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -439,7 +439,7 @@ pub async fn kiosk_rate(
     };
     let p = match p {
         Ok(p) if p.hall_id == hall.id => p,
-        Ok(_) | Err(Error::NotFound(_)) => return Err(Error::invalid("window_code", "not a window of this hall")),
+        Ok(_) | Err(Error::NotFound(_)) => return Err(Error::invalid("window_code", Reason::NotInHall)),
         Err(e) => return Err(e),
     };
     let rater = format!("kiosk{:011}", d.id);

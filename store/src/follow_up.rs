@@ -3,11 +3,11 @@
 //! the first rating (rating_count 2), never over it; a second one is refused.
 
 use chrono::{DateTime, Utc};
-use domain::{Channel, RatingInput, Target, CATALOG_VERSION};
+use domain::{RatingInput, Target, CATALOG_VERSION};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
-use crate::entities::{hall, rating, rating_token, service_case, service_window};
-use crate::{immediate, Db, Error, Result};
+use crate::entities::{hall, rating, service_case, service_window};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// What a case's link can do about a follow-up now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,20 +22,7 @@ pub enum FollowUp {
     Closed,
 }
 
-async fn case_of_token<C: ConnectionTrait>(conn: &C, token: &str) -> Result<(rating_token::Model, service_case::Model)> {
-    let t = rating_token::Entity::find()
-        .filter(rating_token::Column::Token.eq(token))
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound("rating link"))?;
-    let case = service_case::Entity::find_by_id(t.case_id)
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound("case"))?;
-    Ok((t, case))
-}
-
-async fn status_of<C: ConnectionTrait>(conn: &C, case: &service_case::Model, now: DateTime<Utc>) -> Result<FollowUp> {
+pub(crate) async fn status_of<C: ConnectionTrait>(conn: &C, case: &service_case::Model, now: DateTime<Utc>) -> Result<FollowUp> {
     let ratings = rating::Entity::find()
         .filter(rating::Column::CaseId.eq(case.id))
         .filter(rating::Column::Target.eq(Target::Item.code()))
@@ -60,31 +47,24 @@ async fn status_of<C: ConnectionTrait>(conn: &C, case: &service_case::Model, now
     Ok(if now < until { FollowUp::Open { until } } else { FollowUp::Closed })
 }
 
-/// The follow-up state of the case behind a rating link.
-pub async fn status(db: &Db, token: &str, now: DateTime<Utc>) -> Result<FollowUp> {
-    let (_, case) = case_of_token(db, token).await?;
-    status_of(db, &case, now).await
-}
-
 /// Adds the one follow-up. `Invalid{follow_up}` when the case is not rated
 /// yet, `Expired` when the window has passed, `AlreadyRated` for a second one.
 pub async fn add(db: &Db, token: &str, input: &RatingInput, now: DateTime<Utc>) -> Result<i32> {
     let txn = db.begin_with_options(immediate()).await?;
-    let (t, case) = case_of_token(&txn, token).await?;
+    let (t, case) = crate::cases::token_case(&txn, token).await?;
     match status_of(&txn, &case, now).await? {
-        FollowUp::NotRated => return Err(Error::invalid("follow_up", "rate first; a follow-up adds to a rating")),
+        FollowUp::NotRated => return Err(Error::invalid("follow_up", Reason::RateFirst)),
         FollowUp::Done => return Err(Error::AlreadyRated),
         FollowUp::Closed => return Err(Error::Expired),
         FollowUp::Open { .. } => {}
     }
-    let tags: Vec<&str> = input.tags.iter().map(|t| t.code()).collect();
     let res = rating::ActiveModel {
         case_id: Set(case.id),
         target: Set(Target::Item.code().to_string()),
         level: Set(input.level.code().to_string()),
         score: Set(input.level.score()),
-        channel: Set(Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr).code().to_string()),
-        tags: Set(tags.join(",")),
+        channel: Set(crate::columns::channel(&t.channel)?.code().to_string()),
+        tags: Set(crate::columns::tags_text(input)),
         comment: Set(input.comment.as_ref().map(|c| c.as_str().to_string())),
         rating_count: Set(2),
         catalog_version: Set(CATALOG_VERSION),

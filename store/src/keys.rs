@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 use crate::entities::api_client;
-use crate::{random_token, Db, Error, Result};
+use crate::{random_token, Db, Error, Reason, Result};
 
 pub const KEY_PREFIX: &str = "hc_";
 
@@ -18,7 +18,7 @@ fn hash(key: &str) -> String {
 pub async fn create<C: sea_orm::ConnectionTrait>(db: &C, name: &str, now: DateTime<Utc>) -> Result<(i32, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::invalid("name", "must be 1–100 printable characters"));
+        return Err(Error::invalid("name", Reason::Printable { max: 100 }));
     }
     // 32 random bytes: a key too long to guess, so a fast hash is enough to store it.
     let key = format!("{KEY_PREFIX}{}", random_token(32));

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod columns;
 pub mod console;
 pub mod crypto;
 pub mod csv_import;
@@ -17,8 +18,10 @@ pub mod defaults;
 pub mod devices;
 pub mod directory;
 pub mod entities;
+pub mod error;
 pub mod follow_up;
 pub mod keys;
+pub mod links;
 pub mod migration;
 pub mod phone;
 pub mod photos;
@@ -30,51 +33,13 @@ pub mod sms;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseConnection as Db;
+pub use sea_orm::DbErr;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The named thing does not exist (unknown token, case, code).
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// Input that parsed but breaks a rule; `field` names the input field.
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    /// A resend that disagrees with what is stored, or a second rating.
-    #[error("{0}")]
-    Conflict(String),
-    /// The rating link was already used: the rating is stored, nothing new is.
-    #[error("already rated")]
-    AlreadyRated,
-    /// The rating link's time is over.
-    #[error("rating link expired")]
-    Expired,
-    #[error("invalid or revoked API key")]
-    Unauthorized,
-    /// The signed-in person's role or scope does not cover this.
-    #[error("not allowed for this account")]
-    Forbidden,
-    #[error("database error: {0}")]
-    Db(#[from] DbErr),
-}
-
-impl Error {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Error {
-        Error::Invalid {
-            field,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
-        matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use error::{Conflict, Error, Reason, Result};
 
 /// Opens the database named by `url` (`sqlite://path?mode=rwc` or `postgres://…`).
 ///

@@ -13,7 +13,7 @@ use crate::admin::{self, Kind};
 use crate::audit::{self, Entry, Meta, Who};
 use crate::crypto::DataKey;
 use crate::entities::{hall, hotline_call, rating, service_case, service_window};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// A key press from the hotline's IVR.
 pub struct KeyPress<'a> {
@@ -42,11 +42,11 @@ pub struct HotlineRating {
 pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc>) -> Result<HotlineRating> {
     let call_id = k.call_id.trim();
     if call_id.is_empty() || call_id.len() > 64 {
-        return Err(Error::invalid("call_id", "a call id of 1–64 characters"));
+        return Err(Error::invalid("call_id", Reason::CallId));
     }
-    let phone = Phone::parse(k.phone).map_err(|_| Error::invalid("phone", "not a phone number"))?;
-    let level = Level::from_stars(k.key).ok_or_else(|| Error::invalid("key", "a key from 1 to 5"))?;
-    let input = RatingInput::parse(level.code(), k.tags, None).map_err(|e| Error::invalid(e.field(), e.to_string()))?;
+    let phone = Phone::parse(k.phone).map_err(|_| Error::invalid("phone", Reason::Value(domain::ValueError::Phone)))?;
+    let level = Level::from_stars(k.key).ok_or_else(|| Error::invalid("key", Reason::OutOfRange { min: 1, max: 5 }))?;
+    let input = RatingInput::parse(level.code(), k.tags, None).map_err(|e| Error::invalid(e.field(), Reason::Rating(e)))?;
     let hash = key.hash(phone.expose());
     let txn = db.begin_with_options(immediate()).await?;
     if let Some(seen) = hotline_call::Entity::find()
@@ -66,7 +66,7 @@ pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc
         return Ok(HotlineRating {
             rating_id: r.id,
             case_number: c.case_number,
-            level: Level::parse(&r.level).unwrap_or(level),
+            level: crate::columns::level(&r.level)?,
             resent: true,
         });
     }
@@ -77,9 +77,9 @@ pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc
                 .order_by_desc(service_case::Column::Id)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| Error::invalid("case_number", "no such case"))?;
+                .ok_or_else(|| Error::invalid("case_number", Reason::Unknown(number.to_string())))?;
             if c.phone_hash.as_deref().is_some_and(|h| h != hash) {
-                return Err(Error::invalid("case_number", "the case belongs to another phone"));
+                return Err(Error::invalid("case_number", Reason::OtherPhone));
             }
             c
         }
@@ -103,7 +103,7 @@ pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc
                     break;
                 }
             }
-            found.ok_or_else(|| Error::invalid("phone", "no unrated case of this phone in the last 30 days"))?
+            found.ok_or_else(|| Error::invalid("phone", Reason::NoUnratedCase))?
         }
     };
     let rating_id = crate::ratings::rate_case(&txn, case.id, &input, Channel::Hotline, now).await?;

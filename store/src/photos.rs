@@ -10,7 +10,7 @@ use crate::accounts::Actor;
 use crate::admin::{self, Kind};
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::{staff, staff_photo};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// Photos above this are refused: a face at evaluator size needs far less.
 pub const MAX_BYTES: usize = 512 * 1024;
@@ -33,9 +33,9 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 pub async fn upload(db: &Db, actor: &Actor, job_number: &str, bytes: &[u8], meta: &Meta) -> Result<String> {
     admin::get(db, actor, Kind::Staff, job_number).await?;
     if bytes.len() > MAX_BYTES {
-        return Err(Error::invalid("photo", format!("at most {} KB", MAX_BYTES / 1024)));
+        return Err(Error::invalid("photo", Reason::FileTooLarge { kb: MAX_BYTES / 1024 }));
     }
-    let content_type = sniff(bytes).ok_or_else(|| Error::invalid("photo", "a JPEG, PNG or WebP image"))?;
+    let content_type = sniff(bytes).ok_or_else(|| Error::invalid("photo", Reason::NotImage))?;
     let txn = db.begin_with_options(immediate()).await?;
     let s = staff::Entity::find()
         .filter_by_number(job_number)

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use crate::crypto::DataKey;
 use crate::entities::{hall, place_rating, service_window};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// What a static code names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,10 +136,10 @@ pub async fn rate(
 ) -> Result<Stored> {
     let valid_id = |s: &str| (16..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric());
     if !valid_id(sub.submission_id) {
-        return Err(Error::invalid("submission", "the form is incomplete; reload the page"));
+        return Err(Error::invalid("submission", Reason::FormIncomplete));
     }
     if !valid_id(sub.rater_id) {
-        return Err(Error::invalid("rater", "cookies are needed to rate from a shared code"));
+        return Err(Error::invalid("rater", Reason::CookiesNeeded));
     }
     let address_hash = sub.address.map(|a| key.hash(&format!("addr:{a}")));
     let txn = db.begin_with_options(immediate()).await?;
@@ -159,7 +159,6 @@ pub async fn rate(
         Some(limits) => repeat_reason(&txn, p, sub, address_hash.as_deref(), limits, now).await?,
         None => None,
     };
-    let tags: Vec<&str> = sub.input.tags.iter().map(|t| t.code()).collect();
     let target = if p.window_id.is_some() { Target::Window } else { Target::Hall };
     let inserted = place_rating::ActiveModel {
         hall_id: Set(p.hall_id),
@@ -168,7 +167,7 @@ pub async fn rate(
         level: Set(sub.input.level.code().to_string()),
         score: Set(sub.input.level.score()),
         channel: Set(sub.channel.code().to_string()),
-        tags: Set(tags.join(",")),
+        tags: Set(crate::columns::tags_text(sub.input)),
         comment: Set(sub.input.comment.as_ref().map(|c| c.as_str().to_string())),
         catalog_version: Set(CATALOG_VERSION),
         submission_id: Set(sub.submission_id.to_string()),

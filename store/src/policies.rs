@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::{region, region_policy};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Db, Error, Reason, Result};
 
 /// The region and the regions above it, nearest first.
 async fn chain<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Vec<region::Model>> {
@@ -31,9 +31,11 @@ pub async fn own<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Option<Po
     let Some(row) = region_policy::Entity::find_by_id(region_id).one(db).await? else {
         return Ok(None);
     };
-    serde_json::from_str(&row.body)
-        .map(Some)
-        .map_err(|e| Error::invalid("policy", format!("stored policy of region {region_id} does not read: {e}")))
+    serde_json::from_str(&row.body).map(Some).map_err(|e| {
+        Error::Db(sea_orm::DbErr::Custom(format!(
+            "stored policy of region {region_id} does not read: {e}"
+        )))
+    })
 }
 
 /// The policy in force for a region, and the code of the nearest region that
@@ -67,13 +69,13 @@ pub async fn for_region_code(db: &Db, code: &str) -> Result<(Policy, String)> {
 
 /// Sets what a region decides (replacing its earlier settings); audited.
 pub async fn set(db: &Db, who: &Who, region_code: &str, o: &PolicyOverride, meta: &Meta) -> Result<()> {
-    o.check().map_err(|m| Error::invalid("policy", m))?;
+    o.check().map_err(|e| Error::invalid("policy", Reason::Policy(e)))?;
     let r = region::Entity::find()
         .filter(region::Column::Code.eq(region_code))
         .one(db)
         .await?
         .ok_or(Error::NotFound("region"))?;
-    let body = serde_json::to_string(o).map_err(|e| Error::invalid("policy", e.to_string()))?;
+    let body = serde_json::to_string(o).map_err(|e| Error::Db(sea_orm::DbErr::Custom(format!("policy does not serialise: {e}"))))?;
     let txn = db.begin_with_options(immediate()).await?;
     let before = region_policy::Entity::find_by_id(r.id).one(&txn).await?;
     let am = region_policy::ActiveModel {

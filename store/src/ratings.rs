@@ -12,7 +12,7 @@ use sea_orm::{
 
 use crate::crypto::DataKey;
 use crate::entities::{idempotency, item, rating, rating_token, service_case, service_window, staff};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Conflict, Db, Error, Reason, Result};
 
 /// What the rating page sends: the item rating, and optionally the staff rating
 /// (000 rule 7: the item and the staff member are rated separately).
@@ -34,14 +34,13 @@ async fn insert_rating(
     pushed_by: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<rating::Model> {
-    let tags: Vec<&str> = input.tags.iter().map(|t| t.code()).collect();
     let res = rating::ActiveModel {
         case_id: Set(case.id),
         target: Set(target.code().to_string()),
         level: Set(input.level.code().to_string()),
         score: Set(input.level.score()),
         channel: Set(channel.code().to_string()),
-        tags: Set(tags.join(",")),
+        tags: Set(crate::columns::tags_text(input)),
         comment: Set(input.comment.as_ref().map(|c| c.as_str().to_string())),
         rating_count: Set(1),
         catalog_version: Set(CATALOG_VERSION),
@@ -68,22 +67,14 @@ async fn insert_rating(
 /// or not at all. A second submit is `AlreadyRated` and stores nothing.
 pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: DateTime<Utc>) -> Result<Vec<i32>> {
     let txn = db.begin_with_options(immediate()).await?;
-    let t = rating_token::Entity::find()
-        .filter(rating_token::Column::Token.eq(token))
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("rating link"))?;
+    let (t, case) = crate::cases::token_case(&txn, token).await?;
     if t.used_at.is_some() {
         return Err(Error::AlreadyRated);
     }
     if now >= t.expires_at {
         return Err(Error::Expired);
     }
-    let channel = Channel::parse(&t.channel).unwrap_or(Channel::DynamicQr);
-    let case = service_case::Entity::find_by_id(t.case_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("case"))?;
+    let channel = crate::columns::channel(&t.channel)?;
     let mut ids = vec![insert_rating(&txn, &case, Target::Item, &sub.item, channel, None, now).await?.id];
     if sub.bundle_whole {
         for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
@@ -100,7 +91,7 @@ pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: Date
     }
     if let Some(s) = &sub.staff {
         if case.staff_id.is_none() {
-            return Err(Error::invalid("staff", "this case has no staff member to rate"));
+            return Err(Error::invalid("staff", Reason::NoStaff));
         }
         ids.push(insert_rating(&txn, &case, Target::Staff, s, channel, None, now).await?.id);
     }
@@ -153,33 +144,24 @@ pub async fn rate_by_api(
 ) -> Result<RatingRecord> {
     let key = key.trim();
     if key.is_empty() || key.len() > 255 || key.chars().any(|c| !c.is_ascii_graphic()) {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "header is required: 1–255 visible ASCII characters",
-        ));
+        return Err(Error::invalid("Idempotency-Key", Reason::IdempotencyKey));
     }
     let fp = api_fingerprint(input);
     if let Some(r) = replay(db, dk, client_id, key, &fp).await? {
         return Ok(r);
     }
-    let parsed =
-        RatingInput::parse(&input.level, &input.tags, input.comment.as_deref()).map_err(|e| Error::invalid(e.field(), e.to_string()))?;
-    let target = Target::parse(&input.target).ok_or_else(|| {
-        Error::invalid(
-            "target",
-            format!("unknown target `{}`: item, staff, window, hall or platform", input.target),
-        )
-    })?;
-    let channel =
-        Channel::parse(&input.channel).ok_or_else(|| Error::invalid("channel", format!("unknown channel `{}`", input.channel)))?;
+    let parsed = RatingInput::parse(&input.level, &input.tags, input.comment.as_deref())
+        .map_err(|e| Error::invalid(e.field(), Reason::Rating(e)))?;
+    let target = Target::parse(&input.target).ok_or_else(|| Error::invalid("target", Reason::Unknown(input.target.clone())))?;
+    let channel = Channel::parse(&input.channel).ok_or_else(|| Error::invalid("channel", Reason::Unknown(input.channel.clone())))?;
     if !channel.pushable_by_business_system() {
-        return Err(Error::invalid("channel", "business systems push `online` or `mobile` ratings"));
+        return Err(Error::invalid("channel", Reason::NotPushable));
     }
 
     let txn = db.begin_with_options(immediate()).await?;
     let case = find_case_for_client(&txn, client_id, input.case_number.trim()).await?;
     if target == Target::Staff && case.staff_id.is_none() {
-        return Err(Error::invalid("target", "this case has no staff member to rate"));
+        return Err(Error::invalid("target", Reason::NoStaff));
     }
     let outcome = async {
         let r = insert_rating(&txn, &case, target, &parsed, channel, Some(client_id), now).await?;
@@ -213,11 +195,10 @@ pub async fn rate_by_api(
             // A concurrent request with the same key may have won: answer as it did.
             match replay(db, dk, client_id, key, &fp).await? {
                 Some(r) => Ok(r),
-                None => Err(Error::Conflict(format!(
-                    "case `{}` already has a {} rating",
-                    case.case_number,
-                    target.code()
-                ))),
+                None => Err(Error::Conflict(Conflict::Rated {
+                    case: case.case_number.clone(),
+                    target: target.code(),
+                })),
             }
         }
         Err(e) => Err(e),
@@ -234,10 +215,7 @@ async fn replay(db: &Db, dk: &DataKey, client_id: i32, key: &str, fp: &str) -> R
         return Ok(None);
     };
     if k.request_fingerprint != fp {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "this key was already used for a different request",
-        ));
+        return Err(Error::invalid("Idempotency-Key", Reason::KeyReused));
     }
     let r = rating::Entity::find_by_id(k.rating_id)
         .one(db)
@@ -263,9 +241,9 @@ async fn find_case_for_client<C: ConnectionTrait>(conn: &C, client_id: i32, numb
         .all(conn)
         .await?;
     match found.len() {
-        0 => Err(Error::invalid("case_number", format!("unknown case number `{number}`"))),
+        0 => Err(Error::invalid("case_number", Reason::Unknown(number.to_string()))),
         1 => Ok(found.remove(0)),
-        _ => Err(Error::Conflict(format!("case number `{number}` names cases of several systems"))),
+        _ => Err(Error::Conflict(Conflict::SeveralSystems(number.to_string()))),
     }
 }
 
@@ -336,11 +314,11 @@ async fn records(db: &Db, dk: &DataKey, rows: Vec<rating::Model>) -> Result<Vec<
                 window_code: windows.get(&case.window_id).cloned().unwrap_or_default(),
                 staff_number: case.staff_id.and_then(|id| staff.get(&id).cloned()),
                 region_code: case.region_code.clone(),
-                level: Level::parse(&r.level).ok_or(Error::NotFound("level"))?,
+                level: crate::columns::level(&r.level)?,
                 score: r.score,
                 channel: r.channel,
                 target: r.target,
-                tags: r.tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+                tags: crate::columns::tags_list(&r.tags),
                 comment: r.comment,
                 rating_count: r.rating_count,
                 catalog_version: r.catalog_version,

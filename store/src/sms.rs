@@ -17,7 +17,7 @@ use sea_orm::{
 
 use crate::crypto::DataKey;
 use crate::entities::{hall, rating, service_case, service_window, sms_message};
-use crate::{immediate, random_token, Db, Error, Result};
+use crate::{immediate, random_token, Db, Error, Reason, Result};
 
 /// Attempts before a message is given up (state `failed`).
 pub const MAX_ATTEMPTS: i32 = 6;
@@ -329,9 +329,9 @@ fn reply_level(text: &str) -> Option<u8> {
 /// unrated case of that phone. Returns the outcome and the answer to send back
 /// (queued in the outbox as kind `reply`).
 pub async fn inbound(db: &Db, key: &DataKey, phone: &str, text: &str, public_url: &str, now: DateTime<Utc>) -> Result<(Inbound, String)> {
-    let phone = Phone::parse(phone).map_err(|_| Error::invalid("phone", "not a phone number"))?;
+    let phone = Phone::parse(phone).map_err(|_| Error::invalid("phone", Reason::Value(domain::ValueError::Phone)))?;
     if text.chars().count() > 500 {
-        return Err(Error::invalid("text", "an SMS is at most 500 characters"));
+        return Err(Error::invalid("text", Reason::TooLong { max: 500 }));
     }
     let hash = key.hash(phone.expose());
     let txn = db.begin_with_options(immediate()).await?;
@@ -471,11 +471,16 @@ pub async fn latest(db: &Db, key: &DataKey, limit: u64) -> Result<Vec<OutboxRow>
 /// new one (channel `sms_link`). `NotFound` for an unknown case.
 pub async fn link_token(db: &Db, case_id: i32, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
     let txn = db.begin_with_options(immediate()).await?;
-    service_case::Entity::find_by_id(case_id)
+    let case = service_case::Entity::find_by_id(case_id)
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("case"))?;
     let token = crate::cases::open_token(&txn, case_id, Channel::SmsLink, now, ttl).await?;
+    // The other items of its 一件事 bundle get links of their own now, so that
+    // the rating page (a GET) only reads them.
+    for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
+        crate::cases::open_token(&txn, sibling.id, Channel::SmsLink, now, ttl).await?;
+    }
     txn.commit().await?;
     Ok(token)
 }

@@ -22,8 +22,9 @@ pub struct CaseInfo {
     pub staff_name: Option<String>,
     pub staff_number: Option<String>,
     pub transactions: i32,
-    /// The other items of its 一件事 bundle: (item name, its own rating link, rated).
-    pub bundle: Vec<(String, String, bool)>,
+    /// The other items of its 一件事 bundle: (item name, its own rating link
+    /// when it has one, rated).
+    pub bundle: Vec<(String, Option<String>, bool)>,
 }
 
 /// The visible language switch: the same page in the other language.
@@ -73,10 +74,10 @@ pub fn CaseCard(lang: Lang, case: CaseInfo) -> impl IntoView {
                     {case.bundle.into_iter().map(|(name, href, rated)| view! {
                         <li>
                             {name} " "
-                            {if rated {
-                                view! { <span class="muted">{lang.t("（已评价）", "(rated)")}</span> }.into_any()
-                            } else {
-                                view! { <a href=href>{lang.t("单独评价", "Rate separately")}</a> }.into_any()
+                            {match (rated, href) {
+                                (true, _) => view! { <span class="muted">{lang.t("（已评价）", "(rated)")}</span> }.into_any(),
+                                (false, Some(href)) => view! { <a href=href>{lang.t("单独评价", "Rate separately")}</a> }.into_any(),
+                                (false, None) => ().into_any(),
                             }}
                         </li>
                     }).collect_view()}

@@ -14,7 +14,8 @@ use domain::Role;
 use leptos::prelude::*;
 use store::console::china;
 
-use super::{conflict_message, field_message, page_number, ListQuery, PER_PAGE};
+use super::{page_number, ListQuery, PER_PAGE};
+use crate::web::respond::refusal;
 use crate::web::{form_map, url_part, Admin, Ctx, PageError, PageQuery, Signed};
 use crate::AppState;
 
@@ -208,11 +209,10 @@ pub async fn create_account(
                 view! { <SecretPage nav=nav title=title.to_string() subject=subject secret=password back="/admin/accounts".to_string()/> }
             })));
         }
-        Err(store::Error::Invalid { field, message }) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, (field.to_string(), field_message(lang, &message)))
+        Err(e) => {
+            let (status, field, text) = refusal(lang, e)?;
+            (status, (if field.is_empty() { "job_number" } else { field }.to_string(), text))
         }
-        Err(store::Error::Conflict(m)) => (StatusCode::CONFLICT, ("job_number".into(), conflict_message(lang, &m))),
-        Err(e) => return Err(e.into()),
     };
     let v = account_form(&ctx, &form, Some(error));
     Ok(form_page(&st, &ctx, status, v))

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 
 use crate::web::forms::read_upload;
+use crate::web::respond::refusal;
 use crate::web::{Ctx, PageError, Signed, System};
 use crate::AppState;
 
@@ -98,13 +99,13 @@ pub async fn load(
             );
             page(&st, &ctx, StatusCode::OK, Some(m), None).await
         }
-        Err(store::Error::Invalid { message, .. }) => {
+        Err(e) => {
+            let (status, _, text) = refusal(lang, e)?;
             let m = format!(
-                "{}{message}",
+                "{}{text}",
                 lang.t("文件有错误，没有导入：", "The file has an error; nothing was loaded: ")
             );
-            page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
+            page(&st, &ctx, status, None, Some(m)).await
         }
-        Err(e) => Err(e.into()),
     }
 }

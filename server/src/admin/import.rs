@@ -112,7 +112,7 @@ pub async fn import(
                 .map(|e| ImportError {
                     line: e.line,
                     column: e.column,
-                    message: e.message,
+                    message: text::import_row(lang, &e.problem),
                 })
                 .collect();
             Ok(import_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, kind, errors, None))

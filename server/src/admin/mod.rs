@@ -15,7 +15,6 @@ pub mod policies;
 pub mod records;
 pub mod sign_in;
 
-use app::Lang;
 use serde::Deserialize;
 
 /// The query of a list page (and of pages that show a notice after a redirect).
@@ -34,21 +33,4 @@ pub const PER_PAGE: u64 = 50;
 /// `?page=` as a page number from 1 (anything else is page 1).
 pub fn page_number(page: Option<&str>) -> u64 {
     page.and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).clamp(1, 1_000_000)
-}
-
-/// A field refusal as the form shows it.
-pub fn field_message(lang: Lang, m: &str) -> String {
-    match (lang, m) {
-        (Lang::Zh, "is required") => "必填".into(),
-        (Lang::Zh, m) => format!("无效：{m}"),
-        (Lang::En, m) => m.to_string(),
-    }
-}
-
-/// A taken code as the form shows it.
-pub fn conflict_message(lang: Lang, m: &str) -> String {
-    match lang {
-        Lang::Zh => format!("编码已存在：{m}"),
-        Lang::En => m.to_string(),
-    }
 }

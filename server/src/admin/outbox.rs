@@ -47,7 +47,7 @@ async fn page(st: &AppState, ctx: &Ctx, result: Option<String>) -> Result<Respon
             .map(|d| {
                 (
                     d.case_number,
-                    domain::Level::parse(&d.level).map(|l| lang.level(l).to_string()).unwrap_or(d.level),
+                    lang.level(d.level).to_string(),
                     d.policy_region,
                     fmt(d.created_at),
                     d.superseded,

@@ -15,8 +15,9 @@ use leptos::prelude::*;
 use store::accounts::Scope;
 use store::admin::{Input, Kind, Removed};
 
-use super::{conflict_message, field_message, page_number, ListQuery, PER_PAGE};
+use super::{page_number, ListQuery, PER_PAGE};
 use crate::web::forms::read_upload;
+use crate::web::respond::refusal;
 use crate::web::{form_map, url_part, Admin, Ctx, PageError, PageQuery, Signed};
 use crate::AppState;
 
@@ -239,20 +240,19 @@ async fn save_common(st: AppState, mut ctx: Ctx, slug: String, code: Option<Stri
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 Ok(res)
             }
-            Err(store::Error::Invalid { field, message }) => {
-                let v = edit_view(&st, &ctx, kind, None, &form, None, Some((field.to_string(), message))).await?;
-                Ok(edit_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, v))
+            Err(e) => {
+                let (status, field, text) = refusal(lang, e)?;
+                let v = edit_view(&st, &ctx, kind, None, &form, None, Some((field.to_string(), text))).await?;
+                Ok(edit_page(&st, &ctx, status, v))
             }
-            Err(e) => Err(e.into()),
         };
     }
     let (status, err) = match store::admin::save(&st.db, &ctx.actor, kind, code.as_deref(), &form, &ctx.meta).await {
         Ok(saved) => return Ok(Redirect::to(&format!("/admin/{slug}/{}?notice=saved", url_part(&saved))).into_response()),
-        Err(store::Error::Invalid { field, message }) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, (field.to_string(), field_message(lang, &message)))
+        Err(e) => {
+            let (status, field, text) = refusal(lang, e)?;
+            (status, (if field.is_empty() { "code" } else { field }.to_string(), text))
         }
-        Err(store::Error::Conflict(m)) => (StatusCode::CONFLICT, ("code".to_string(), conflict_message(lang, &m))),
-        Err(e) => return Err(e.into()),
     };
     let active = code.as_ref().map(|_| form.contains_key("active"));
     let v = edit_view(&st, &ctx, kind, code.as_deref(), &form, active, Some(err)).await?;
@@ -315,20 +315,22 @@ pub async fn upload_photo(
     if !too_big {
         ctx.check_csrf(fields.remove("_csrf").as_deref()).await?;
     }
+    let kb = store::photos::MAX_BYTES / 1024;
     let result = match photo.filter(|p| !p.is_empty()) {
-        _ if too_big => Err(store::Error::invalid("photo", "at most 512 KB")),
+        _ if too_big => Err(store::Error::invalid("photo", store::Reason::FileTooLarge { kb })),
         Some(bytes) => store::photos::upload(&st.db, &ctx.actor, &job, &bytes, &ctx.meta).await,
-        None => Err(store::Error::invalid("photo", "choose an image file")),
+        None => Err(store::Error::invalid("photo", store::Reason::Required)),
     };
     let message = match result {
         Ok(_) => return Ok(Redirect::to(&format!("{path}?notice=photo")).into_response()),
-        Err(store::Error::Invalid { message, .. }) => match (lang, message.as_str()) {
-            (Lang::Zh, "a JPEG, PNG or WebP image") => "照片须为 JPEG、PNG 或 WebP 图片，没有保存。".to_string(),
-            (Lang::Zh, "at most 512 KB") => "照片不能超过 512 KB，没有保存。".to_string(),
-            (Lang::Zh, "choose an image file") => "请选择一张照片。".to_string(),
-            (_, m) => format!("Photo: {m}. Nothing was saved."),
-        },
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            let (_, _, text) = refusal(lang, e)?;
+            format!(
+                "{}{text}{}",
+                lang.t("照片：", "Photo: "),
+                lang.t("。没有保存。", ". Nothing was saved.")
+            )
+        }
     };
     let record = store::admin::get(&st.db, &ctx.actor, Kind::Staff, &job).await?;
     let v = edit_view(

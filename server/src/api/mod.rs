@@ -534,7 +534,11 @@ impl utoipa::Modify for BearerScheme {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "haocha integration API", version = "1", description = "Cases in, ratings out. 政务服务好差评系统对接接口。"),
+    info(
+        title = "haocha integration API",
+        version = "1",
+        description = "Cases in, ratings out. 政务服务好差评系统对接接口。\n\nEvery refusal — of `/api/v1`, of the kiosk's `/device/api` and of the SMS and hotline webhooks — has one JSON body, `ErrorBody`: `{\"error\": CODE, \"message\": TEXT, \"field\": NAME | null}`. `error` is a stable code, `message` a sentence for people, `field` the input field the refusal is about."
+    ),
     paths(create_case, push_rating, list_ratings, list_items, list_windows, list_staff, openapi_json),
     modifiers(&BearerScheme)
 )]

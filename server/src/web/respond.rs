@@ -118,6 +118,17 @@ impl From<store::Error> for PageError {
     }
 }
 
+/// A refusal a form shows beside a field: its status, the field (empty for a
+/// conflict, which the form places itself) and the sentence. Anything else is
+/// the error page. The one place pages turn `store::Error` into words.
+pub fn refusal(lang: Lang, e: store::Error) -> Result<(StatusCode, &'static str, String), PageError> {
+    match e {
+        store::Error::Invalid { field, reason } => Ok((StatusCode::UNPROCESSABLE_ENTITY, field, text::reason(lang, &reason))),
+        store::Error::Conflict(c) => Ok((StatusCode::CONFLICT, "", text::conflict(lang, &c))),
+        other => Err(other.into()),
+    }
+}
+
 /// The problem a response stands for, left in its extensions for the layer.
 #[derive(Debug, Clone, Copy)]
 struct Rendered(Shown);
@@ -271,10 +282,13 @@ impl From<store::Error> for ApiError {
         use store::Error as E;
         match e {
             E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            E::Invalid { field, message } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {message}")).field(field)
-            }
-            E::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            E::Invalid { field, reason } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {}", text::reason(Lang::En, &reason)),
+            )
+            .field(field),
+            E::Conflict(c) => ApiError::new(StatusCode::CONFLICT, "conflict", text::conflict(Lang::En, &c)),
             E::AlreadyRated => ApiError::new(StatusCode::CONFLICT, "already_rated", "this has already been rated"),
             E::Expired => ApiError::new(StatusCode::GONE, "expired", "the rating link has expired"),
             E::Unauthorized => ApiError::unauthorized(),

@@ -39,8 +39,14 @@ async fn a_bundle_is_rated_as_a_whole_or_item_by_item_and_a_batch_once(app: Test
     bundled(&app, "BU-2", "11210100MB0001-002", "YJS-001").await;
     bundled(&app, "BU-3", "11210100MB0002-001", "YJS-001").await;
     let url = first["rating_url"].as_str().unwrap();
+    let tokens = app.count_rows("rating_token").await;
     let (status, page) = app.get_page(url).await;
     assert_eq!(status, 200);
+    assert_eq!(
+        app.count_rows("rating_token").await,
+        tokens,
+        "opening the page writes nothing: the other items' links exist already"
+    );
     assert!(
         page.contains("一件事") && page.contains("个体工商户注册登记") && page.contains("职工基本养老保险参保登记"),
         "{page}"

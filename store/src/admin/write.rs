@@ -12,7 +12,7 @@ use super::{Input, Kind, Obj, Record};
 use crate::accounts::{Actor, Scope};
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::{api_client, hall, item, region, service_window, staff, unit};
-use crate::{immediate, Db, Error, Result};
+use crate::{immediate, Conflict, Db, Error, Reason, Result};
 
 pub(super) fn audit_json(r: &Record) -> Value {
     let mut m = serde_json::Map::new();
@@ -25,28 +25,28 @@ pub(super) fn audit_json(r: &Record) -> Value {
 
 fn check_code(kind: Kind, code: &str) -> Result<()> {
     if code.is_empty() {
-        return Err(Error::invalid("code", "is required"));
+        return Err(Error::invalid("code", Reason::Required));
     }
     if kind == Kind::Regions {
         if !(2..=12).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_digit()) {
-            return Err(Error::invalid("code", "a region code is 2–12 digits (GB/T 2260), e.g. 210100"));
+            return Err(Error::invalid("code", Reason::RegionCode));
         }
     } else if code.chars().count() > 64
         || code
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '?' || c == '#')
     {
-        return Err(Error::invalid("code", "1–64 characters without spaces or / ? #"));
+        return Err(Error::invalid("code", Reason::Code));
     }
     Ok(())
 }
 
 fn check_name(field: &'static str, name: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(Error::invalid(field, "is required"));
+        return Err(Error::invalid(field, Reason::Required));
     }
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "at most 100 printable characters"));
+        return Err(Error::invalid(field, Reason::Printable { max: 100 }));
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
             Input::Url => {
                 let u = val(field.name);
                 if !u.is_empty() && (u.len() > 500 || !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))) {
-                    return Err(Error::invalid(field.name, "a web address starting with https://, http:// or /"));
+                    return Err(Error::invalid(field.name, Reason::WebAddress));
                 }
                 o.photo_url = (!u.is_empty()).then_some(u);
             }
@@ -95,13 +95,13 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
                         o.refs.push(None);
                         continue;
                     }
-                    return Err(Error::invalid(field.name, "is required"));
+                    return Err(Error::invalid(field.name, Reason::Required));
                 }
                 let id = ref_id(conn, rk, &c)
                     .await?
-                    .ok_or_else(|| Error::invalid(field.name, format!("no {} with code `{c}`", rk.label_en().to_lowercase())))?;
+                    .ok_or_else(|| Error::invalid(field.name, Reason::Unknown(c.to_string())))?;
                 if kind == Kind::Regions && existing.is_some_and(|e| e.id == id) {
-                    return Err(Error::invalid(field.name, "a region cannot be its own parent"));
+                    return Err(Error::invalid(field.name, Reason::OwnParent));
                 }
                 o.refs.push(Some(id));
             }
@@ -111,7 +111,7 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
         if let (Some(e), Some(Some(parent))) = (existing, o.refs.first()) {
             // Moving a region under its own descendant would make a loop.
             if crate::accounts::region_subtree(conn, e.id).await?.contains(parent) {
-                return Err(Error::invalid("parent", "a region cannot move under its own sub-region"));
+                return Err(Error::invalid("parent", Reason::UnderOwnSubRegion));
             }
         }
     }
@@ -271,7 +271,7 @@ pub(crate) async fn save_in<C: ConnectionTrait>(
         return Err(Error::Forbidden);
     }
     if existing.is_none() && fetch(conn, kind, &o.code).await?.is_some() {
-        return Err(Error::Conflict(format!("{} `{}` already exists", kind.label_en(), o.code)));
+        return Err(Error::Conflict(Conflict::CodeTaken(o.code.clone())));
     }
     let before = match &existing {
         Some(e) => Some(audit_json(&record_of(conn, kind, e).await?)),
