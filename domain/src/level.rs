@@ -178,6 +178,19 @@ impl Channel {
         Channel::ALL.into_iter().find(|c| c.code() == s)
     }
 
+    /// Whether the rater can tick reasons on this channel. Forms (the rating page,
+    /// static codes, the evaluator, the online platform, the app) ask for at least
+    /// one reason with a bad rating (SPEC §2). A reply digit, a key pressed on the
+    /// hotline, a call taken down by staff and a kiosk tap cannot, so a bad rating
+    /// from them is taken without one — refusing it would lose a 差评 (no seed
+    /// requires a reason).
+    pub fn asks_reasons(self) -> bool {
+        !matches!(
+            self,
+            Channel::SmsReply | Channel::Hotline | Channel::PhoneInvite | Channel::Kiosk | Channel::Default
+        )
+    }
+
     /// 000 rule 6: business systems that collect ratings themselves push those of
     /// the online platform and the mobile app; the other channels are ours.
     pub fn pushable_by_business_system(self) -> bool {

@@ -34,7 +34,7 @@ pub enum RatingError {
     UnknownLevel(String),
     #[error("unknown tag `{0}`")]
     UnknownTag(String),
-    /// 000 rule 8 / SPEC §2: a bad rating asks for at least one reason.
+    /// SPEC §2: on a form, a bad rating asks for at least one reason.
     #[error("a bad rating needs at least one reason tag")]
     ReasonRequired,
     #[error(transparent)]
@@ -56,6 +56,12 @@ impl RatingInput {
     /// Parses wire values: a level code, tag codes and an optional comment.
     /// Duplicate tags are kept once, in catalog order.
     pub fn parse(level: &str, tags: &[String], comment: Option<&str>) -> Result<Self, RatingError> {
+        RatingInput::parse_on(Channel::DynamicQr, level, tags, comment)
+    }
+
+    /// As [`RatingInput::parse`], for a channel: where the rater cannot tick a
+    /// reason ([`Channel::asks_reasons`]), a bad rating is taken without one.
+    pub fn parse_on(channel: Channel, level: &str, tags: &[String], comment: Option<&str>) -> Result<Self, RatingError> {
         let level = Level::parse(level).ok_or_else(|| RatingError::UnknownLevel(level.to_string()))?;
         let mut parsed = Vec::new();
         for t in tags {
@@ -65,7 +71,7 @@ impl RatingInput {
             }
         }
         parsed.sort_by_key(|t| TAGS.iter().position(|x| x == t));
-        if level.is_bad() && parsed.is_empty() {
+        if level.is_bad() && parsed.is_empty() && channel.asks_reasons() {
             return Err(RatingError::ReasonRequired);
         }
         let comment = match comment.map(str::trim) {
@@ -83,6 +89,28 @@ impl RatingInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_rating_from_a_channel_without_reasons_is_taken_without_one() {
+        for c in [Channel::SmsReply, Channel::Hotline, Channel::PhoneInvite, Channel::Kiosk] {
+            let r = RatingInput::parse_on(c, "very_dissatisfied", &[], None).expect("taken");
+            assert!(r.level.is_bad() && r.tags.is_empty(), "{c:?}");
+        }
+        for c in [
+            Channel::DynamicQr,
+            Channel::StaticQr,
+            Channel::WindowDevice,
+            Channel::Online,
+            Channel::Mobile,
+            Channel::SmsLink,
+        ] {
+            assert_eq!(
+                RatingInput::parse_on(c, "dissatisfied", &[], None),
+                Err(RatingError::ReasonRequired),
+                "{c:?} is a form: it asks"
+            );
+        }
+    }
 
     #[test]
     fn a_bad_rating_without_a_reason_is_refused() {

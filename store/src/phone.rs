@@ -46,7 +46,8 @@ pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc
     }
     let phone = Phone::parse(k.phone).map_err(|_| Error::invalid("phone", Reason::Value(domain::ValueError::Phone)))?;
     let level = Level::from_stars(k.key).ok_or_else(|| Error::invalid("key", Reason::OutOfRange { min: 1, max: 5 }))?;
-    let input = RatingInput::parse(level.code(), k.tags, None).map_err(|e| Error::invalid(e.field(), Reason::Rating(e)))?;
+    let input =
+        RatingInput::parse_on(Channel::Hotline, level.code(), k.tags, None).map_err(|e| Error::invalid(e.field(), Reason::Rating(e)))?;
     let hash = key.hash(phone.expose());
     let txn = db.begin_with_options(immediate()).await?;
     if let Some(seen) = hotline_call::Entity::find()

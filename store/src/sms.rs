@@ -301,10 +301,9 @@ pub async fn mark_failed(db: &Db, id: i32, attempt: i32, error: &str, permanent:
 /// What became of an inbound SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    /// Stored as a rating of this case (channel `sms_reply`).
+    /// Stored as a rating of this case (channel `sms_reply`); a bad one's
+    /// answer carries the case's link to add the reasons.
     Rated { case_id: i32, level: Level },
-    /// A bad level: reasons are needed, so the reply carries the case's link.
-    NeedsReasons { case_id: i32 },
     /// A digit, but no reminded, unrated case for this phone.
     NoCase,
     /// Not a reply we understand.
@@ -376,7 +375,8 @@ pub async fn inbound(db: &Db, key: &DataKey, phone: &str, text: &str, public_url
                 }
             }
             match (found, Level::from_stars(stars)) {
-                (Some(case_id), Some(level)) if level.is_bad() => Inbound::NeedsReasons { case_id },
+                // A bad reply is stored like any other (never lost to a default
+                // later); the answer asks for the reasons through the link.
                 (Some(case_id), Some(level)) => {
                     let input = RatingInput {
                         level,
@@ -391,11 +391,12 @@ pub async fn inbound(db: &Db, key: &DataKey, phone: &str, text: &str, public_url
         }
     };
     let answer = match &outcome {
-        Inbound::Rated { level, .. } => format!("【好差评】已收到您的评价：{}。感谢您的评价！", level.label_zh()),
-        Inbound::NeedsReasons { case_id } => format!(
-            "【好差评】很抱歉让您不满意，请点击说明原因，我们会尽快处理：{public_url}{}",
+        Inbound::Rated { case_id, level } if level.is_bad() => format!(
+            "【好差评】已收到您的评价：{}。很抱歉让您不满意，请点击说明原因，我们会尽快处理：{public_url}{}",
+            level.label_zh(),
             link_path(key, *case_id)
         ),
+        Inbound::Rated { level, .. } => format!("【好差评】已收到您的评价：{}。感谢您的评价！", level.label_zh()),
         Inbound::NoCase => "【好差评】没有找到待评价的办件，可能已经评价过。如需帮助请致电12345。".to_string(),
         Inbound::NotUnderstood => format!("【好差评】未能识别您的回复。请回复一个数字：{}", &REPLY_HINT["回复".len()..]),
     };
@@ -406,7 +407,7 @@ pub async fn inbound(db: &Db, key: &DataKey, phone: &str, text: &str, public_url
             kind: "reply",
             direction: "out",
             case_id: match &outcome {
-                Inbound::Rated { case_id, .. } | Inbound::NeedsReasons { case_id } => Some(*case_id),
+                Inbound::Rated { case_id, .. } => Some(*case_id),
                 _ => None,
             },
             phone: phone.expose(),

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::RatingInput;
+use domain::{Channel, RatingInput};
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -85,7 +85,7 @@ pub async fn record(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>, b
         return page(&st, &ctx, String::new(), StatusCode::BAD_REQUEST, None, Some("UTF-8".into())).await;
     };
     let number = form_field(&body, "case_number");
-    let input = match RatingInput::parse(&form.level, &form.tags, Some(&form.comment)) {
+    let input = match RatingInput::parse_on(Channel::PhoneInvite, &form.level, &form.tags, Some(&form.comment)) {
         Ok(i) => i,
         Err(e) => {
             let m = text::rating_error(lang, &e, false).to_string();

@@ -49,7 +49,6 @@ pub async fn sms_inbound(State(st): State<AppState>, headers: HeaderMap, body: B
     let (outcome, answer) = store::sms::inbound(&st.db, &st.config.data_key, &m.phone, &m.text, &st.config.public_url, st.now()).await?;
     let result = match outcome {
         store::sms::Inbound::Rated { .. } => "rated",
-        store::sms::Inbound::NeedsReasons { .. } => "needs_reasons",
         store::sms::Inbound::NoCase => "no_case",
         store::sms::Inbound::NotUnderstood => "not_understood",
     };

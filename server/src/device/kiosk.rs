@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use domain::RatingInput;
+use domain::{Channel, RatingInput};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -68,7 +68,7 @@ pub async fn rate(
 ) -> Result<Response, ApiError> {
     let b: KioskRatingBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("{} ({e})", lang.t("请求不是有效的评价 JSON", "Not a valid rating in JSON"))))?;
-    let input = RatingInput::parse(&b.level, &b.tags, b.comment.as_deref())
+    let input = RatingInput::parse_on(Channel::Kiosk, &b.level, &b.tags, b.comment.as_deref())
         .map_err(|e| ApiError::invalid(e.field(), text::rating_error(lang, &e, false)))?;
     let r = store::devices::KioskRating {
         submission_id: b.submission_id.trim(),

@@ -187,7 +187,6 @@ async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {
     assert_eq!(status, 401, "only a paired terminal rates as a kiosk");
     let d = kiosk(&app, "k3").await;
     let cases = [
-        (rating("kioskBad000000000002", Some("W01"), "dissatisfied", &[]), 422, "tags"),
         (rating("kioskBad000000000003", Some("W01"), "great", &[]), 422, "level"),
         (rating("kioskBad000000000004", Some("W01"), "satisfied", &["cheap"]), 422, "tags"),
         (rating("kioskBad000000000005", Some("DL01"), "satisfied", &[]), 422, "window_code"),
@@ -218,4 +217,16 @@ async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {
     long["comment"] = json!("长".repeat(501));
     assert_eq!(send(&d, "/device/api/ratings", &long).await.1["field"], "comment");
     assert_eq!(app.count_rows("place_rating").await, 0, "nothing was stored");
+    // A tap on 不满意 without a reason is still a 差评: stored, never lost.
+    let (status, reply) = send(
+        &d,
+        "/device/api/ratings",
+        &rating("kioskBad000000000002", Some("W01"), "dissatisfied", &[]),
+    )
+    .await;
+    assert_eq!((status, reply["code"].as_str()), (201, Some("rated")), "{reply}");
+    assert_eq!(
+        app.scalar("SELECT channel || ' ' || level AS v FROM place_rating").await.as_deref(),
+        Some("kiosk dissatisfied")
+    );
 }

@@ -147,17 +147,19 @@ async fn reminders_wait_for_the_morning_go_out_once_and_replies_rate(app: TestAp
     let (_, out) = reply(&app, SMS_SECRET, "13900139999", "你好").await;
     assert_eq!(out["result"], "not_understood");
     assert!(out["reply"].as_str().unwrap().contains("5非常满意"), "{out}");
-    // A bad level needs reasons: nothing stored, the answer carries the link.
+    // A bad level is stored like any other — a reply digit cannot carry
+    // reasons — and the answer carries the link to add them.
     let (_, out) = reply(&app, SMS_SECRET, "13700137777", "2").await;
-    assert_eq!(out["result"], "needs_reasons");
+    assert_eq!(out["result"], "rated", "{out}");
     assert!(out["reply"].as_str().unwrap().contains("/s/1/"), "{out}");
     assert_eq!(
         app.scalar(
-            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'SMS-4'"
+            "SELECT r.channel || ' ' || r.level || ' ' || r.tags AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'SMS-4'"
         )
         .await
         .as_deref(),
-        Some("0")
+        Some("sms_reply dissatisfied "),
+        "the 差评 is kept, without reasons"
     );
     // The webhook needs its secret; a refused call records nothing.
     let before = app.count_rows("sms_message").await;
@@ -174,14 +176,17 @@ async fn reminders_wait_for_the_morning_go_out_once_and_replies_rate(app: TestAp
         .post_page("/admin/outbox/reply", &[("phone", "13700137777"), ("text", "5")])
         .await;
     assert_eq!(status, 200);
-    assert!(page.contains("已收到。系统回复：【好差评】已收到您的评价：非常满意"), "{page}");
+    assert!(
+        page.contains("已收到。系统回复：【好差评】没有找到待评价的办件"),
+        "the bad reply rated SMS-4 already; a later 5 changes nothing: {page}"
+    );
     assert_eq!(
         app.scalar(
             "SELECT r.channel || ' ' || r.level AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'SMS-4'"
         )
         .await
         .as_deref(),
-        Some("sms_reply very_satisfied")
+        Some("sms_reply dissatisfied")
     );
     let center = app.signed_in(Role::CenterAdmin, Some("210100"), "smsc").await;
     assert_eq!(
