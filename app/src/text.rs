@@ -96,6 +96,12 @@ pub enum Problem {
     BadRequest,
     /// Anything else; logged on the server.
     Internal,
+    /// A rating link that does not exist.
+    LinkUnknown,
+    /// A rating link whose time is over.
+    LinkExpired,
+    /// A rating link already used: the rating is stored.
+    LinkUsed,
 }
 
 pub fn problem(lang: Lang, p: Problem) -> (&'static str, &'static str) {
@@ -120,6 +126,24 @@ pub fn problem(lang: Lang, p: Problem) -> (&'static str, &'static str) {
         Problem::Internal => (
             lang.t("系统繁忙", "Something went wrong"),
             lang.t("请稍后再试。您的操作没有被保存。", "Please try again later. Nothing was saved."),
+        ),
+        Problem::LinkUnknown => (
+            lang.t("评价链接无效", "This rating link is not valid"),
+            lang.t(
+                "请检查链接或重新扫描窗口的二维码。",
+                "Check the link, or scan the window's QR code again.",
+            ),
+        ),
+        Problem::LinkExpired => (
+            lang.t("评价链接已过期", "This rating link has expired"),
+            lang.t(
+                "如需评价，请联系办理窗口或通过政务服务网评价。",
+                "To rate, please ask at the window or use the online service portal.",
+            ),
+        ),
+        Problem::LinkUsed => (
+            lang.t("已评价", "Already rated"),
+            lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
         ),
     }
 }

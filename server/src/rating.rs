@@ -15,46 +15,10 @@ use leptos::prelude::*;
 use store::cases::{TokenState, TokenView};
 use store::follow_up::FollowUp;
 
-use crate::web::forms::{island_reply, parse_rating_form, wants_json};
+use crate::web::forms::{island_error, island_reply, parse_rating_form, wants_json};
+use crate::web::respond::Link;
 use crate::web::{html, Language, Message, PageError};
 use crate::{qr, AppState};
-
-/// Pages for the outcomes a rating link can have besides the form.
-fn token_outcome(st: &AppState, lang: Lang, err: &store::Error, path: String, cookie: Option<HeaderValue>) -> Response {
-    match err {
-        store::Error::NotFound(_) => Message::new(
-            StatusCode::NOT_FOUND,
-            Tone::Problem,
-            lang.t("评价链接无效", "This rating link is not valid"),
-            lang.t(
-                "请检查链接或重新扫描窗口的二维码。",
-                "Check the link, or scan the window's QR code again.",
-            ),
-            path,
-        )
-        .render(st, lang, cookie),
-        store::Error::Expired => Message::new(
-            StatusCode::GONE,
-            Tone::Problem,
-            lang.t("评价链接已过期", "This rating link has expired"),
-            lang.t(
-                "如需评价，请联系办理窗口或通过政务服务网评价。",
-                "To rate, please ask at the window or use the online service portal.",
-            ),
-            path,
-        )
-        .render(st, lang, cookie),
-        store::Error::AlreadyRated => Message::new(
-            StatusCode::OK,
-            Tone::Info,
-            lang.t("已评价", "Already rated"),
-            lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
-            path,
-        )
-        .render(st, lang, cookie),
-        other => PageError::internal(other).into_response(),
-    }
-}
 
 fn case_info(t: &TokenView) -> CaseInfo {
     CaseInfo {
@@ -117,15 +81,15 @@ pub async fn rating_page(State(st): State<AppState>, Path(token): Path<String>, 
     let path = format!("/r/{token}");
     let link = match store::links::rating_link(&st.db, &token, st.now()).await {
         Ok(l) => l,
-        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
+        Err(e) => return PageError::link(e).into_response(),
     };
     if link.follow_up != FollowUp::NotRated {
         return rated_page(&st, lang, &token, link.follow_up, path, cookie);
     }
     let view = link.view;
     match view.state {
-        TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
-        TokenState::Expired => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
+        TokenState::Used => PageError::Link(Link::Used).into_response(),
+        TokenState::Expired => PageError::Link(Link::Expired).into_response(),
         TokenState::Open => {
             let init = FormInit {
                 action: format!("/r/{}", view.token),
@@ -172,7 +136,7 @@ fn rated_page(st: &AppState, lang: Lang, token: &str, f: FollowUp, path: String,
             path,
         )
         .render(st, lang, cookie),
-        _ => token_outcome(st, lang, &store::Error::AlreadyRated, path, cookie),
+        _ => PageError::Link(Link::Used).into_response(),
     }
 }
 
@@ -200,7 +164,7 @@ pub async fn follow_up_page(State(st): State<AppState>, Path(token): Path<String
     let path = format!("/r/{token}/more");
     let link = match store::links::rating_link(&st.db, &token, st.now()).await {
         Ok(l) => l,
-        Err(e) => return token_outcome(&st, lang, &e, path, cookie),
+        Err(e) => return PageError::link(e).into_response(),
     };
     match link.follow_up {
         FollowUp::Open { .. } => follow_up_form(&st, lang, &link.view, follow_up_init(lang, &token), StatusCode::OK),
@@ -256,7 +220,7 @@ pub async fn submit_follow_up(
                     };
                     follow_up_form(&st, lang, &view, init, StatusCode::UNPROCESSABLE_ENTITY)
                 }
-                Err(e) => token_outcome(&st, lang, &e, path, cookie),
+                Err(e) => PageError::link(e).into_response(),
             };
         }
     };
@@ -310,7 +274,7 @@ pub async fn submit_follow_up(
                 Redirect::to(&format!("/r/{token}")).into_response()
             }
         }
-        Err(e) => token_outcome(&st, lang, &e, path, cookie),
+        Err(e) => PageError::link(e).into_response(),
     }
 }
 
@@ -372,9 +336,9 @@ pub async fn submit_rating(
                     let case = case_with_bundle(&view, bundle);
                     rating_form_with(&st, lang, case, init, StatusCode::UNPROCESSABLE_ENTITY, cookie)
                 }
-                Ok(link) if link.view.state == TokenState::Used => token_outcome(&st, lang, &store::Error::AlreadyRated, path, cookie),
-                Ok(_) => token_outcome(&st, lang, &store::Error::Expired, path, cookie),
-                Err(e) => token_outcome(&st, lang, &e, path, cookie),
+                Ok(link) if link.view.state == TokenState::Used => PageError::Link(Link::Used).into_response(),
+                Ok(_) => PageError::Link(Link::Expired).into_response(),
+                Err(e) => PageError::link(e).into_response(),
             };
         }
     };
@@ -397,42 +361,7 @@ pub async fn submit_rating(
                 .render(&st, lang, cookie)
             }
         }
-        Err(e) if json => {
-            let (status, code, m) = match &e {
-                store::Error::AlreadyRated => (
-                    StatusCode::CONFLICT,
-                    "already_rated",
-                    lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
-                ),
-                store::Error::Expired => (
-                    StatusCode::GONE,
-                    "expired",
-                    lang.t("评价链接已过期。", "This rating link has expired."),
-                ),
-                store::Error::NotFound(_) => (
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    lang.t("评价链接无效。", "This rating link is not valid."),
-                ),
-                store::Error::Invalid { .. } => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    lang.t("提交的评价无效，请重新选择。", "The rating could not be read; please choose again."),
-                ),
-                other => {
-                    tracing::error!(error = %other, "rating submission failed");
-                    (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        lang.t(
-                            "系统繁忙，评价未保存，请稍后重试。",
-                            "Something went wrong; nothing was saved. Please try again.",
-                        ),
-                    )
-                }
-            };
-            island_reply(status, false, code, m, None)
-        }
+        Err(e) if json => island_error(lang, e),
         Err(store::Error::Invalid { .. }) => Message::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             Tone::Problem,
@@ -441,7 +370,7 @@ pub async fn submit_rating(
             path,
         )
         .render(&st, lang, cookie),
-        Err(e) => token_outcome(&st, lang, &e, path, cookie),
+        Err(e) => PageError::link(e).into_response(),
     }
 }
 

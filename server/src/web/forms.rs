@@ -99,6 +99,44 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/json"))
 }
 
+/// A refused submission of a rating link, as the island reads it.
+pub fn island_error(lang: app::Lang, e: store::Error) -> Response {
+    let (status, code, m) = match &e {
+        store::Error::AlreadyRated => (
+            StatusCode::CONFLICT,
+            "already_rated",
+            lang.t("本次服务已评价，感谢您的参与！", "This service has already been rated. Thank you!"),
+        ),
+        store::Error::Expired => (
+            StatusCode::GONE,
+            "expired",
+            lang.t("评价链接已过期。", "This rating link has expired."),
+        ),
+        store::Error::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            lang.t("评价链接无效。", "This rating link is not valid."),
+        ),
+        store::Error::Invalid { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            lang.t("提交的评价无效，请重新选择。", "The rating could not be read; please choose again."),
+        ),
+        other => {
+            tracing::error!(error = %other, "rating submission failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                lang.t(
+                    "系统繁忙，评价未保存，请稍后重试。",
+                    "Something went wrong; nothing was saved. Please try again.",
+                ),
+            )
+        }
+    };
+    island_reply(status, false, code, m, None)
+}
+
 /// The rating island's answer: `{ok, code, message, field}` (the island
 /// shows `message` and marks `field`).
 pub fn island_reply(status: StatusCode, ok: bool, code: &str, message: &str, field: Option<&str>) -> Response {

@@ -98,6 +98,17 @@ pub enum PageError {
     BadRequest,
     /// Logged where it was made; the page says only that nothing was saved.
     Internal,
+    /// What became of a rating link, in the link's own words.
+    Link(Link),
+}
+
+/// The outcomes a rating link can have besides its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Unknown,
+    Expired,
+    /// Already rated: thanks, with 200.
+    Used,
 }
 
 impl PageError {
@@ -105,6 +116,18 @@ impl PageError {
     pub fn internal(e: impl std::fmt::Display) -> PageError {
         tracing::error!(error = %e, "page failed");
         PageError::Internal
+    }
+}
+
+impl PageError {
+    /// A refusal of a rating link's use case as the link's page says it.
+    pub fn link(e: store::Error) -> PageError {
+        match e {
+            store::Error::NotFound(_) => PageError::Link(Link::Unknown),
+            store::Error::Expired => PageError::Link(Link::Expired),
+            store::Error::AlreadyRated => PageError::Link(Link::Used),
+            other => other.into(),
+        }
     }
 }
 
@@ -141,6 +164,7 @@ enum Shown {
     CsrfFailed,
     BadRequest,
     Internal,
+    Link(Link),
 }
 
 impl IntoResponse for PageError {
@@ -152,6 +176,14 @@ impl IntoResponse for PageError {
             PageError::CsrfFailed => (StatusCode::FORBIDDEN, Shown::CsrfFailed),
             PageError::BadRequest => (StatusCode::BAD_REQUEST, Shown::BadRequest),
             PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, Shown::Internal),
+            PageError::Link(l) => (
+                match l {
+                    Link::Unknown => StatusCode::NOT_FOUND,
+                    Link::Expired => StatusCode::GONE,
+                    Link::Used => StatusCode::OK,
+                },
+                Shown::Link(l),
+            ),
         };
         let mut res = status.into_response();
         res.extensions_mut().insert(Rendered(p));
@@ -196,10 +228,18 @@ pub async fn render_page_errors(State(st): State<AppState>, mut req: Request, ne
         (Shown::CsrfFailed, _) => Problem::FormExpired,
         (Shown::BadRequest, _) => Problem::BadRequest,
         (Shown::Internal, _) => Problem::Internal,
+        (Shown::Link(Link::Unknown), _) => Problem::LinkUnknown,
+        (Shown::Link(Link::Expired), _) => Problem::LinkExpired,
+        (Shown::Link(Link::Used), _) => Problem::LinkUsed,
     };
     let (title, text) = text::problem(lang, problem);
     match nav {
-        Some(nav) if problem != Problem::Internal => {
+        Some(nav)
+            if !matches!(
+                problem,
+                Problem::Internal | Problem::LinkUnknown | Problem::LinkExpired | Problem::LinkUsed
+            ) =>
+        {
             let doc = document(&st, lang, title.to_string(), move || {
                 view! {
                     <Shell nav=nav title=title.to_string()>
@@ -211,7 +251,8 @@ pub async fn render_page_errors(State(st): State<AppState>, mut req: Request, ne
         }
         _ => {
             let path = if problem == Problem::Internal { "/".to_string() } else { path };
-            Message::new(status, Tone::Problem, title, text, path).render(&st, lang, None)
+            let tone = if problem == Problem::LinkUsed { Tone::Info } else { Tone::Problem };
+            Message::new(status, tone, title, text, path).render(&st, lang, None)
         }
     }
 }

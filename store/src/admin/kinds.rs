@@ -153,30 +153,6 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.slug() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Kind::Regions => "行政区划",
-            Kind::Units => "部门",
-            Kind::Halls => "大厅",
-            Kind::Windows => "窗口",
-            Kind::Staff => "工作人员",
-            Kind::Items => "政务服务事项",
-            Kind::Clients => "业务系统接口",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Kind::Regions => "Regions",
-            Kind::Units => "Units",
-            Kind::Halls => "Halls",
-            Kind::Windows => "Windows",
-            Kind::Staff => "Staff",
-            Kind::Items => "Service items",
-            Kind::Clients => "API clients",
-        }
-    }
-
     pub fn fields(self) -> &'static [Field] {
         match self {
             Kind::Regions => REGION_FIELDS,
