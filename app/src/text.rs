@@ -122,7 +122,13 @@ pub fn problem(lang: Lang, p: Problem) -> (&'static str, &'static str) {
                 "The form expired or came from another site; nothing was saved. Go back, reload the page and try again.",
             ),
         ),
-        Problem::BadRequest => (lang.t("无效的提交", "Invalid submission"), not_utf8(lang)),
+        Problem::BadRequest => (
+            lang.t("无效的请求", "Invalid request"),
+            lang.t(
+                "请求的地址或参数无法读取，请检查后重试。",
+                "The address or its parameters could not be read; check them and try again.",
+            ),
+        ),
         Problem::Internal => (
             lang.t("系统繁忙", "Something went wrong"),
             lang.t("请稍后再试。您的操作没有被保存。", "Please try again later. Nothing was saved."),

@@ -230,7 +230,14 @@ pub async fn invite(db: &Db, actor: &Actor, case_number: &str, now: DateTime<Utc
         return Err(Error::AlreadyRated);
     }
     let txn = db.begin_with_options(immediate()).await?;
-    crate::cases::issue_token(&txn, case.id, Channel::WindowDevice, now, Duration::minutes(INVITE_MINUTES)).await?;
+    let ttl = Duration::minutes(INVITE_MINUTES);
+    // The other items of its 一件事 bundle get tablet links first, so that the
+    // rating page (a GET, which writes nothing) can offer them, and the invited
+    // case's link stays the newest (the one the tablet shows).
+    for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
+        crate::cases::issue_token(&txn, sibling.id, Channel::WindowDevice, now, ttl).await?;
+    }
+    crate::cases::issue_token(&txn, case.id, Channel::WindowDevice, now, ttl).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -180,7 +180,7 @@ pub async fn create_account(
     Signed(mut ctx, _): Signed<Admin>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    ctx.path = "/admin/accounts/new".into();
+    ctx.set_path("/admin/accounts/new");
     let form = form_map(&body).ok_or(PageError::CsrfFailed)?;
     ctx.check_csrf(form.get("_csrf").map(String::as_str)).await?;
     let lang = ctx.lang;
@@ -269,7 +269,7 @@ pub async fn account_action(
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
     let path = format!("/admin/accounts/{}", url_part(&job));
-    ctx.path = path.clone();
+    ctx.set_path(path.clone());
     use store::accounts::AccountAction as A;
     let action = match what.as_str() {
         "reset" => A::ResetPassword,

@@ -55,7 +55,12 @@ pub async fn console(
 
 /// `POST /staff/invite` (`case_number`): the window's evaluator shows the case's
 /// rating page. The store checks that the case is the staff member's window's.
-pub async fn invite(State(st): State<AppState>, Signed(ctx, _): Signed<Anyone>, body: axum::body::Bytes) -> Result<Response, PageError> {
+pub async fn invite(
+    State(st): State<AppState>,
+    Signed(mut ctx, _): Signed<Anyone>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    ctx.set_path("/staff");
     ctx.check_csrf_form(&body).await?;
     let number = form_field(&body, "case_number");
     let to = match store::devices::invite(&st.db, &ctx.actor, &number, st.now()).await {

@@ -61,7 +61,7 @@ pub async fn admin_pair(
     Path(window): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    ctx.path = format!("/admin/devices/{window}");
+    ctx.set_path(format!("/admin/devices/{window}"));
     ctx.check_csrf_form(&body).await?;
     let code = store::devices::start_pairing(&st.db, &ctx.actor, &window, &ctx.meta).await?;
     devices_page(&st, &ctx, &window, Some(code)).await
@@ -70,10 +70,11 @@ pub async fn admin_pair(
 /// `POST /admin/devices/{window}/revoke/{id}`
 pub async fn admin_revoke(
     State(st): State<AppState>,
-    Signed(ctx, _): Signed<Anyone>,
+    Signed(mut ctx, _): Signed<Anyone>,
     Path((window, id)): Path<(String, i32)>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
+    ctx.set_path(format!("/admin/devices/{window}"));
     ctx.check_csrf_form(&body).await?;
     store::devices::revoke(&st.db, &ctx.actor, &window, id, &ctx.meta).await?;
     Ok(Redirect::to(&format!("/admin/devices/{window}")).into_response())

@@ -64,7 +64,7 @@ pub async fn import(
     Path(slug): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    ctx.path = format!("/admin/import/{slug}");
+    ctx.set_path(format!("/admin/import/{slug}"));
     let kind = importable(&slug)?;
     let lang = ctx.lang;
     let bad = |m: &str| ImportError {

@@ -68,7 +68,7 @@ pub async fn outbox(State(st): State<AppState>, Signed(ctx, _): Signed<CenterOrS
 
 /// `POST /admin/outbox/run`: every job, now.
 pub async fn run_now(State(st): State<AppState>, Signed(mut ctx, _): Signed<CenterOrSystem>, body: Bytes) -> Result<Response, PageError> {
-    ctx.path = "/admin/outbox".into();
+    ctx.set_path("/admin/outbox");
     ctx.check_csrf_form(&body).await?;
     let lang = ctx.lang;
     let r = crate::jobs::run_all(&st).await?;
@@ -94,7 +94,7 @@ pub async fn simulate_reply(State(st): State<AppState>, Signed(mut ctx, _): Sign
     if st.sms.name() != "outbox" {
         return Err(PageError::Forbidden);
     }
-    ctx.path = "/admin/outbox".into();
+    ctx.set_path("/admin/outbox");
     ctx.check_csrf_form(&body).await?;
     let lang = ctx.lang;
     let reply = store::sms::inbound(

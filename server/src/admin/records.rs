@@ -215,10 +215,10 @@ pub async fn edit_form(
 }
 
 async fn save_common(st: AppState, mut ctx: Ctx, slug: String, code: Option<String>, body: &[u8]) -> Result<Response, PageError> {
-    ctx.path = match &code {
+    ctx.set_path(match &code {
         Some(c) => format!("/admin/{slug}/{}", url_part(c)),
         None => format!("/admin/{slug}/new"),
-    };
+    });
     let kind = kind_of(&slug)?;
     let form = form_map(body).ok_or(PageError::CsrfFailed)?;
     ctx.check_csrf(form.get("_csrf").map(String::as_str)).await?;
@@ -282,10 +282,11 @@ pub async fn update(
 /// `POST /admin/{kind}/{code}/delete`: delete, or deactivate what has history.
 pub async fn remove(
     State(st): State<AppState>,
-    Signed(ctx, _): Signed<Admin>,
+    Signed(mut ctx, _): Signed<Admin>,
     Path((slug, code)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
+    ctx.set_path(format!("/admin/{slug}"));
     let kind = kind_of(&slug)?;
     ctx.check_csrf_form(&body).await?;
     let to = match store::admin::remove(&st.db, &ctx.actor, kind, &code, &ctx.meta).await? {
@@ -304,7 +305,7 @@ pub async fn upload_photo(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
     let path = format!("/admin/staff/{}", url_part(&job));
-    ctx.path = path.clone();
+    ctx.set_path(path.clone());
     let lang = ctx.lang;
     let upload = match multipart {
         Ok(mut m) => read_upload(&mut m, "photo").await,

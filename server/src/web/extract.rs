@@ -169,6 +169,8 @@ pub struct Ctx {
     /// The page's own path, for the language switch.
     pub path: String,
     pub session: Session,
+    /// Where an error page of this request finds the frame's menu.
+    slot: Option<NavSlot>,
 }
 
 /// The signed-in person, checked: signed in, not idle too long, account still
@@ -209,6 +211,7 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
         session.insert(SEEN, now.timestamp()).await.map_err(PageError::internal)?;
         let csrf = csrf_token(&session).await.map_err(PageError::internal)?;
         let path = parts.uri.path().to_string();
+        let slot = parts.extensions.get::<NavSlot>().cloned();
         let ctx = Ctx {
             actor,
             lang,
@@ -217,8 +220,9 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
             meta: Meta { now, address },
             path,
             session,
+            slot,
         };
-        if let Some(slot) = parts.extensions.get::<NavSlot>() {
+        if let Some(slot) = &ctx.slot {
             slot.fill(ctx.nav());
         }
         if ctx.actor.must_change_password && parts.uri.path() != "/account/password" {
@@ -252,6 +256,15 @@ pub async fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
 }
 
 impl Ctx {
+    /// The page a POST stands for (its form's page), for the language switch
+    /// of what it shows — also of an error page drawn for it.
+    pub fn set_path(&mut self, path: impl Into<String>) {
+        self.path = path.into();
+        if let Some(slot) = &self.slot {
+            slot.fill(self.nav());
+        }
+    }
+
     /// A signed-in page: a whole document, never cached, with the language
     /// cookie when `?lang=` chose one.
     pub fn page<V: IntoView + 'static>(&self, st: &AppState, status: StatusCode, title: String, body: impl FnOnce() -> V) -> Response {

@@ -323,12 +323,15 @@ impl From<store::Error> for ApiError {
         use store::Error as E;
         match e {
             E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            E::Invalid { field, reason } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                format!("{field}: {}", text::reason(Lang::En, &reason)),
-            )
-            .field(field),
+            E::Invalid { field, reason } => {
+                // The API keeps the domain's exact words for a refused rating
+                // (`unknown tag `x``); other reasons as `app::text` words them.
+                let said = match &reason {
+                    store::Reason::Rating(e) => e.to_string(),
+                    r => text::reason(Lang::En, r),
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("{field}: {said}")).field(field)
+            }
             E::Conflict(c) => ApiError::new(StatusCode::CONFLICT, "conflict", text::conflict(Lang::En, &c)),
             E::AlreadyRated => ApiError::new(StatusCode::CONFLICT, "already_rated", "this has already been rated"),
             E::Expired => ApiError::new(StatusCode::GONE, "expired", "the rating link has expired"),

@@ -179,4 +179,23 @@ async fn staff_invite_a_rating_that_the_evaluator_shows_and_the_console_sees_onl
     );
     app.report_case("INV-3", "W02", Some("S1002")).await;
     assert_eq!(staff.post_page("/staff/invite", &[("case_number", "INV-3")]).await.0, 404);
+
+    // A 一件事 bundle invited on the tablet: its page offers the other item too,
+    // through a tablet link issued with the invitation (the page only reads).
+    for (number, item) in [("INVB-1", "11210100MB0001-001"), ("INVB-2", "11210100MB0001-002")] {
+        let mut body = crate::helpers::case_body(number, "W01", Some("S1001"));
+        body["item_code"] = serde_json::json!(item);
+        body["bundle_id"] = serde_json::json!("YJS-INV");
+        assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+    }
+    staff.post_page("/staff/invite", &[("case_number", "INVB-1")]).await;
+    let invite = next_event_with(&mut stream, "device-frame", StdDuration::from_secs(2)).await;
+    let src = invite.find("src=\"/r/").unwrap() + 5;
+    let path = invite[src..].split('"').next().unwrap().to_string();
+    let (status, page) = app.get_page(&app.url(&path)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("单独评价") && page.contains("个体工商户注册登记"),
+        "the bundle's other item, with its own link: {page}"
+    );
 }
