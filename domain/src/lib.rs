@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod level;
 pub mod policy;
 pub mod values;
+pub mod work_order;
 
 pub use access::Role;
 pub use catalog::{Polarity, Tag, CATALOG_VERSION, TAGS};
