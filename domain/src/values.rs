@@ -65,6 +65,41 @@ pub fn mask_phone(s: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
+/// A comment as it may be shown outside its work order (002 rule 5): runs of
+/// digits that look like a mainland mobile number (11 digits from 1) or a
+/// resident ID number (18 characters, the last may be X) are masked like a
+/// phone (`138****5678`, `110***********1234`); everything else is kept.
+pub fn mask_personal(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && chars[j].is_ascii_digit() {
+            j += 1;
+        }
+        // An ID number may end in X.
+        if j - i == 17 && j < chars.len() && matches!(chars[j], 'X' | 'x') {
+            j += 1;
+        }
+        let run: String = chars[i..j].iter().collect();
+        let ends_clean = j == chars.len() || !chars[j].is_ascii_alphanumeric();
+        let personal = ends_clean && ((run.len() == 11 && run.starts_with('1')) || run.len() == 18);
+        if personal {
+            out.push_str(&mask_phone(&run));
+        } else {
+            out.push_str(&run);
+        }
+        i = j;
+    }
+    out
+}
+
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.masked())
@@ -120,6 +155,23 @@ impl Comment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_and_id_numbers_in_a_comment_are_masked_and_other_numbers_kept() {
+        assert_eq!(
+            mask_personal("请回电13812345678，身份证110101199003071234，谢谢"),
+            "请回电138****5678，身份证110***********1234，谢谢"
+        );
+        assert_eq!(mask_personal("ID 11010119900307123X ok"), "ID 110***********123X ok");
+        assert_eq!(
+            mask_personal("等了 45 分钟，办件号 20261127000123，窗口 W01"),
+            "等了 45 分钟，办件号 20261127000123，窗口 W01",
+            "a 14-digit case number and small numbers stay"
+        );
+        assert_eq!(mask_personal("23812345678"), "23812345678", "11 digits not from 1: not a mobile");
+        assert_eq!(mask_personal("A13812345678"), "A13812345678", "part of a code");
+        assert_eq!(mask_personal(""), "");
+    }
 
     #[test]
     fn a_mobile_number_is_masked_in_display_and_debug() {
