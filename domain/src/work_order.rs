@@ -106,6 +106,21 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every kind of step once (`Verify` stands for any tier).
+    pub const ALL: [Action; 11] = [
+        Action::Verify(Tier::General),
+        Action::Start,
+        Action::Reply,
+        Action::QcPass,
+        Action::QcReturn,
+        Action::RequestExtension,
+        Action::GrantExtension,
+        Action::RefuseExtension,
+        Action::Appeal,
+        Action::UpholdAppeal,
+        Action::RejectAppeal,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Action::Verify(_) => "verify",
@@ -159,20 +174,11 @@ impl WorkOrder {
 
     /// The steps allowed now (codes, for pages and refusals).
     pub fn allowed(&self) -> Vec<&'static str> {
-        let probes = [
-            Action::Verify(Tier::General),
-            Action::Start,
-            Action::Reply,
-            Action::QcPass,
-            Action::QcReturn,
-            Action::RequestExtension,
-            Action::GrantExtension,
-            Action::RefuseExtension,
-            Action::Appeal,
-            Action::UpholdAppeal,
-            Action::RejectAppeal,
-        ];
-        probes.into_iter().filter(|a| self.next(*a).is_some()).map(Action::code).collect()
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.next(*a).is_some())
+            .map(Action::code)
+            .collect()
     }
 
     /// The order after `action`, or why not.
@@ -319,19 +325,6 @@ mod tests {
 
     #[test]
     fn every_illegal_step_is_refused_naming_the_allowed_ones() {
-        let all = [
-            Action::Verify(Tier::General),
-            Action::Start,
-            Action::Reply,
-            Action::QcPass,
-            Action::QcReturn,
-            Action::RequestExtension,
-            Action::GrantExtension,
-            Action::RefuseExtension,
-            Action::Appeal,
-            Action::UpholdAppeal,
-            Action::RejectAppeal,
-        ];
         // Every state, reached by a real path.
         let reach: [&[Action]; 8] = [
             &[],
@@ -346,7 +339,7 @@ mod tests {
         let mut legal = 0;
         for path in reach {
             let o = run(path).expect("reachable");
-            for a in all {
+            for a in Action::ALL {
                 match o.apply(a) {
                     Ok(_) => {
                         legal += 1;
