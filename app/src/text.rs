@@ -241,6 +241,12 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
             format!("{} 应在 {}–{} 之间", e.field, e.min, e.max),
             format!("{} must be {}–{}", e.field, e.min, e.max),
         ),
+        R::RevisitNeeded => zh_en(
+            "实名差评须先回访评价人，才能办结".into(),
+            "a real-name bad rating is closed only after a revisit".into(),
+        ),
+        R::NotEvidence => zh_en("须为 PDF、JPEG 或 PNG 文件".into(), "a PDF, JPEG or PNG file".into()),
+        R::NotBad => zh_en("只有差评才能转为工单".into(), "only a bad rating becomes a work order".into()),
     }
 }
 
@@ -271,6 +277,17 @@ pub fn conflict(lang: Lang, c: &store::Conflict) -> String {
         (Lang::En, C::Rated { case, target }) => format!("case `{case}` already has a {target} rating"),
         (Lang::Zh, C::SeveralSystems(n)) => format!("办件编号“{n}”对应多个业务系统的办件"),
         (Lang::En, C::SeveralSystems(n)) => format!("case number `{n}` names cases of several systems"),
+        (Lang::Zh, C::Transition(t)) => format!(
+            "工单当前为“{}”，不能“{}”。现在可以：{}",
+            wo_state(lang, domain::work_order::State::parse(t.state).unwrap_or(domain::work_order::State::New)),
+            wo_action(lang, t.action),
+            if t.allowed.is_empty() {
+                "（无，请刷新页面）".to_string()
+            } else {
+                t.allowed.iter().map(|a| wo_action(lang, a)).collect::<Vec<_>>().join("、")
+            }
+        ),
+        (Lang::En, C::Transition(t)) => t.to_string(),
     }
 }
 
@@ -285,4 +302,109 @@ pub fn import_row(lang: Lang, p: &store::csv_import::RowProblem) -> String {
         P::Forbidden => lang.t("不在您的管理范围内", "outside your scope").to_string(),
         P::Conflict(c) => conflict(lang, c),
     }
+}
+
+/// A work order's state.
+pub fn wo_state(lang: Lang, s: domain::work_order::State) -> &'static str {
+    use domain::work_order::State as S;
+    let (zh, en) = match s {
+        S::New => ("待核实", "New"),
+        S::Contacted => ("已核实", "Verified"),
+        S::InProgress => ("办理中", "In progress"),
+        S::Replied => ("待质检", "Replied, awaiting QC"),
+        S::Returned => ("质检退回", "Returned by QC"),
+        S::ExtensionRequested => ("延期待审批", "Extension requested"),
+        S::AppealRequested => ("申诉待审核", "Appeal pending"),
+        S::Closed => ("已办结", "Closed"),
+    };
+    lang.t(zh, en)
+}
+
+/// A work-order step, by its code (`verify`, `qc_pass`, … `revisit`, `open`, `escalate`).
+pub fn wo_action(lang: Lang, code: &str) -> &'static str {
+    let (zh, en) = match code {
+        "open" => ("生成工单", "Opened"),
+        "verify" => ("核实", "Verify"),
+        "start" => ("开始办理", "Start handling"),
+        "reply" => ("提交办理回复", "Reply"),
+        "qc_pass" => ("质检通过", "QC: pass"),
+        "qc_return" => ("质检退回", "QC: return"),
+        "request_extension" => ("申请延期", "Request an extension"),
+        "grant_extension" => ("批准延期", "Grant the extension"),
+        "refuse_extension" => ("不批准延期", "Refuse the extension"),
+        "appeal" => ("申诉", "Appeal"),
+        "uphold_appeal" => ("申诉成立", "Uphold the appeal"),
+        "reject_appeal" => ("申诉不成立", "Reject the appeal"),
+        "revisit" => ("回访", "Revisit"),
+        "escalate" => ("逾期督办", "Escalated (overdue)"),
+        "promote" => ("转为工单", "Promoted to an order"),
+        _ => ("其他", "Other"),
+    };
+    lang.t(zh, en)
+}
+
+/// A handling tier.
+pub fn wo_tier(lang: Lang, t: domain::work_order::Tier) -> &'static str {
+    use domain::work_order::Tier as T;
+    let (zh, en) = match t {
+        T::Simple => ("简单（当日办结）", "Simple (same working day)"),
+        T::General => ("一般（5 个工作日）", "General (5 working days)"),
+        T::Complex => ("复杂（15 个工作日）", "Complex (15 working days)"),
+    };
+    lang.t(zh, en)
+}
+
+/// Words of work-order fields and choices, by code.
+pub fn wo_word(lang: Lang, code: &str) -> &'static str {
+    let (zh, en) = match code {
+        "phone" => ("电话", "Phone"),
+        "sms" => ("短信", "SMS"),
+        "visit" => ("上门", "Visit"),
+        "mistaken" => ("误评", "Mistaken rating"),
+        "malicious" => ("恶意评价", "Malicious rating"),
+        "not_ours" => ("不属于本单位", "Not this unit's matter"),
+        "duplicate" => ("重复评价", "Duplicate"),
+        "abuse" => ("含侮辱谩骂", "Abusive words"),
+        "how" => ("方式", "How"),
+        "said" => ("评价人反映", "What the rater said"),
+        "tier" => ("办理类型", "Tier"),
+        "investigation" => ("调查核实", "Investigation"),
+        "process" => ("处理过程", "Process"),
+        "measures" => ("整改措施", "Measures"),
+        "result" => ("整改结果", "Result"),
+        "signed_by" => ("部门负责人签字", "Signed by the head of unit"),
+        "reason" => ("理由", "Reason"),
+        "days" => ("工作日", "Working days"),
+        "kind" => ("申诉类型", "Kind"),
+        "note" => ("审核意见", "Decision note"),
+        "outcome" => ("回访情况", "Outcome"),
+        "satisfied" => ("对处理结果满意", "Satisfied with the handling"),
+        "handle_due" => ("办理期限", "Handling due"),
+        "overdue_days" => ("逾期工作日", "Working days late"),
+        "due" => ("期限", "Deadline"),
+        "flags" => ("内容标记", "Content flags"),
+        "true" => ("是", "yes"),
+        "false" => ("否", "no"),
+        _ => ("", ""),
+    };
+    lang.t(zh, en)
+}
+
+/// A rating channel.
+pub fn channel(lang: Lang, c: domain::Channel) -> &'static str {
+    use domain::Channel as C;
+    let (zh, en) = match c {
+        C::WindowDevice => ("窗口评价器", "Window evaluator"),
+        C::DynamicQr => ("动态二维码", "Dynamic QR code"),
+        C::StaticQr => ("静态二维码", "Static QR code"),
+        C::Kiosk => ("自助终端", "Kiosk"),
+        C::Online => ("网上办事", "Online"),
+        C::Mobile => ("移动端", "Mobile app"),
+        C::SmsLink => ("短信链接", "SMS link"),
+        C::SmsReply => ("短信回复", "SMS reply"),
+        C::Hotline => ("热线", "Hotline"),
+        C::PhoneInvite => ("电话邀评", "Phone invitation"),
+        C::Default => ("默认评价", "Default"),
+    };
+    lang.t(zh, en)
 }

@@ -27,6 +27,16 @@ impl Span {
         }
     }
 
+    /// A work-order deadline (SPEC §5): the end of the `n`-th working day
+    /// after `from`, where 0 is the end of the same working day (Dehong's
+    /// "立即"); calendar days end like [`Span::end_after`].
+    pub fn due_from(self, cal: &Calendar, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Span::WorkingDays(n) => crate::work_order::due(cal, from, n),
+            Span::Days(_) => self.end_after(cal, from),
+        }
+    }
+
     pub fn describe_zh(self) -> String {
         match self {
             Span::WorkingDays(n) => format!("{n} 个工作日"),
@@ -139,7 +149,16 @@ impl PolicyOverride {
         };
         span_ok(&self.default_after, 90, "default_after")?;
         span_ok(&self.follow_up_within, 365, "follow_up_within")?;
-        span_ok(&self.first_contact, 30, "first_contact")?;
+        // 0 working days: by the end of the same working day ("立即").
+        if let Some(Span::WorkingDays(n) | Span::Days(n)) = self.first_contact {
+            if n > 30 {
+                return Err(RangeError {
+                    field: "first_contact",
+                    min: 0,
+                    max: 30,
+                });
+            }
+        }
         span_ok(&self.rectify, 90, "rectify")?;
         span_ok(&self.rectify_extension, 90, "rectify_extension")?;
         if let Some(h) = self.reminder_hours {
@@ -209,7 +228,8 @@ pub fn dehong() -> PolicyOverride {
         default_level: Some(Some(Level::BasicallySatisfied)),
         default_after: Some(Span::WorkingDays(5)),
         real_name: Some(RealName::Encouraged),
-        // 003 says "立即核实" (at once); the 1-working-day limit is inherited.
+        // 003 三（三）: "立即核实" — by the end of the same working day.
+        first_contact: Some(Span::WorkingDays(0)),
         rectify: Some(Span::WorkingDays(15)),
         citation: Some("德宏州政务服务“好差评”制度实施方案（003）三（三）1–2".into()),
         ..Default::default()
@@ -222,6 +242,20 @@ pub fn shanxi_demo_zone() -> PolicyOverride {
         default_after: Some(Span::Days(7)),
         real_name: Some(RealName::Required),
         citation: Some("山西转型综改示范区政务服务“好差评”制度（004）第八条：7日内未评价默认为“基本满意”".into()),
+        ..Default::default()
+    }
+}
+
+/// 新乡 (002 第六条): contact within 1 working day, investigate within 5,
+/// complex matters within 15 ("1、5、15"); QC by the center before the rater
+/// is answered.
+pub fn xinxiang() -> PolicyOverride {
+    PolicyOverride {
+        default_level: Some(None),
+        first_contact: Some(Span::WorkingDays(1)),
+        rectify: Some(Span::WorkingDays(15)),
+        rectify_extension: Some(Span::WorkingDays(15)),
+        citation: Some("新乡经开区政务服务平台咨询投诉建议评价处理暂行办法（002）第六条：“1、5、15”时限".into()),
         ..Default::default()
     }
 }

@@ -87,6 +87,10 @@ impl Tier {
             Tier::Complex => "complex",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Tier> {
+        [Tier::Simple, Tier::General, Tier::Complex].into_iter().find(|t| t.code() == s)
+    }
 }
 
 /// A step someone takes on an order.
@@ -242,6 +246,20 @@ impl Default for WorkOrder {
     }
 }
 
+/// The abuse word list (002 rule 5(二) 侮辱谩骂), a data file kept with the code.
+const ABUSE_WORDS: &str = include_str!("../data/abuse_words.txt");
+
+/// Whether a comment holds a word of the abuse list (flagged for the center,
+/// never dropped).
+pub fn is_abusive(text: &str) -> bool {
+    let text = text.to_lowercase();
+    ABUSE_WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && !w.starts_with('#'))
+        .any(|w| text.contains(&w.to_lowercase()))
+}
+
 /// The end of the `days`-th working day after the day of `from` (CST); 0 is the
 /// end of that day itself, or of the next working day when it is a rest day
 /// (Dehong's "立即": by the end of the same working day).
@@ -278,6 +296,14 @@ mod tests {
 
     fn run(steps: &[Action]) -> Result<WorkOrder, IllegalTransition> {
         steps.iter().try_fold(WorkOrder::new(), |o, a| o.apply(*a))
+    }
+
+    #[test]
+    fn abusive_comments_are_recognised_from_the_word_list() {
+        assert!(is_abusive("窗口的人就是个傻逼"));
+        assert!(is_abusive("What a SHIT service"));
+        assert!(!is_abusive("等了两个小时，没人解释"));
+        assert!(!is_abusive(""));
     }
 
     #[test]

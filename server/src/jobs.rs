@@ -12,14 +12,21 @@ pub struct JobReport {
     pub defaults: store::defaults::DefaultRun,
     pub reminders: u64,
     pub sms: crate::sms::SendRun,
+    pub work_orders: store::work_orders::NoticeRun,
 }
 
 /// One run of every job at the app's clock ("run the jobs now"): default
 /// ratings, reminders, and sending what the outbox holds.
 pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
     let defaults = run_defaults(st).await?;
+    let work_orders = store::work_orders::notices(&st.db, st.now()).await?;
     let (reminders, sms) = run_sms(st).await?;
-    Ok(JobReport { defaults, reminders, sms })
+    Ok(JobReport {
+        defaults,
+        reminders,
+        sms,
+        work_orders,
+    })
 }
 
 /// Default ratings, one pass at the app's clock.
@@ -49,6 +56,14 @@ pub fn spawn(st: AppState, every: Duration) {
                 Ok(r) if r.given > 0 => tracing::info!(defaults = r.given, "default ratings given"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "default-rating job failed; retrying at the next run"),
+            }
+            // Work orders: the unit's 负责人 told of new ones; overdue ones escalated once a day.
+            match store::work_orders::notices(&defaults.db, defaults.now()).await {
+                Ok(r) if r.told_new + r.escalated > 0 => {
+                    tracing::info!(told_new = r.told_new, escalated = r.escalated, "work-order notices")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "work-order job failed; retrying at the next run"),
             }
         }
     });

@@ -113,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         .route("/items", get(api::list_items))
         .route("/windows", get(api::list_windows))
         .route("/staff", get(api::list_staff))
+        .route("/work-orders", get(api::list_work_orders))
+        .route("/work-orders/{id}", get(api::work_order))
         .route("/sms/inbound", post(api::webhooks::sms_inbound))
         .route("/hotline/ratings", post(api::webhooks::hotline))
         .route("/openapi.json", get(api::openapi_json))
@@ -154,6 +156,15 @@ pub fn router(state: AppState) -> Router {
             "/admin/accounts",
             get(admin::accounts::accounts).post(admin::accounts::create_account),
         )
+        .route("/admin/work-orders", get(admin::work_orders::list))
+        .route("/admin/work-orders/handler", post(admin::work_orders::set_handler))
+        .route("/admin/work-orders/promote/{rating}", post(admin::work_orders::promote))
+        .route("/admin/work-orders/{id}", get(admin::work_orders::order))
+        .route(
+            "/admin/work-orders/{id}/{action}",
+            post(admin::work_orders::step).route_layer(DefaultBodyLimit::max(5 * store::work_orders::MAX_EVIDENCE + 256 * 1024)),
+        )
+        .route("/admin/work-orders/{id}/files/{file}", get(admin::work_orders::evidence))
         .route("/admin/accounts/new", get(admin::accounts::new_account))
         .route("/admin/accounts/{job}", get(admin::accounts::account))
         .route("/admin/accounts/{job}/{action}", post(admin::accounts::account_action))

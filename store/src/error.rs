@@ -76,6 +76,12 @@ pub enum Reason {
     Calendar(domain::calendar::CalendarError),
     /// A policy setting outside its range.
     Policy(domain::policy::RangeError),
+    /// A real-name bad rating's order closes only after a revisit (回访).
+    RevisitNeeded,
+    /// Appeal evidence must be a PDF, JPEG or PNG file.
+    NotEvidence,
+    /// Only a bad rating opens a work order.
+    NotBad,
 }
 
 /// Why a write conflicts with what is stored.
@@ -91,6 +97,8 @@ pub enum Conflict {
     Rated { case: String, target: &'static str },
     /// The case number names cases of several business systems.
     SeveralSystems(String),
+    /// A work-order step not allowed in the order's state (names the allowed ones).
+    Transition(domain::work_order::IllegalTransition),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008PoliciesAndDefaults),
             Box::new(M0009SmsOutbox),
             Box::new(M0010HotlineCalls),
+            Box::new(M0011WorkOrders),
         ]
     }
 }
@@ -737,5 +738,150 @@ impl MigrationTrait for M0010HotlineCalls {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("hotline_call")).to_owned()).await
+    }
+}
+
+/// 差评工单 (SPEC §5): one order per bad rating (case or place), its timeline,
+/// appeal evidence, each unit's 差评处置负责人, and exclusion marks on ratings.
+struct M0011WorkOrders;
+
+impl MigrationName for M0011WorkOrders {
+    fn name(&self) -> &str {
+        "m0011_work_orders"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011WorkOrders {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("work_order")
+                .col(pk_auto("id"))
+                .col(integer_null("rating_id"))
+                .col(integer_null("place_rating_id"))
+                .col(integer_null("case_id"))
+                .col(integer("hall_id"))
+                .col(integer("region_id"))
+                .col(integer_null("unit_id"))
+                .col(string_len("level", 32))
+                .col(string_len("channel", 32))
+                .col(boolean("real_name"))
+                .col(string_len("state", 32))
+                .col(string_len_null("resume_state", 32))
+                .col(string_len_null("tier", 16))
+                .col(boolean("extended"))
+                .col(boolean("rating_excluded"))
+                .col(string_len("flags", 64))
+                .col(timestamp_with_time_zone("opened_at"))
+                .col(timestamp_with_time_zone("first_contact_due"))
+                .col(timestamp_with_time_zone_null("contacted_at"))
+                .col(timestamp_with_time_zone_null("handle_due"))
+                .col(timestamp_with_time_zone_null("closed_at"))
+                .col(text_null("reply"))
+                .col(text_null("result"))
+                .col(integer("revisits").default(0))
+                .col(integer("overdue_days").default(0))
+                .col(timestamp_with_time_zone_null("notified_at"))
+                .col(string_len_null("escalated_on", 10))
+                .col(string_len("opened_by", 64))
+                .foreign_key(&mut fk("work_order", "rating_id", "rating"))
+                .foreign_key(&mut fk("work_order", "place_rating_id", "place_rating"))
+                .foreign_key(&mut fk("work_order", "hall_id", "hall"))
+                .to_owned(),
+        )
+        .await?;
+        // One order per rating, whatever races.
+        m.create_index(unique_index("work_order", "ux_work_order_rating", &["rating_id"]))
+            .await?;
+        m.create_index(unique_index("work_order", "ux_work_order_place_rating", &["place_rating_id"]))
+            .await?;
+        m.create_index(index("work_order", "ix_work_order_unit", &["unit_id", "state"]))
+            .await?;
+        m.create_index(index("work_order", "ix_work_order_region", &["region_id", "state"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table("work_order_event")
+                .col(pk_auto("id"))
+                .col(integer("order_id"))
+                .col(timestamp_with_time_zone("at"))
+                .col(integer_null("account_id"))
+                .col(string_len("actor", 64))
+                .col(string_len("role", 32))
+                .col(string_len("action", 32))
+                .col(string_len("from_state", 32))
+                .col(string_len("to_state", 32))
+                .col(text_null("detail"))
+                .foreign_key(&mut fk("work_order_event", "order_id", "work_order"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("work_order_event", "ix_work_order_event_order", &["order_id", "id"]))
+            .await?;
+        m.create_table(
+            Table::create()
+                .table("work_order_file")
+                .col(pk_auto("id"))
+                .col(integer("order_id"))
+                .col(integer("event_id"))
+                .col(string_len("name", 128))
+                .col(string_len("content_type", 32))
+                .col(integer("size"))
+                .col(blob("bytes"))
+                .col(timestamp_with_time_zone("created_at"))
+                .foreign_key(&mut fk("work_order_file", "order_id", "work_order"))
+                .foreign_key(&mut fk("work_order_file", "event_id", "work_order_event"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("work_order_file", "ix_work_order_file_order", &["order_id"]))
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table("unit")
+                .add_column(integer_null("handler_account_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("unit")
+                .add_column(text_null("handler_phone_sealed"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("unit")
+                .add_column(string_len_null("handler_phone_hash", 64))
+                .to_owned(),
+        )
+        .await?;
+        for t in ["rating", "place_rating"] {
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new(t))
+                    .add_column(timestamp_with_time_zone_null("excluded_at"))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["rating", "place_rating"] {
+            m.alter_table(Table::alter().table(Alias::new(t)).drop_column(Alias::new("excluded_at")).to_owned())
+                .await?;
+        }
+        for c in ["handler_phone_hash", "handler_phone_sealed", "handler_account_id"] {
+            m.alter_table(Table::alter().table("unit").drop_column(Alias::new(c)).to_owned())
+                .await?;
+        }
+        for t in ["work_order_file", "work_order_event", "work_order"] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
+        }
+        Ok(())
     }
 }

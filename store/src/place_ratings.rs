@@ -184,6 +184,8 @@ pub async fn rate(
     .await;
     match inserted {
         Ok(r) => {
+            // A counted bad rating opens its work order; a flagged one waits for review.
+            crate::work_orders::open_for_place(&txn, &r, "system", now).await?;
             txn.commit().await?;
             Ok(Stored {
                 id: r.id,

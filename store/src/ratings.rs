@@ -56,6 +56,8 @@ async fn insert_rating(
             if target == Target::Item {
                 crate::defaults::supersede(txn, case.id, r.id, now).await?;
             }
+            // SPEC §5: every active bad rating opens its work order, in this transaction.
+            crate::work_orders::open_for_rating(txn, case, &r, now).await?;
             Ok(r)
         }
         Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),

@@ -118,6 +118,55 @@ async fn insert<C: ConnectionTrait>(conn: &C, key: &DataKey, m: NewMessage<'_>, 
     .await?)
 }
 
+/// A message to a phone stored sealed elsewhere (a case's applicant, a
+/// unit's 负责人): copied sealed, never opened.
+pub(crate) struct Sealed<'a> {
+    pub kind: &'a str,
+    pub case_id: Option<i32>,
+    pub sealed: &'a str,
+    pub hash: &'a str,
+    pub body: &'a str,
+    pub dedupe_key: Option<String>,
+}
+
+/// Queues `m` for sending outside quiet hours; a second message with the
+/// same dedupe key is not queued (`false`).
+pub(crate) async fn queue_sealed<C: ConnectionTrait>(conn: &C, m: Sealed<'_>, now: DateTime<Utc>) -> Result<bool> {
+    if let Some(k) = &m.dedupe_key {
+        if sms_message::Entity::find()
+            .filter(sms_message::Column::DedupeKey.eq(k.as_str()))
+            .one(conn)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+    }
+    let not_before = not_in_quiet_hours(now);
+    sms_message::ActiveModel {
+        message_id: Set(format!("hc{}", random_token(15))),
+        dedupe_key: Set(m.dedupe_key),
+        direction: Set("out".into()),
+        kind: Set(m.kind.into()),
+        case_id: Set(m.case_id),
+        phone_sealed: Set(m.sealed.into()),
+        phone_hash: Set(m.hash.into()),
+        body: Set(m.body.into()),
+        state: Set("queued".into()),
+        attempts: Set(0),
+        not_before: Set(not_before),
+        next_attempt_at: Set(not_before),
+        last_error: Set(None),
+        gateway: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(true)
+}
+
 fn item_rated() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(rating::Column::CaseId)

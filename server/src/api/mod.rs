@@ -3,6 +3,10 @@
 
 pub mod docs;
 pub mod webhooks;
+pub mod work_orders;
+
+pub use work_orders::{list_work_orders, work_order};
+use work_orders::{__path_list_work_orders, __path_work_order};
 
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
@@ -539,7 +543,7 @@ impl utoipa::Modify for BearerScheme {
         version = "1",
         description = "Cases in, ratings out. 政务服务好差评系统对接接口。\n\nEvery refusal — of `/api/v1`, of the kiosk's `/device/api` and of the SMS and hotline webhooks — has one JSON body, `ErrorBody`: `{\"error\": CODE, \"message\": TEXT, \"field\": NAME | null}`. `error` is a stable code, `message` a sentence for people, `field` the input field the refusal is about."
     ),
-    paths(create_case, push_rating, list_ratings, list_items, list_windows, list_staff, openapi_json),
+    paths(create_case, push_rating, list_ratings, list_items, list_windows, list_staff, list_work_orders, work_order, openapi_json),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;

@@ -301,6 +301,7 @@ impl Ctx {
                     links.push((format!("/admin/{}", k.slug()), text::kind(lang, k)));
                 }
             }
+            links.push(("/admin/work-orders".to_string(), lang.t("差评工单", "Work orders").to_string()));
             if !store::accounts::grantable(&self.actor).is_empty() {
                 links.push(("/admin/accounts".to_string(), lang.t("账号", "Accounts").to_string()));
             }

@@ -14,6 +14,7 @@ mod phone_rating;
 mod policies;
 mod records;
 mod sign_in;
+mod work_orders;
 
 pub use accounts::*;
 pub use audit::*;
@@ -27,6 +28,7 @@ pub use phone_rating::*;
 pub use policies::*;
 pub use records::*;
 pub use sign_in::*;
+pub use work_orders::*;
 
 use leptos::prelude::*;
 
