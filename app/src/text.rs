@@ -279,7 +279,10 @@ pub fn conflict(lang: Lang, c: &store::Conflict) -> String {
         (Lang::En, C::SeveralSystems(n)) => format!("case number `{n}` names cases of several systems"),
         (Lang::Zh, C::Transition(t)) => format!(
             "工单当前为“{}”，不能“{}”。现在可以：{}",
-            wo_state(lang, domain::work_order::State::parse(t.state).unwrap_or(domain::work_order::State::New)),
+            wo_state(
+                lang,
+                domain::work_order::State::parse(t.state).unwrap_or(domain::work_order::State::New)
+            ),
             wo_action(lang, t.action),
             if t.allowed.is_empty() {
                 "（无，请刷新页面）".to_string()

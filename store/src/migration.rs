@@ -872,8 +872,13 @@ impl MigrationTrait for M0011WorkOrders {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in ["rating", "place_rating"] {
-            m.alter_table(Table::alter().table(Alias::new(t)).drop_column(Alias::new("excluded_at")).to_owned())
-                .await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new(t))
+                    .drop_column(Alias::new("excluded_at"))
+                    .to_owned(),
+            )
+            .await?;
         }
         for c in ["handler_phone_hash", "handler_phone_sealed", "handler_account_id"] {
             m.alter_table(Table::alter().table("unit").drop_column(Alias::new(c)).to_owned())

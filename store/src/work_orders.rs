@@ -49,7 +49,10 @@ struct NewOrder<'a> {
 }
 
 async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: DateTime<Utc>) -> Result<i32> {
-    let h = hall::Entity::find_by_id(n.hall_id).one(conn).await?.ok_or(Error::NotFound("hall"))?;
+    let h = hall::Entity::find_by_id(n.hall_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
     let (policy, _) = crate::policies::for_region(conn, h.region_id).await?;
     let cal = crate::calendar::load(conn).await?;
     let mut flags = Vec::new();
@@ -122,7 +125,12 @@ async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: DateTime<Utc>)
 
 /// Opens the order of a bad case rating (first ratings and follow-ups, every
 /// channel), inside the rating's transaction. Good ratings open none.
-pub(crate) async fn open_for_rating(txn: &DatabaseTransaction, case: &service_case::Model, r: &rating::Model, now: DateTime<Utc>) -> Result<Option<i32>> {
+pub(crate) async fn open_for_rating(
+    txn: &DatabaseTransaction,
+    case: &service_case::Model,
+    r: &rating::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>> {
     let level = crate::columns::level(&r.level)?;
     if !level.is_bad() {
         return Ok(None);
@@ -160,7 +168,12 @@ pub(crate) async fn open_for_rating(txn: &DatabaseTransaction, case: &service_ca
 /// Opens the order of a counted bad place rating (static code, kiosk): the
 /// window's unit, or the hall's center for a hall-wide rating. A flagged
 /// rating (repeat, burst) opens none: it waits on the review list.
-pub(crate) async fn open_for_place<C: ConnectionTrait>(conn: &C, p: &place_rating::Model, opened_by: &str, now: DateTime<Utc>) -> Result<Option<i32>> {
+pub(crate) async fn open_for_place<C: ConnectionTrait>(
+    conn: &C,
+    p: &place_rating::Model,
+    opened_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>> {
     let level = crate::columns::level(&p.level)?;
     if !level.is_bad() || (!p.counted && opened_by == "system") {
         return Ok(None);
@@ -286,7 +299,12 @@ pub enum AppealKind {
 }
 
 impl AppealKind {
-    pub const ALL: [AppealKind; 4] = [AppealKind::Mistaken, AppealKind::Malicious, AppealKind::NotOurs, AppealKind::Duplicate];
+    pub const ALL: [AppealKind; 4] = [
+        AppealKind::Mistaken,
+        AppealKind::Malicious,
+        AppealKind::NotOurs,
+        AppealKind::Duplicate,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -328,19 +346,42 @@ pub struct Evidence {
 #[derive(Debug, Clone)]
 pub enum Step {
     /// 核实: the rater was reached (how) and what they said; the handling tier.
-    Verify { how: Contact, said: String, tier: Tier },
+    Verify {
+        how: Contact,
+        said: String,
+        tier: Tier,
+    },
     Start,
     Reply(Reply),
     QcPass,
-    QcReturn { reason: String },
-    RequestExtension { days: u32, reason: String },
+    QcReturn {
+        reason: String,
+    },
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
     GrantExtension,
-    RefuseExtension { reason: String },
-    Appeal { kind: AppealKind, reason: String, files: Vec<Evidence> },
-    UpholdAppeal { note: String },
-    RejectAppeal { note: String },
+    RefuseExtension {
+        reason: String,
+    },
+    Appeal {
+        kind: AppealKind,
+        reason: String,
+        files: Vec<Evidence>,
+    },
+    UpholdAppeal {
+        note: String,
+    },
+    RejectAppeal {
+        note: String,
+    },
     /// 回访: a contact attempt after handling.
-    Revisit { how: Contact, outcome: String, satisfied: Option<bool> },
+    Revisit {
+        how: Contact,
+        outcome: String,
+        satisfied: Option<bool>,
+    },
 }
 
 impl Step {
@@ -370,7 +411,12 @@ impl Step {
     fn is_center_step(&self) -> bool {
         matches!(
             self,
-            Step::QcPass | Step::QcReturn { .. } | Step::GrantExtension | Step::RefuseExtension { .. } | Step::UpholdAppeal { .. } | Step::RejectAppeal { .. }
+            Step::QcPass
+                | Step::QcReturn { .. }
+                | Step::GrantExtension
+                | Step::RefuseExtension { .. }
+                | Step::UpholdAppeal { .. }
+                | Step::RejectAppeal { .. }
         )
     }
 }
@@ -457,7 +503,10 @@ pub struct Done {
 pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Result<Done> {
     let now = meta.now;
     let txn = db.begin_with_options(immediate()).await?;
-    let o = work_order::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound("work order"))?;
+    let o = work_order::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("work order"))?;
     let case = match o.case_id {
         Some(c) => service_case::Entity::find_by_id(c).one(&txn).await?,
         None => None,
@@ -482,7 +531,10 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
     if !may(actor, &o, &step) {
         return Err(Error::Forbidden);
     }
-    let h = hall::Entity::find_by_id(o.hall_id).one(&txn).await?.ok_or(Error::NotFound("hall"))?;
+    let h = hall::Entity::find_by_id(o.hall_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
     let (policy, _) = crate::policies::for_region(&txn, h.region_id).await?;
     let cal = crate::calendar::load(&txn).await?;
     let mut am: work_order::ActiveModel = o.clone().into();
@@ -572,7 +624,12 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
                     return Err(Error::invalid("evidence", Reason::FileTooLarge { kb: MAX_EVIDENCE / 1024 }));
                 }
                 let ct = evidence_type(&e.bytes).ok_or(Error::invalid("evidence", Reason::NotEvidence))?;
-                let name: String = e.name.chars().filter(|c| !c.is_control() && !"/\\".contains(*c)).take(120).collect();
+                let name: String = e
+                    .name
+                    .chars()
+                    .filter(|c| !c.is_control() && !"/\\".contains(*c))
+                    .take(120)
+                    .collect();
                 files.push((if name.is_empty() { "evidence".to_string() } else { name }, ct, e.bytes.clone()));
             }
             json!({ "kind": kind.code(), "reason": reason, "files": files.iter().map(|f| &f.0).collect::<Vec<_>>() })
@@ -625,7 +682,17 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
             allowed: vec![],
         })));
     }
-    let event_id = event(&txn, o.id, &EventBy::of(actor), step.code(), before.state, after.state, Some(detail.clone()), now).await?;
+    let event_id = event(
+        &txn,
+        o.id,
+        &EventBy::of(actor),
+        step.code(),
+        before.state,
+        after.state,
+        Some(detail.clone()),
+        now,
+    )
+    .await?;
     for (name, ct, bytes) in files {
         work_order_file::ActiveModel {
             order_id: Set(o.id),
@@ -739,7 +806,11 @@ async fn row(db: &Db, cal: &Calendar, o: work_order::Model, now: DateTime<Utc>) 
         Some(c) => service_case::Entity::find_by_id(c).one(db).await?.map(|c| c.case_number),
         None => None,
     };
-    let hall = hall::Entity::find_by_id(o.hall_id).one(db).await?.map(|h| h.name).unwrap_or_default();
+    let hall = hall::Entity::find_by_id(o.hall_id)
+        .one(db)
+        .await?
+        .map(|h| h.name)
+        .unwrap_or_default();
     let unit = match o.unit_id {
         Some(u) => unit::Entity::find_by_id(u).one(db).await?.map(|u| (u.code, u.name)),
         None => None,
@@ -942,7 +1013,10 @@ pub struct OrderDetail {
 
 /// The order page's data, scoped; `Forbidden` outside the actor's scope.
 pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i32, now: DateTime<Utc>) -> Result<OrderDetail> {
-    let o = work_order::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound("work order"))?;
+    let o = work_order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("work order"))?;
     let case = match o.case_id {
         Some(c) => service_case::Entity::find_by_id(c).one(db).await?,
         None => None,
@@ -956,10 +1030,21 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
     let (item_name, window_name, staff_name, rated_at, tags, comment) = if let Some(r) = o.rating_id {
         let r = rating::Entity::find_by_id(r).one(db).await?.ok_or(Error::NotFound("rating"))?;
         let c = case.clone().ok_or(Error::NotFound("case"))?;
-        let i = item::Entity::find_by_id(c.item_id).one(db).await?.map(|i| i.name).unwrap_or_default();
-        let w = service_window::Entity::find_by_id(c.window_id).one(db).await?.map(|w| w.name).unwrap_or_default();
+        let i = item::Entity::find_by_id(c.item_id)
+            .one(db)
+            .await?
+            .map(|i| i.name)
+            .unwrap_or_default();
+        let w = service_window::Entity::find_by_id(c.window_id)
+            .one(db)
+            .await?
+            .map(|w| w.name)
+            .unwrap_or_default();
         let s = match c.staff_id {
-            Some(s) => staff::Entity::find_by_id(s).one(db).await?.map(|s| format!("{} ({})", s.name, s.number)),
+            Some(s) => staff::Entity::find_by_id(s)
+                .one(db)
+                .await?
+                .map(|s| format!("{} ({})", s.name, s.number)),
             None => None,
         };
         (i, w, s, r.created_at, crate::columns::tags_list(&r.tags), r.comment)
@@ -969,10 +1054,21 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
             .await?
             .ok_or(Error::NotFound("rating"))?;
         let w = match p.window_id {
-            Some(w) => service_window::Entity::find_by_id(w).one(db).await?.map(|w| w.name).unwrap_or_default(),
+            Some(w) => service_window::Entity::find_by_id(w)
+                .one(db)
+                .await?
+                .map(|w| w.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
-        (String::new(), w, None, p.rated_at.unwrap_or(p.created_at), crate::columns::tags_list(&p.tags), p.comment)
+        (
+            String::new(),
+            w,
+            None,
+            p.rated_at.unwrap_or(p.created_at),
+            crate::columns::tags_list(&p.tags),
+            p.comment,
+        )
     };
     let phone = case
         .as_ref()
@@ -1018,11 +1114,7 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
                 })
                 .unwrap_or_default();
             TimelineStep {
-                files: all_files
-                    .iter()
-                    .filter(|f| f.1 == e.id)
-                    .map(|f| (f.0, f.2.clone(), f.3))
-                    .collect(),
+                files: all_files.iter().filter(|f| f.1 == e.id).map(|f| (f.0, f.2.clone(), f.3)).collect(),
                 at: e.at,
                 actor: e.actor,
                 role: e.role,
@@ -1043,7 +1135,10 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
         Step::Reply(Reply::default()),
         Step::QcPass,
         Step::QcReturn { reason: String::new() },
-        Step::RequestExtension { days: 1, reason: String::new() },
+        Step::RequestExtension {
+            days: 1,
+            reason: String::new(),
+        },
         Step::GrantExtension,
         Step::RefuseExtension { reason: String::new() },
         Step::Appeal {
@@ -1093,7 +1188,10 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
 
 /// An evidence file, scoped like its order.
 pub async fn file(db: &Db, actor: &Actor, order_id: i32, file_id: i32) -> Result<(String, String, Vec<u8>)> {
-    let o = work_order::Entity::find_by_id(order_id).one(db).await?.ok_or(Error::NotFound("work order"))?;
+    let o = work_order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("work order"))?;
     if !sees(actor, &o, None) || actor.role == Role::WindowStaff {
         return Err(Error::Forbidden);
     }
@@ -1122,7 +1220,11 @@ pub async fn for_window(db: &Db, window_id: i32, limit: u64) -> Result<Vec<(Stri
     let mut out = Vec::new();
     for o in orders {
         let number = match o.case_id {
-            Some(c) => service_case::Entity::find_by_id(c).one(db).await?.map(|c| c.case_number).unwrap_or_default(),
+            Some(c) => service_case::Entity::find_by_id(c)
+                .one(db)
+                .await?
+                .map(|c| c.case_number)
+                .unwrap_or_default(),
             None => String::new(),
         };
         out.push((number, State::parse(&o.state).unwrap_or(State::New)));
@@ -1177,7 +1279,11 @@ pub async fn flagged(db: &Db, actor: &Actor, limit: u64) -> Result<Vec<Flagged>>
     let rows = q.order_by_desc(place_rating::Column::Id).limit(limit).all(db).await?;
     let mut out = Vec::new();
     for p in rows {
-        let hall = hall::Entity::find_by_id(p.hall_id).one(db).await?.map(|h| h.name).unwrap_or_default();
+        let hall = hall::Entity::find_by_id(p.hall_id)
+            .one(db)
+            .await?
+            .map(|h| h.name)
+            .unwrap_or_default();
         let window = match p.window_id {
             Some(w) => service_window::Entity::find_by_id(w).one(db).await?.map(|w| w.name),
             None => None,
@@ -1205,7 +1311,10 @@ pub async fn promote(db: &Db, actor: &Actor, place_rating_id: i32, meta: &Meta) 
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("rating"))?;
-    let h = hall::Entity::find_by_id(p.hall_id).one(&txn).await?.ok_or(Error::NotFound("hall"))?;
+    let h = hall::Entity::find_by_id(p.hall_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
     if regions.is_some_and(|ids| !ids.contains(&h.region_id)) {
         return Err(Error::Forbidden);
     }
@@ -1268,7 +1377,11 @@ pub async fn handlers(db: &Db, key: &crate::crypto::DataKey, actor: &Actor) -> R
             unit_code: u.code,
             unit_name: u.name,
             job_number,
-            phone: u.handler_phone_sealed.as_deref().and_then(|s| key.open(s)).map(|p| domain::values::mask_phone(&p)),
+            phone: u
+                .handler_phone_sealed
+                .as_deref()
+                .and_then(|s| key.open(s))
+                .map(|p| domain::values::mask_phone(&p)),
         });
     }
     Ok(out)
@@ -1276,7 +1389,15 @@ pub async fn handlers(db: &Db, key: &crate::crypto::DataKey, actor: &Actor) -> R
 
 /// Names a unit's 差评处置负责人: an active account of that unit (or of the
 /// center above it) and their mobile number; audited without the number.
-pub async fn set_handler(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, unit_code: &str, job_number: &str, phone: &str, meta: &Meta) -> Result<()> {
+pub async fn set_handler(
+    db: &Db,
+    key: &crate::crypto::DataKey,
+    actor: &Actor,
+    unit_code: &str,
+    job_number: &str,
+    phone: &str,
+    meta: &Meta,
+) -> Result<()> {
     let u = unit::Entity::find()
         .filter(unit::Column::Code.eq(unit_code.trim()))
         .one(db)
@@ -1436,7 +1557,11 @@ pub async fn demo_handler(db: &Db, key: &crate::crypto::DataKey, unit_code: &str
     let Some(u) = unit::Entity::find().filter(unit::Column::Code.eq(unit_code)).one(db).await? else {
         return Ok(());
     };
-    let Some(a) = account::Entity::find().filter(account::Column::JobNumber.eq(job_number)).one(db).await? else {
+    let Some(a) = account::Entity::find()
+        .filter(account::Column::JobNumber.eq(job_number))
+        .one(db)
+        .await?
+    else {
         return Ok(());
     };
     let mut am: unit::ActiveModel = u.into();

@@ -21,6 +21,14 @@ pub async fn console(
 ) -> Result<Response, PageError> {
     let c = store::console::console(&st.db, &ctx.actor, st.now()).await?;
     let lang = ctx.lang;
+    let orders = match ctx.actor.scope {
+        store::accounts::Scope::Window(w) => store::work_orders::for_window(&st.db, w, 50)
+            .await?
+            .into_iter()
+            .map(|(case, state)| (case, app::text::wo_state(lang, state).to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
     let data = ConsoleView {
         window_code: c.window_code,
         window_name: c.window_name,
@@ -46,6 +54,7 @@ pub async fn console(
             Some("already") => Some(lang.t("该业务已评价。", "This case is already rated.").to_string()),
             _ => None,
         },
+        orders,
     };
     let nav = ctx.nav();
     Ok(ctx.page(&st, StatusCode::OK, lang.t("我的窗口", "My window").into(), move || {

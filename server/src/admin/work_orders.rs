@@ -148,10 +148,7 @@ async fn list_page(st: &AppState, ctx: &Ctx, q: OrdersQuery, problem: Option<Str
         Err(store::Error::Invalid { reason, .. }) => {
             problem = Some(format!("{}：{}", lang.t("单位编码", "Unit code"), text::reason(lang, &reason)));
             status = StatusCode::BAD_REQUEST;
-            let filter = Filter {
-                unit_code: None,
-                ..filter
-            };
+            let filter = Filter { unit_code: None, ..filter };
             store::work_orders::list(&st.db, &ctx.actor, &filter, now, 200).await?
         }
         Err(e) => return Err(e.into()),
@@ -230,11 +227,23 @@ async fn list_page(st: &AppState, ctx: &Ctx, q: OrdersQuery, problem: Option<Str
 }
 
 /// `GET /admin/work-orders`
-pub async fn list(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>, PageQuery(q): PageQuery<OrdersQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(st): State<AppState>,
+    Signed(ctx, _): Signed<Admin>,
+    PageQuery(q): PageQuery<OrdersQuery>,
+) -> Result<Response, PageError> {
     list_page(&st, &ctx, q, None, StatusCode::OK).await
 }
 
-async fn order_page(st: &AppState, ctx: &Ctx, id: i32, notice: Option<String>, problem: Option<(String, String)>, typed: Vec<(String, String)>, status: StatusCode) -> Result<Response, PageError> {
+async fn order_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i32,
+    notice: Option<String>,
+    problem: Option<(String, String)>,
+    typed: Vec<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let now = st.now();
     let d = store::work_orders::detail(&st.db, &st.config.data_key, &ctx.actor, id, now).await?;
@@ -293,8 +302,11 @@ async fn order_page(st: &AppState, ctx: &Ctx, id: i32, notice: Option<String>, p
     if d.rating_excluded {
         facts.push((
             lang.t("统计", "Statistics").to_string(),
-            lang.t("申诉成立，该评价不计入统计（保留记录）", "Appeal upheld: the rating is excluded from statistics (kept on record)")
-                .to_string(),
+            lang.t(
+                "申诉成立，该评价不计入统计（保留记录）",
+                "Appeal upheld: the rating is excluded from statistics (kept on record)",
+            )
+            .to_string(),
         ));
     }
     let first_contact_overdue = if r.state == WoState::New { r.overdue_days } else { 0 };
@@ -348,7 +360,11 @@ async fn order_page(st: &AppState, ctx: &Ctx, id: i32, notice: Option<String>, p
             who: if t.actor == "system" {
                 lang.t("系统", "system").to_string()
             } else {
-                format!("{} ({})", t.actor, domain::Role::parse(&t.role).map(|r| text::role(lang, r)).unwrap_or_default())
+                format!(
+                    "{} ({})",
+                    t.actor,
+                    domain::Role::parse(&t.role).map(|r| text::role(lang, r)).unwrap_or_default()
+                )
             },
             action: text::wo_action(lang, &t.action).to_string(),
             change: if t.from_state == t.to_state {
@@ -381,7 +397,13 @@ async fn order_page(st: &AppState, ctx: &Ctx, id: i32, notice: Option<String>, p
             files: t
                 .files
                 .iter()
-                .map(|(fid, name, size)| (format!("/admin/work-orders/{id}/files/{fid}"), name.clone(), format!("{} KB", (size + 1023) / 1024)))
+                .map(|(fid, name, size)| {
+                    (
+                        format!("/admin/work-orders/{id}/files/{fid}"),
+                        name.clone(),
+                        format!("{} KB", (size + 1023) / 1024),
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -548,12 +570,19 @@ pub async fn step(
         return order_page(&st, &ctx, id, None, Some(problem), vec![], StatusCode::PAYLOAD_TOO_LARGE).await;
     };
     ctx.check_csrf(fields.get("_csrf").map(String::as_str)).await?;
-    let typed: Vec<(String, String)> = fields.iter().filter(|(k, _)| *k != "_csrf").map(|(k, v)| (k.clone(), v.clone())).collect();
+    let typed: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| *k != "_csrf")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let step = match step_of(&action, &fields, files) {
         Ok(s) => s,
         Err(("action", _)) => return Err(PageError::NotFound),
         Err((field, reason)) => {
-            let problem = (field.to_string(), format!("{}：{}", text::wo_word(lang, field), text::reason(lang, &reason)));
+            let problem = (
+                field.to_string(),
+                format!("{}：{}", text::wo_word(lang, field), text::reason(lang, &reason)),
+            );
             return order_page(&st, &ctx, id, None, Some(problem), typed, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
@@ -565,7 +594,11 @@ pub async fn step(
         Err(e @ (store::Error::Invalid { .. } | store::Error::Conflict(_))) => {
             let (status, field, sentence) = refusal(lang, e)?;
             let word = text::wo_word(lang, field);
-            let sentence = if word.is_empty() { sentence } else { format!("{word}：{sentence}") };
+            let sentence = if word.is_empty() {
+                sentence
+            } else {
+                format!("{word}：{sentence}")
+            };
             order_page(&st, &ctx, id, None, Some((field.to_string(), sentence)), typed, status).await
         }
         Err(e) => Err(e.into()),
@@ -573,7 +606,11 @@ pub async fn step(
 }
 
 /// `GET /admin/work-orders/{id}/files/{file}`: appeal evidence, scoped like its order.
-pub async fn evidence(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>, Path((id, file)): Path<(String, String)>) -> Result<Response, PageError> {
+pub async fn evidence(
+    State(st): State<AppState>,
+    Signed(ctx, _): Signed<Admin>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
     let (Ok(id), Ok(file)) = (id.parse::<i32>(), file.parse::<i32>()) else {
         return Err(PageError::NotFound);
     };
@@ -599,7 +636,12 @@ pub async fn evidence(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>,
 
 /// `POST /admin/work-orders/promote/{place_rating}`: the center turns a
 /// flagged bad rating into an order.
-pub async fn promote(State(st): State<AppState>, Signed(mut ctx, _): Signed<Admin>, Path(p): Path<String>, body: Bytes) -> Result<Response, PageError> {
+pub async fn promote(
+    State(st): State<AppState>,
+    Signed(mut ctx, _): Signed<Admin>,
+    Path(p): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     ctx.set_path("/admin/work-orders");
     ctx.check_csrf_form(&body).await?;
     let p: i32 = p.parse().map_err(|_| PageError::NotFound)?;

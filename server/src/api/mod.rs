@@ -5,8 +5,8 @@ pub mod docs;
 pub mod webhooks;
 pub mod work_orders;
 
-pub use work_orders::{list_work_orders, work_order};
 use work_orders::{__path_list_work_orders, __path_work_order};
+pub use work_orders::{list_work_orders, work_order};
 
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};

@@ -85,13 +85,20 @@ pub async fn list_work_orders(
     let after = match q.after.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(a) => Some(a.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "after: not a cursor returned by this API").field("after")
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "after: not a cursor returned by this API",
+            )
+            .field("after")
         })?),
     };
     let limit = match q.limit {
         None => 100,
         Some(l @ 1..=200) => l,
-        Some(_) => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 200").field("limit")),
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 200").field("limit"))
+        }
     };
     let rows = store::work_orders::for_client(&st.db, client, after, limit + 1, st.now()).await?;
     let more = rows.len() as u64 > limit;
@@ -108,7 +115,11 @@ pub async fn list_work_orders(
     security(("api_key" = [])),
     responses((status = 200, body = WorkOrderOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
-pub async fn work_order(State(st): State<AppState>, ApiClient(client): ApiClient, Path(id): Path<String>) -> Result<Json<WorkOrderOut>, ApiError> {
+pub async fn work_order(
+    State(st): State<AppState>,
+    ApiClient(client): ApiClient,
+    Path(id): Path<String>,
+) -> Result<Json<WorkOrderOut>, ApiError> {
     let Ok(id) = id.trim().parse::<i32>() else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such work order"));
     };

@@ -20,6 +20,9 @@ pub struct ConsoleView {
     pub hall_name: String,
     pub rows: Vec<ConsoleRow>,
     pub notice: Option<String>,
+    /// 差评工单 of this window's cases: (case number, state label). Nothing
+    /// about the rater (SPEC §5: staff never see who rated them).
+    pub orders: Vec<(String, String)>,
 }
 
 #[component]
@@ -96,6 +99,19 @@ pub fn ConsolePage(nav: Nav, console: ConsoleView) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
+            {(!console.orders.is_empty()).then(|| view! {
+                <h2>{lang.t("本窗口的差评工单", "Work orders of this window's cases")}</h2>
+                <p class="muted">{lang.t("差评由单位负责人核实办理；这里只显示办理进度。", "The unit verifies and handles bad ratings; here you see how far each has come.")}</p>
+                <table class="list console-orders">
+                    <thead><tr>
+                        <th scope="col">{lang.t("办件编号", "Case")}</th>
+                        <th scope="col">{lang.t("工单状态", "Order state")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {console.orders.into_iter().map(|(case, state)| view! { <tr><td>{case}</td><td>{state}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            })}
         </Shell>
     }
 }

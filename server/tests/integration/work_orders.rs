@@ -1,0 +1,619 @@
+//! 差评工单 end to end, with the app's clock moved, never slept: every bad
+//! rating opens an order in its own transaction (page, API push, SMS reply,
+//! hotline, static code and kiosk; flagged ones wait for review), the unit
+//! verifies and replies, the center checks; extensions, QC returns, appeals
+//! with evidence, revisits, escalation of overdue orders, scope and illegal
+//! steps; deadlines across the 2025 National Day holiday; the API's view.
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::calendar::cst;
+use domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{case_body, Browser, TestApp, SMS_SECRET};
+use crate::on_both_databases;
+
+on_both_databases!(
+    a_bad_rating_is_verified_replied_revisited_and_closed_by_qc,
+    qc_returns_a_reply_and_an_extension_moves_the_deadline,
+    overdue_orders_are_escalated_once_a_day_and_listed_first,
+    appeals_with_evidence_are_upheld_or_rejected,
+    steps_out_of_order_are_409_and_other_units_orders_403,
+    every_channel_opens_an_order_and_flagged_ratings_wait_for_review,
+    first_contact_across_national_day_is_due_at_the_end_of_october_9,
+);
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh account of `role` (sessions end when the clock jumps).
+async fn person(app: &TestApp, role: Role, scope: Option<&str>) -> Browser {
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    app.signed_in(role, scope, &format!("wo{n}")).await
+}
+
+async fn unit(app: &TestApp) -> Browser {
+    person(app, Role::UnitAdmin, Some("U-MARKET")).await
+}
+
+async fn center(app: &TestApp) -> Browser {
+    person(app, Role::CenterAdmin, Some("210100")).await
+}
+
+/// Reports a case at W01 (item of U-MARKET) completed now; returns its rating URL.
+async fn case(app: &TestApp, number: &str, real_name: bool) -> String {
+    let mut body = case_body(number, "W01", Some("S1001"));
+    let now = app.now();
+    body["real_name"] = json!(real_name);
+    body["completed_at"] = json!(now.with_timezone(&cst()).to_rfc3339());
+    body["accepted_at"] = json!((now - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
+    let res = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string()
+}
+
+/// Rates a case 非常不满意 on the page, as a phone without JavaScript does.
+async fn rate_bad(app: &TestApp, url: &str) {
+    let (status, html) = app
+        .post_form(
+            url,
+            &[
+                ("level", "very_dissatisfied"),
+                ("tags", "efficiency"),
+                ("comment", "等了两个小时没人管"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{html}");
+}
+
+async fn order_id_of(app: &TestApp, number: &str) -> i32 {
+    app.scalar(&format!(
+        "SELECT CAST(w.id AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = '{number}'"
+    ))
+    .await
+    .unwrap_or_else(|| panic!("an order for {number}"))
+    .parse()
+    .unwrap()
+}
+
+async fn state_of(app: &TestApp, id: i32) -> String {
+    app.scalar(&format!("SELECT state AS v FROM work_order WHERE id = {id}"))
+        .await
+        .unwrap()
+}
+
+/// Posts a step's form with the CSRF token of the order page; `(status, Location or page)`.
+async fn step(b: &Browser, id: i32, action: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let token = b.csrf("/account/password").await;
+    let mut all: Vec<(&str, &str)> = vec![("_csrf", &token)];
+    all.extend_from_slice(fields);
+    b.post_raw(&format!("/admin/work-orders/{id}/{action}"), &all).await
+}
+
+async fn done(b: &Browser, id: i32, action: &str, fields: &[(&str, &str)]) {
+    let (status, loc) = step(b, id, action, fields).await;
+    assert_eq!(status, 303, "{action}: {loc}");
+    assert!(loc.starts_with(&format!("/admin/work-orders/{id}?done={action}")), "{loc}");
+}
+
+const REPLY: [(&str, &str); 5] = [
+    ("investigation", "调阅监控，核实窗口排队 2 小时属实"),
+    ("process", "约谈窗口负责人，调整午间排班"),
+    ("measures", "增设 1 个综合受理窗口，高峰期弹性排班"),
+    ("result", "已增设窗口，平均等候缩短至 20 分钟"),
+    ("signed_by", "赵局长"),
+];
+
+async fn api_order(app: &TestApp, id: i32) -> Value {
+    let (status, body) = app.get_json(&format!("/api/v1/work-orders/{id}")).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn a_bad_rating_is_verified_replied_revisited_and_closed_by_qc(app: TestApp) {
+    let good = case(&app, "WO-GOOD", true).await;
+    let (status, _) = app.post_form(&good, &[("level", "satisfied")]).await;
+    assert_eq!(status, 201);
+    let url = case(&app, "WO-1", true).await;
+    rate_bad(&app, &url).await;
+    assert_eq!(
+        app.count_rows("work_order").await,
+        1,
+        "a good rating opens none, a bad one exactly one"
+    );
+    let id = order_id_of(&app, "WO-1").await;
+
+    let unit = unit(&app).await;
+    let (status, list) = unit.get("/admin/work-orders").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("WO-1") && list.contains("待核实") && list.contains("剩余"), "{list}");
+    let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(page.contains("138****1234") && !page.contains("13800131234"), "the phone is masked");
+    assert!(page.contains("等了两个小时没人管") && page.contains("首次联系核实"), "{page}");
+    assert!(
+        page.contains("/verify") && !page.contains("/qc_pass"),
+        "only the steps allowed now: {page}"
+    );
+
+    done(
+        &unit,
+        id,
+        "verify",
+        &[("how", "phone"), ("said", "排队太久，无人引导"), ("tier", "general")],
+    )
+    .await;
+    assert_eq!(state_of(&app, id).await, "contacted");
+    let handle_due = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
+    assert!(!handle_due.is_empty());
+    done(&unit, id, "start", &[]).await;
+
+    // A reply without its measures: 422 naming the field, nothing changed.
+    let partial: Vec<(&str, &str)> = REPLY.iter().copied().filter(|(k, _)| *k != "measures").collect();
+    let (status, page) = step(&unit, id, "reply", &partial).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("整改措施："), "names the missing element: {page}");
+    assert_eq!(state_of(&app, id).await, "in_progress");
+    done(&unit, id, "reply", &REPLY).await;
+    assert_eq!(state_of(&app, id).await, "replied");
+
+    // The unit cannot pass its own reply.
+    let (status, _) = step(&unit, id, "qc_pass", &[]).await;
+    assert_eq!(status, 403);
+    let center = center(&app).await;
+    // A real-name bad rating is closed only after a revisit.
+    let (status, page) = step(&center, id, "qc_pass", &[]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("回访"), "{page}");
+    done(
+        &center,
+        id,
+        "revisit",
+        &[("how", "phone"), ("outcome", "评价人认可整改"), ("satisfied", "yes")],
+    )
+    .await;
+    let (status, loc) = step(&center, id, "qc_pass", &[]).await;
+    assert_eq!((status, loc.ends_with("+sms")), (303, true), "{loc}");
+    assert_eq!(state_of(&app, id).await, "closed");
+
+    // The rater's SMS with the outcome is in the outbox.
+    let sms = app
+        .scalar("SELECT body AS v FROM sms_message WHERE kind = 'work_order' AND case_id IS NOT NULL")
+        .await
+        .unwrap();
+    assert!(sms.contains("已增设窗口"), "{sms}");
+    // The timeline names every step, who and when.
+    let (_, page) = center.get(&format!("/admin/work-orders/{id}")).await;
+    for word in [
+        "生成工单",
+        "核实",
+        "开始办理",
+        "提交办理回复",
+        "回访",
+        "质检通过",
+        "赵局长",
+        "已办结",
+    ] {
+        assert!(page.contains(word), "{word}: {page}");
+    }
+    let audited = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE object_kind = 'work_order'")
+        .await
+        .unwrap();
+    assert_eq!(audited, "5", "each step audited (verify, start, reply, revisit, qc_pass)");
+
+    let o = api_order(&app, id).await;
+    assert_eq!(o["state"], "closed");
+    assert_eq!(o["case_number"], "WO-1");
+    assert_eq!(o["unit_code"], "U-MARKET");
+    assert_eq!(o["level"], "very_dissatisfied");
+    assert_eq!(o["overdue_days"], 0);
+    assert_eq!(o["result"], "已增设窗口，平均等候缩短至 20 分钟");
+    assert!(o["closed_at"].is_string() && o["first_contact_due"].is_string() && o["rating_id"].is_number());
+    let (_, list) = app.get_json("/api/v1/work-orders?limit=1").await;
+    assert_eq!(list["work_orders"].as_array().unwrap().len(), 1);
+    assert!(list["next"].is_null());
+    // Another business system does not see it.
+    let (_, other) = store::keys::create(&app.db, "other system", app.now()).await.unwrap();
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/work-orders/{id}")))
+        .bearer_auth(other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+async fn qc_returns_a_reply_and_an_extension_moves_the_deadline(app: TestApp) {
+    let url = case(&app, "WO-2", false).await;
+    rate_bad(&app, &url).await;
+    let id = order_id_of(&app, "WO-2").await;
+    let unit = unit(&app).await;
+    let center = center(&app).await;
+    done(
+        &unit,
+        id,
+        "verify",
+        &[("how", "sms"), ("said", "材料被退回三次"), ("tier", "complex")],
+    )
+    .await;
+    let due = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
+    // More than the policy allows is refused, naming the field.
+    let (status, page) = step(&unit, id, "request_extension", &[("days", "30"), ("reason", "需要跨部门协调")]).await;
+    assert_eq!(status, 422, "{page}");
+    done(&unit, id, "request_extension", &[("days", "5"), ("reason", "需要跨部门协调")]).await;
+    assert_eq!(state_of(&app, id).await, "extension_requested");
+    let (status, _) = step(&unit, id, "grant_extension", &[]).await;
+    assert_eq!(status, 403, "the center approves extensions");
+    let (status, loc) = step(&center, id, "grant_extension", &[]).await;
+    assert!(status == 303 && loc.ends_with("+sms"), "the rater is told: {loc}");
+    assert_eq!(state_of(&app, id).await, "contacted", "back where it left");
+    let later = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
+    let (a, b) = (
+        DateTime::parse_from_rfc3339(&due).unwrap(),
+        DateTime::parse_from_rfc3339(&later).unwrap(),
+    );
+    assert!(b - a >= Duration::days(5), "five working days later: {due} → {later}");
+    // Only one extension.
+    let (status, page) = step(&unit, id, "request_extension", &[("days", "1"), ("reason", "再延")]).await;
+    assert_eq!(status, 409, "{page}");
+    done(&unit, id, "start", &[]).await;
+    done(&unit, id, "reply", &REPLY).await;
+    done(&center, id, "qc_return", &[("reason", "整改结果缺少时间节点")]).await;
+    assert_eq!(state_of(&app, id).await, "returned");
+    done(&unit, id, "start", &[]).await;
+    done(&unit, id, "reply", &REPLY).await;
+    done(&center, id, "qc_pass", &[]).await;
+    assert_eq!(state_of(&app, id).await, "closed");
+    let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(page.contains("整改结果缺少时间节点") && page.contains("（已延期）"), "{page}");
+}
+
+async fn overdue_orders_are_escalated_once_a_day_and_listed_first(app: TestApp) {
+    let unit_admin = unit(&app).await;
+    // The unit names its 差评处置负责人.
+    let token = unit_admin.csrf("/admin/work-orders").await;
+    let (status, loc) = unit_admin
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "U-MARKET"),
+                ("job_number", "S1001x"),
+                ("phone", "13912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "an unknown account is refused: {loc}");
+    let me = app
+        .scalar("SELECT job_number AS v FROM account WHERE role = 'unit_admin' ORDER BY id DESC")
+        .await
+        .unwrap();
+    let (status, loc) = unit_admin
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "U-MARKET"),
+                ("job_number", &me),
+                ("phone", "13912345678"),
+            ],
+        )
+        .await;
+    assert_eq!((status, loc.as_str()), (303, "/admin/work-orders?notice=handler"));
+    let (status, _) = unit_admin
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "U-SOCIAL"),
+                ("job_number", &me),
+                ("phone", "13912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "another unit's handler");
+
+    // Start at 10:00 Beijing on a working day so the test does not depend on when it runs.
+    let start = cst().with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap().with_timezone(&Utc);
+    app.advance(start - app.now());
+    let url = case(&app, "WO-3", false).await;
+    rate_bad(&app, &url).await;
+    let url = case(&app, "WO-3b", false).await;
+    rate_bad(&app, &url).await;
+    let (late, fresh) = (order_id_of(&app, "WO-3").await, order_id_of(&app, "WO-3b").await);
+
+    let admin = person(&app, Role::SystemAdmin, None).await;
+    let (status, _) = admin.post_page("/admin/outbox/run", &[]).await;
+    assert_eq!(status, 200);
+    let told = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%新差评工单%'")
+        .await
+        .unwrap();
+    assert_eq!(told, "2", "the 负责人 is told of each new order once");
+
+    // The second order is verified in time; the first is not.
+    let unit_admin = unit(&app).await;
+    done(
+        &unit_admin,
+        fresh,
+        "verify",
+        &[("how", "phone"), ("said", "已联系"), ("tier", "complex")],
+    )
+    .await;
+    // Friday 2026-12-04 10:00 → Tuesday 2026-12-08: first contact was due at the end of 12-03.
+    app.advance(Duration::days(6));
+    let admin = person(&app, Role::SystemAdmin, None).await;
+    admin.post_page("/admin/outbox/run", &[]).await;
+    admin.post_page("/admin/outbox/run", &[]).await;
+    let late_sms = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%已逾期%'")
+        .await
+        .unwrap();
+    assert_eq!(late_sms, "1", "once a day, whatever the runs");
+    let days: i32 = app
+        .scalar(&format!("SELECT CAST(overdue_days AS TEXT) AS v FROM work_order WHERE id = {late}"))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(days, 3, "12-04, 12-07, 12-08: three working days late");
+    let unit_admin = unit(&app).await;
+    let (_, list) = unit_admin.get("/admin/work-orders").await;
+    let (first, second) = (list.find("WO-3<").unwrap(), list.find("WO-3b<").unwrap());
+    assert!(first < second, "overdue first");
+    assert!(list.contains("class=\"overdue\"") && list.contains("已逾期 3 个工作日"), "{list}");
+    let (_, only) = unit_admin.get("/admin/work-orders?overdue=1").await;
+    assert!(only.contains("WO-3<") && !only.contains("WO-3b<"));
+    let (_, page) = unit_admin.get(&format!("/admin/work-orders/{late}")).await;
+    assert!(page.contains("逾期督办"), "the escalation is on the timeline");
+    assert_eq!(api_order(&app, late).await["overdue_days"], 3);
+    // A new day, a new notice.
+    app.advance(Duration::days(1));
+    let admin = person(&app, Role::SystemAdmin, None).await;
+    admin.post_page("/admin/outbox/run", &[]).await;
+    let late_sms = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%已逾期%'")
+        .await
+        .unwrap();
+    assert_eq!(late_sms, "2");
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+
+async fn appeal(b: &Browser, id: i32, file: (&str, Vec<u8>)) -> reqwest::Response {
+    let token = b.csrf("/account/password").await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", token)
+        .text("kind", "malicious")
+        .text("reason", "评价人当天并未到本窗口办理")
+        .part("evidence", reqwest::multipart::Part::bytes(file.1).file_name(file.0.to_string()));
+    b.http
+        .post(format!("{}/admin/work-orders/{id}/appeal", b.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn appeals_with_evidence_are_upheld_or_rejected(app: TestApp) {
+    let url = case(&app, "WO-4", false).await;
+    rate_bad(&app, &url).await;
+    let url = case(&app, "WO-5", false).await;
+    rate_bad(&app, &url).await;
+    let (upheld, rejected) = (order_id_of(&app, "WO-4").await, order_id_of(&app, "WO-5").await);
+    let unit = unit(&app).await;
+    let center = center(&app).await;
+
+    let res = appeal(&unit, upheld, ("note.txt", b"just words".to_vec())).await;
+    assert_eq!(res.status(), 422, "evidence is checked by content");
+    assert!(res.text().await.unwrap().contains("PDF、JPEG 或 PNG"));
+    assert_eq!(app.count_rows("work_order_file").await, 0);
+    let res = appeal(&unit, upheld, ("监控截图.png", PNG.to_vec())).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(state_of(&app, upheld).await, "appeal_requested");
+    let (_, page) = center.get(&format!("/admin/work-orders/{upheld}")).await;
+    let href = format!("/admin/work-orders/{upheld}/files/");
+    assert!(page.contains(&href) && page.contains("监控截图.png"), "{page}");
+    let file_id = app.scalar("SELECT CAST(id AS TEXT) AS v FROM work_order_file").await.unwrap();
+    let res = center.http.get(format!("{}{href}{file_id}", center.base)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    done(&center, upheld, "uphold_appeal", &[("note", "监控显示当日无此人到窗口")]).await;
+    assert_eq!(state_of(&app, upheld).await, "closed");
+    let excluded = app
+        .scalar(&format!(
+            "SELECT CASE WHEN r.excluded_at IS NULL THEN 'no' ELSE 'yes' END AS v FROM rating r JOIN work_order w ON w.rating_id = r.id WHERE w.id = {upheld}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(excluded, "yes", "the rating is kept and marked");
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE kind = 'work_order'")
+            .await
+            .unwrap(),
+        "0",
+        "the rater is not told"
+    );
+
+    done(
+        &unit,
+        rejected,
+        "verify",
+        &[("how", "visit"), ("said", "当面了解情况"), ("tier", "simple")],
+    )
+    .await;
+    let res = appeal(&unit, rejected, ("scan.pdf", b"%PDF-1.4 evidence".to_vec())).await;
+    assert_eq!(res.status(), 303);
+    done(&center, rejected, "reject_appeal", &[("note", "证据不足")]).await;
+    assert_eq!(state_of(&app, rejected).await, "contacted", "resumes where it left");
+    let excluded = app
+        .scalar(&format!(
+            "SELECT CASE WHEN r.excluded_at IS NULL THEN 'no' ELSE 'yes' END AS v FROM rating r JOIN work_order w ON w.rating_id = r.id WHERE w.id = {rejected}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(excluded, "no");
+}
+
+async fn steps_out_of_order_are_409_and_other_units_orders_403(app: TestApp) {
+    let url = case(&app, "WO-6", false).await;
+    rate_bad(&app, &url).await;
+    let id = order_id_of(&app, "WO-6").await;
+    let unit = unit(&app).await;
+    let (status, page) = step(&unit, id, "reply", &REPLY).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(
+        page.contains("现在可以") && page.contains("核实") && page.contains("申诉"),
+        "names the allowed steps: {page}"
+    );
+    assert_eq!(state_of(&app, id).await, "new");
+    let other = person(&app, Role::UnitAdmin, Some("U-SOCIAL")).await;
+    let (status, _) = other.get(&format!("/admin/work-orders/{id}")).await;
+    assert_eq!(status, 403);
+    let (status, _) = step(&other, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple")]).await;
+    assert_eq!(status, 403);
+    let (_, list) = other.get("/admin/work-orders").await;
+    assert!(!list.contains("WO-6"), "not in another unit's list");
+    let dalian = person(&app, Role::CenterAdmin, Some("210200")).await;
+    let (status, _) = dalian.get(&format!("/admin/work-orders/{id}")).await;
+    assert_eq!(status, 403, "another city's center");
+    let (status, _) = unit.get("/admin/work-orders/999999").await;
+    assert_eq!(status, 404);
+    // Window staff see that their case has an order, never the rater's phone.
+    let staff = person(&app, Role::WindowStaff, Some("W01")).await;
+    let (status, _) = staff.get(&format!("/admin/work-orders/{id}")).await;
+    assert_eq!(status, 403);
+    let (_, console) = staff.get("/staff").await;
+    assert!(
+        console.contains("WO-6") && console.contains("待核实") && !console.contains("1234"),
+        "{console}"
+    );
+}
+
+async fn every_channel_opens_an_order_and_flagged_ratings_wait_for_review(app: TestApp) {
+    // API push.
+    let mut body = case_body("WO-API", "W01", None);
+    body["real_name"] = json!(false);
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+    let res = app
+        .http
+        .post(app.url("/api/v1/ratings"))
+        .bearer_auth(&app.key)
+        .header("idempotency-key", "wo-api-1")
+        .json(&json!({"case_number": "WO-API", "level": "dissatisfied", "target": "item", "tags": ["attitude"], "channel": "online"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    order_id_of(&app, "WO-API").await;
+    // SMS reply "1" to a reminder: the case is found by the reminder.
+    let mut body = case_body("WO-SMS", "W01", None);
+    body["applicant_phone"] = json!("13600136000");
+    body["completed_at"] = json!((app.now() - Duration::hours(30)).with_timezone(&cst()).to_rfc3339());
+    body["accepted_at"] = json!((app.now() - Duration::hours(31)).with_timezone(&cst()).to_rfc3339());
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+    let morning = domain::calendar::start_of(domain::calendar::day_of(app.now()) + Duration::days(1)) + Duration::hours(10);
+    app.advance(morning - app.now());
+    let admin = person(&app, Role::SystemAdmin, None).await;
+    admin.post_page("/admin/outbox/run", &[]).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/sms/inbound"))
+        .header("x-haocha-secret", SMS_SECRET)
+        .json(&json!({"phone": "13600136000", "text": "1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    order_id_of(&app, "WO-SMS").await;
+    // A hall-wide static code: the hall's center owns the order.
+    let b = Browser::new(&app.base);
+    let (_, html) = b.get("/q/1/h/H-SY-01").await;
+    let sub = field(&html, "submission");
+    let (status, _) = b
+        .post_raw(
+            "/q/1/h/H-SY-01",
+            &[("submission", &sub), ("level", "very_dissatisfied"), ("tags", "attitude")],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let hall_orders = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM work_order WHERE place_rating_id IS NOT NULL AND unit_id IS NULL")
+        .await
+        .unwrap();
+    assert_eq!(hall_orders, "1");
+    // The same browser again at once: flagged, no order, on the center's review list.
+    let (_, html) = b.get("/q/1/h/H-SY-01").await;
+    let sub = field(&html, "submission");
+    b.post_raw(
+        "/q/1/h/H-SY-01",
+        &[("submission", &sub), ("level", "dissatisfied"), ("tags", "attitude")],
+    )
+    .await;
+    assert_eq!(app.count_rows("place_rating").await, 2);
+    let orders_before = app.count_rows("work_order").await;
+    let center = center(&app).await;
+    let (_, list) = center.get("/admin/work-orders").await;
+    assert!(
+        list.contains("同一浏览器重复评价") && list.contains("/admin/work-orders/promote/"),
+        "{list}"
+    );
+    let (_, unit_list) = unit(&app).await.get("/admin/work-orders").await;
+    assert!(
+        !unit_list.contains("/admin/work-orders/promote/"),
+        "the review list is the center's"
+    );
+    let flagged = app
+        .scalar("SELECT CAST(id AS TEXT) AS v FROM place_rating WHERE counted = false")
+        .await
+        .unwrap();
+    let token = center.csrf("/admin/work-orders").await;
+    let (status, loc) = center
+        .post_raw(&format!("/admin/work-orders/promote/{flagged}"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(status, 303, "{loc}");
+    assert_eq!(app.count_rows("work_order").await, orders_before + 1);
+    let (_, list) = center.get("/admin/work-orders").await;
+    assert!(!list.contains("/admin/work-orders/promote/"), "promoted: off the review list");
+    // The center works its own order (no unit).
+    let own: i32 = app
+        .scalar("SELECT CAST(MIN(id) AS TEXT) AS v FROM work_order WHERE unit_id IS NULL")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    done(
+        &center,
+        own,
+        "verify",
+        &[("how", "phone"), ("said", "大厅引导不清"), ("tier", "simple")],
+    )
+    .await;
+}
+
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn first_contact_across_national_day_is_due_at_the_end_of_october_9(app: TestApp) {
+    // 2025-09-30 15:00 Beijing, Liaoning: one working day → the end of 10-09 (10-01…10-08 off).
+    let at = cst().with_ymd_and_hms(2025, 9, 30, 15, 0, 0).unwrap().with_timezone(&Utc);
+    app.advance(at - app.now());
+    let url = case(&app, "WO-ND", false).await;
+    rate_bad(&app, &url).await;
+    let id = order_id_of(&app, "WO-ND").await;
+    let o = api_order(&app, id).await;
+    let due = DateTime::parse_from_rfc3339(o["first_contact_due"].as_str().unwrap()).unwrap();
+    assert_eq!(due.with_timezone(&Utc), Utc.with_ymd_and_hms(2025, 10, 9, 16, 0, 0).unwrap(), "{o}");
+    // 10-09 23:00: still on time; 10-10 09:00: one working day late.
+    app.advance(cst().with_ymd_and_hms(2025, 10, 9, 23, 0, 0).unwrap().with_timezone(&Utc) - app.now());
+    assert_eq!(api_order(&app, id).await["overdue_days"], 0);
+    app.advance(Duration::hours(10));
+    assert_eq!(api_order(&app, id).await["overdue_days"], 1);
+}
