@@ -317,11 +317,121 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
             scope.map(|s| format!("({s})")).unwrap_or_default()
         );
     }
+    demo_work_orders(db, config, client, now).await?;
     eprintln!(
         "after the visit: sign in as admin → 后台任务 (/admin/outbox) → 立即运行后台任务: a reminder SMS with its link, a default rating"
     );
+    eprintln!(
+        "差评工单 (/admin/work-orders): one overdue, one in appeal, one closed after a revisit, one new; unit01 handles U-MARKET's, center01 checks them"
+    );
     eprintln!("API key (shown once) for the demo business system:");
     println!("{key}");
+    Ok(())
+}
+
+/// Demo 差评工单 in several states, made through the same paths as real ones:
+/// bad ratings on the page, then the unit's and the center's steps.
+async fn demo_work_orders(db: &store::Db, config: &Config, client: i32, now: chrono::DateTime<Utc>) -> Result<(), String> {
+    use domain::work_order::Tier;
+    use store::work_orders::{AppealKind, Contact, Reply, Step};
+    let err = |e: store::Error| e.to_string();
+    store::work_orders::demo_handler(db, &config.data_key, "U-MARKET", "unit01", "13800138000")
+        .await
+        .map_err(err)?;
+    let actor = |job: &'static str| async move {
+        let id = store::accounts::account_id_by_job(db, job).await.map_err(err)?;
+        store::accounts::actor(db, id)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| format!("demo account {job} missing"))
+    };
+    let (unit, center) = (actor("unit01").await?, actor("center01").await?);
+    let day = now.format("%Y%m%d");
+    let comments = [
+        ("W1", 6 * 24, "排队两个小时，叫号系统坏了也没人解释", true),
+        ("W2", 2 * 24, "材料清单网上和窗口说的不一样，来回跑了三趟", false),
+        ("W3", 3 * 24, "工作人员态度生硬，问两句就不耐烦", true),
+        // Earlier than the window's current case: the screen keeps showing that one.
+        ("W4", 3, "窗口午休时间没人，等了很久", false),
+    ];
+    let mut ids = Vec::new();
+    for (suffix, hours_ago, comment, real_name) in comments {
+        let when = now - chrono::Duration::hours(hours_ago);
+        let input = store::cases::CaseInput {
+            case_number: format!("DEMO-{day}-{suffix}"),
+            item_code: "11210100MB0001-001".into(),
+            window_code: "W01".into(),
+            staff_number: Some("S1001".into()),
+            applicant_phone: Some(format!("1391234{:04}", 5000 + hours_ago)),
+            real_name,
+            completed_at: when.to_rfc3339(),
+            ..Default::default()
+        };
+        let receipt = store::cases::create_case(db, &config.data_key, client, &input, when, config.token_ttl())
+            .await
+            .map_err(err)?;
+        let rating = domain::RatingInput {
+            level: domain::Level::VeryDissatisfied,
+            tags: vec![domain::Tag::Efficiency],
+            comment: domain::Comment::parse(comment).ok(),
+        };
+        let sub = store::ratings::PageSubmission {
+            item: rating,
+            staff: None,
+            bundle_whole: false,
+        };
+        store::ratings::rate_by_token(db, &receipt.token, &sub, when).await.map_err(err)?;
+        ids.push((store::work_orders::order_of_case(db, receipt.id).await.map_err(err)?, when));
+    }
+    let meta = |at| store::audit::Meta { now: at, address: None };
+    let hour = chrono::Duration::hours(1);
+    // W1 stays new: overdue. W2 in appeal after verification.
+    let (id, at) = ids[1];
+    let verify = |said: &str| Step::Verify {
+        how: Contact::Phone,
+        said: said.into(),
+        tier: Tier::General,
+    };
+    store::work_orders::act(db, &unit, id, verify("评价人称材料清单不一致"), &meta(at + hour))
+        .await
+        .map_err(err)?;
+    let appeal = Step::Appeal {
+        kind: AppealKind::Mistaken,
+        reason: "网上清单与窗口清单一致，评价人所持为旧版清单".into(),
+        files: vec![],
+    };
+    store::work_orders::act(db, &unit, id, appeal, &meta(at + hour * 2))
+        .await
+        .map_err(err)?;
+    // W3 closed after a revisit.
+    let (id, at) = ids[2];
+    store::work_orders::act(db, &unit, id, verify("评价人反映工作人员态度生硬"), &meta(at + hour))
+        .await
+        .map_err(err)?;
+    store::work_orders::act(db, &unit, id, Step::Start, &meta(at + hour * 2))
+        .await
+        .map_err(err)?;
+    let reply = Reply {
+        investigation: "调取窗口录音录像，工作人员答复时语气生硬属实".into(),
+        process: "对当事工作人员进行批评教育，科室内部通报".into(),
+        measures: "开展服务礼仪培训，窗口服务纳入月度考核".into(),
+        result: "已向评价人当面致歉，培训已于本周完成".into(),
+        signed_by: "市场监督管理局 分管副局长".into(),
+    };
+    store::work_orders::act(db, &unit, id, Step::Reply(reply), &meta(at + hour * 24))
+        .await
+        .map_err(err)?;
+    let revisit = Step::Revisit {
+        how: Contact::Phone,
+        outcome: "评价人表示接受道歉，认可整改".into(),
+        satisfied: Some(true),
+    };
+    store::work_orders::act(db, &center, id, revisit, &meta(at + hour * 26))
+        .await
+        .map_err(err)?;
+    store::work_orders::act(db, &center, id, Step::QcPass, &meta(at + hour * 27))
+        .await
+        .map_err(err)?;
     Ok(())
 }
 

@@ -318,6 +318,7 @@ pub async fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<DemoSummary> {
             "山西转型综合改革示范区（太原）",
             domain::policy::shanxi_demo_zone(),
         ),
+        ("410000", "河南省", "410700", "新乡市", domain::policy::xinxiang()),
     ] {
         let p = region::ActiveModel {
             code: Set(province_code.into()),

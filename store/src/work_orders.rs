@@ -1552,7 +1552,17 @@ pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
     Ok(run)
 }
 
-/// Demo: a unit's 负责人 with a demo number, and orders in several states.
+/// The order of a case's rating (the demo, tests).
+pub async fn order_of_case(db: &Db, case_id: i32) -> Result<i32> {
+    Ok(work_order::Entity::find()
+        .filter(work_order::Column::CaseId.eq(case_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("work order"))?
+        .id)
+}
+
+/// Demo: a unit's 负责人 with a demo number.
 pub async fn demo_handler(db: &Db, key: &crate::crypto::DataKey, unit_code: &str, job_number: &str, phone: &str) -> Result<()> {
     let Some(u) = unit::Entity::find().filter(unit::Column::Code.eq(unit_code)).one(db).await? else {
         return Ok(());

@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use sea_orm::ConnectionTrait;
+
 fn haocha(db_url: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_haocha"))
         .args(args)
@@ -55,6 +57,31 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     assert_eq!(store::sms::queue_reminders(&db, &key, "http://demo", now).await.unwrap(), 1);
     let calendar = store::calendar::load(&db).await.unwrap();
     assert_eq!(store::defaults::run(&db, &calendar, now).await.unwrap().given, 1);
+    // 差评工单 in several states: one overdue (new), one in appeal, one closed after a revisit, one new.
+    let states: Vec<String> = ["W1", "W2", "W3", "W4"]
+        .iter()
+        .map(|s| format!("DEMO-{}-{s}", now.format("%Y%m%d")))
+        .collect();
+    let mut seen = Vec::new();
+    for number in &states {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT w.state, w.revisits, w.first_contact_due FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = '{number}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("an order for {number}"));
+        seen.push((
+            row.try_get::<String>("", "state").unwrap(),
+            row.try_get::<i32>("", "revisits").unwrap(),
+            row.try_get::<chrono::DateTime<chrono::Utc>>("", "first_contact_due").unwrap() < now,
+        ));
+    }
+    assert_eq!(seen[0], ("new".to_string(), 0, true), "overdue");
+    assert_eq!(seen[1].0, "appeal_requested");
+    assert_eq!((seen[2].0.as_str(), seen[2].1), ("closed", 1));
+    assert_eq!(seen[3].0, "new");
 
     let (ok, _, err) = haocha("mysql://nowhere/db", &["migrate"]);
     assert!(!ok && err.contains("cannot open database"), "{err}");

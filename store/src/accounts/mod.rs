@@ -74,6 +74,16 @@ async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, code: Option<&s
 }
 
 /// Loads the account behind a session; `None` when it is gone or deactivated.
+/// The id of the account with this job number (the demo's own steps).
+pub async fn account_id_by_job(db: &Db, job_number: &str) -> Result<i32> {
+    Ok(crate::entities::account::Entity::find()
+        .filter(crate::entities::account::Column::JobNumber.eq(job_number))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("account"))?
+        .id)
+}
+
 pub async fn actor(db: &Db, account_id: i32) -> Result<Option<Actor>> {
     let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
         return Ok(None);
