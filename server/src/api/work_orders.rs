@@ -113,7 +113,7 @@ pub async fn list_work_orders(
     get, path = "/api/v1/work-orders/{id}", tag = "work orders",
     params(("id" = i32, Path, description = "The work order's id")),
     security(("api_key" = [])),
-    responses((status = 200, body = WorkOrderOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = WorkOrderOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn work_order(
     State(st): State<AppState>,
@@ -121,7 +121,7 @@ pub async fn work_order(
     Path(id): Path<String>,
 ) -> Result<Json<WorkOrderOut>, ApiError> {
     let Ok(id) = id.trim().parse::<i32>() else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such work order"));
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "id: a work order id is a number").field("id"));
     };
     let row = store::work_orders::for_client_one(&st.db, client, id, st.now()).await?;
     Ok(Json(WorkOrderOut::from(row)))

@@ -165,7 +165,9 @@ async fn ratings_survive_a_kill_9_exactly_once(backend: Backend) {
         0,
         "no rating without its used token, no used token without its rating"
     );
-    let per_case = "SELECT COUNT(*) AS n FROM (SELECT case_id FROM rating GROUP BY case_id HAVING COUNT(*) <> 2) x";
+    // (The demo's own work-order cases carry an item rating only.)
+    let per_case = "SELECT COUNT(*) AS n FROM (SELECT case_id FROM rating WHERE case_id NOT IN \
+        (SELECT id FROM service_case WHERE case_number LIKE 'DEMO-%') GROUP BY case_id HAVING COUNT(*) <> 2) x";
     assert_eq!(scalar(&db, per_case).await, 0, "item and staff ratings commit together");
     // A retry of an acknowledged submission stores nothing new.
     let (number, url) = urls.iter().find(|(n, _)| acked.contains(n)).expect("one acked");

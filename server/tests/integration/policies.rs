@@ -40,7 +40,7 @@ async fn a_center_sets_its_policy_and_the_rest_is_inherited(app: TestApp) {
     assert!(page.contains("超出允许范围"), "{page}");
     let (status, _) = center.post_page("/admin/policies/210100", &[("reminder_hours", "soon")]).await;
     assert_eq!(status, 422);
-    assert_eq!(app.count_rows("region_policy").await, 3, "nothing changed: the demo's three");
+    assert_eq!(app.count_rows("region_policy").await, 4, "nothing changed: the demo's four");
 
     let (status, location) = center
         .post_page(

@@ -355,16 +355,16 @@ pub fn WorkOrderPage(nav: Nav, data: WorkOrderView) -> impl IntoView {
             <p class=state_class>{lang.t("状态：", "State: ")} <strong class="wo-state">{data.state}</strong>
                 {(data.overdue_days > 0).then(|| view! { " " <span class="flag">{format!("{} {} {}", lang.t("逾期", "overdue by"), data.overdue_days, lang.t("个工作日", "working days"))}</span> })}
             </p>
-            <dl class="facts">
+            <dl class="facts wo-facts">
                 {data.facts.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
             <h2>{lang.t("期限", "Deadlines")}</h2>
-            <dl class="facts deadlines">
+            <dl class="facts wo-facts deadlines">
                 {data.deadlines.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
             {(!data.reply.is_empty()).then(|| view! {
                 <h2>{lang.t("办理回复", "Reply")}</h2>
-                <dl class="facts reply">
+                <dl class="facts wo-facts reply">
                     {data.reply.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
                 </dl>
             })}
