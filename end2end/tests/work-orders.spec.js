@@ -77,7 +77,7 @@ test('a bad rating becomes an order that the unit handles and the center checks'
   // The center checks the reply and passes it.
   const center = await person(browser, info, 'center_admin', '210100', 'wocenter');
   await center.goto(orderUrl);
-  await expect(center.getByText('落实 AB 岗和离岗登记制度')).toBeVisible();
+  await expect(center.locator('dl.reply')).toContainText('落实 AB 岗和离岗登记制度');
   await center.getByRole('button', { name: '质检通过' }).click();
   await expect(center.locator('.wo-state')).toHaveText('已办结');
   await expect(center.getByRole('status')).toContainText('已向评价人发送短信');
