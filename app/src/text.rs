@@ -247,6 +247,7 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
         ),
         R::NotEvidence => zh_en("须为 PDF、JPEG 或 PNG 文件".into(), "a PDF, JPEG or PNG file".into()),
         R::NotBad => zh_en("只有差评才能转为工单".into(), "only a bad rating becomes a work order".into()),
+        R::NotAllowedHere => zh_en("本地区政策不允许".into(), "the region's policy does not allow it".into()),
     }
 }
 
@@ -341,6 +342,9 @@ pub fn wo_action(lang: Lang, code: &str) -> &'static str {
         "revisit" => ("回访", "Revisit"),
         "escalate" => ("逾期督办", "Escalated (overdue)"),
         "promote" => ("转为工单", "Promoted to an order"),
+        "rerate" => ("发送再评价链接", "Send a re-rating link"),
+        "rerate_invite" => ("已发送再评价链接", "Re-rating link sent"),
+        "rerated" => ("评价人再评价", "The rater rated again"),
         _ => ("其他", "Other"),
     };
     lang.t(zh, en)
@@ -386,6 +390,8 @@ pub fn wo_word(lang: Lang, code: &str) -> &'static str {
         "overdue_days" => ("逾期工作日", "Working days late"),
         "due" => ("期限", "Deadline"),
         "flags" => ("内容标记", "Content flags"),
+        "level" => ("评价等级", "Level"),
+        "why" => ("延长理由", "Why longer"),
         "true" => ("是", "yes"),
         "false" => ("否", "no"),
         _ => ("", ""),

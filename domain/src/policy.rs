@@ -69,6 +69,10 @@ pub struct Policy {
     /// Work orders: rectification, and its one extension at most.
     pub rectify: Span,
     pub rectify_extension: Span,
+    /// Work orders: the unit may set the handling deadline itself at
+    /// verification, up to `rectify` (德宏: a longer deadline, explained;
+    /// 山西示范区: the unit sets it within the maximum). Otherwise the tier decides.
+    pub unit_sets_deadline: bool,
     /// Where the rules come from, e.g. "000 第十条".
     pub citation: String,
 }
@@ -86,6 +90,7 @@ impl Default for Policy {
             first_contact: Span::WorkingDays(1),
             rectify: Span::WorkingDays(15),
             rectify_extension: Span::WorkingDays(15),
+            unit_sets_deadline: false,
             citation: String::new(),
         }
     }
@@ -112,6 +117,8 @@ pub struct PolicyOverride {
     pub rectify: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rectify_extension: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_sets_deadline: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
 }
@@ -202,6 +209,9 @@ pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Polic
         if let Some(v) = o.rectify_extension {
             p.rectify_extension = v;
         }
+        if let Some(v) = o.unit_sets_deadline {
+            p.unit_sets_deadline = v;
+        }
         if let Some(v) = &o.citation {
             p.citation = v.clone();
         }
@@ -231,6 +241,8 @@ pub fn dehong() -> PolicyOverride {
         // 003 三（三）: "立即核实" — by the end of the same working day.
         first_contact: Some(Span::WorkingDays(0)),
         rectify: Some(Span::WorkingDays(15)),
+        // A longer deadline than the tier's, with its reason.
+        unit_sets_deadline: Some(true),
         citation: Some("德宏州政务服务“好差评”制度实施方案（003）三（三）1–2".into()),
         ..Default::default()
     }
@@ -241,6 +253,9 @@ pub fn shanxi_demo_zone() -> PolicyOverride {
         default_level: Some(Some(Level::BasicallySatisfied)),
         default_after: Some(Span::Days(7)),
         real_name: Some(RealName::Required),
+        // 004: the unit sets the handling deadline within the maximum.
+        unit_sets_deadline: Some(true),
+        rectify: Some(Span::WorkingDays(15)),
         citation: Some("山西转型综改示范区政务服务“好差评”制度（004）第八条：7日内未评价默认为“基本满意”".into()),
         ..Default::default()
     }
@@ -305,6 +320,24 @@ mod tests {
             sx.default_after.end_after(&cal, done),
             Utc.with_ymd_and_hms(2025, 10, 2, 16, 0, 0).unwrap()
         );
+    }
+
+    #[test]
+    fn xinxiang_contacts_within_one_working_day_and_handles_by_tier() {
+        let cal = Calendar::builtin();
+        let xx = resolve([&xinxiang()]);
+        assert_eq!(xx.default_level, None, "002 sets no default rating");
+        assert!(!xx.unit_sets_deadline, "the “1、5、15” tiers decide");
+        // Rated Friday 2025-09-26 16:00 Beijing: contact by the end of Sunday 09-28 (a 调休 working day).
+        let rated = Utc.with_ymd_and_hms(2025, 9, 26, 8, 0, 0).unwrap();
+        assert_eq!(xx.first_contact.due_from(&cal, rated), Utc.with_ymd_and_hms(2025, 9, 28, 16, 0, 0).unwrap());
+        // A general matter verified then: 5 working days → the end of 10-10 (National Day in between).
+        assert_eq!(
+            crate::work_order::due(&cal, rated, crate::work_order::Tier::General.working_days()),
+            Utc.with_ymd_and_hms(2025, 10, 10, 16, 0, 0).unwrap()
+        );
+        assert!(resolve([&dehong()]).unit_sets_deadline && resolve([&shanxi_demo_zone()]).unit_sets_deadline);
+        assert_eq!(resolve([&dehong()]).first_contact, Span::WorkingDays(0), "德宏: 立即");
     }
 
     #[test]

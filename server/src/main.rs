@@ -391,6 +391,8 @@ async fn demo_work_orders(db: &store::Db, config: &Config, client: i32, now: chr
         how: Contact::Phone,
         said: said.into(),
         tier: Tier::General,
+        days: None,
+        why: String::new(),
     };
     store::work_orders::act(db, &unit, id, verify("评价人称材料清单不一致"), &meta(at + hour))
         .await

@@ -413,6 +413,14 @@ pub async fn sms_link(State(st): State<AppState>, Path(code): Path<String>, Lang
         )
         .render(st, lang, None)
     };
+    // A closed work order's one-time re-rating link.
+    if let Some(order) = store::sms::verify_rerate(&st.config.data_key, &code) {
+        return match store::work_orders::rerating_token(&st.db, order).await {
+            Ok(token) => Redirect::to(&format!("/r/{token}")).into_response(),
+            Err(store::Error::NotFound(_)) => bad(&st),
+            Err(e) => PageError::internal(e).into_response(),
+        };
+    }
     let Some(case_id) = store::sms::verify_link(&st.config.data_key, &code) else {
         return bad(&st);
     };

@@ -247,7 +247,8 @@ pub mod rating {
         /// Tag codes, comma-separated, in catalog order.
         pub tags: String,
         pub comment: Option<String>,
-        /// GB/T 39046 评价次数: 1 first rating, 2 follow-up.
+        /// GB/T 39046 评价次数: 1 first rating, 2 follow-up; 3 is haocha's
+        /// re-rating after a work order closed (counted apart from both).
         pub rating_count: i32,
         pub catalog_version: i32,
         /// The business system that pushed the rating, if one did.
@@ -635,6 +636,10 @@ pub mod work_order {
         pub escalated_on: Option<String>,
         /// `system` (opened with the rating) or the job number that promoted a flagged rating.
         pub opened_by: String,
+        /// The one-time re-rating link the center sent after closing (a `rating_token`).
+        pub rerating_token_id: Option<i32>,
+        /// The re-rating it brought (a `rating` with `rating_count` 3).
+        pub rerating_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

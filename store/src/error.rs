@@ -82,6 +82,8 @@ pub enum Reason {
     NotEvidence,
     /// Only a bad rating opens a work order.
     NotBad,
+    /// The region's policy does not allow this here.
+    NotAllowedHere,
 }
 
 /// Why a write conflicts with what is stored.

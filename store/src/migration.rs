@@ -785,6 +785,8 @@ impl MigrationTrait for M0011WorkOrders {
                 .col(timestamp_with_time_zone_null("notified_at"))
                 .col(string_len_null("escalated_on", 10))
                 .col(string_len("opened_by", 64))
+                .col(integer_null("rerating_token_id"))
+                .col(integer_null("rerating_id"))
                 .foreign_key(&mut fk("work_order", "rating_id", "rating"))
                 .foreign_key(&mut fk("work_order", "place_rating_id", "place_rating"))
                 .foreign_key(&mut fk("work_order", "hall_id", "hall"))

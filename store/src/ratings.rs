@@ -77,6 +77,12 @@ pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: Date
         return Err(Error::Expired);
     }
     let channel = crate::columns::channel(&t.channel)?;
+    // A closed work order's one-time re-rating link: stored apart (rating count 3).
+    if let Some(id) = crate::work_orders::rerate(&txn, &t, &case, &sub.item, channel, now).await? {
+        use_token(&txn, t.id, now).await?;
+        txn.commit().await?;
+        return Ok(vec![id]);
+    }
     let mut ids = vec![insert_rating(&txn, &case, Target::Item, &sub.item, channel, None, now).await?.id];
     if sub.bundle_whole {
         for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
@@ -97,18 +103,23 @@ pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: Date
         }
         ids.push(insert_rating(&txn, &case, Target::Staff, s, channel, None, now).await?.id);
     }
-    // Conditional update: of two racing submits exactly one sees a row change.
+    use_token(&txn, t.id, now).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// Uses up a token. Conditional: of two racing submits exactly one sees a row change.
+async fn use_token(txn: &DatabaseTransaction, id: i32, now: DateTime<Utc>) -> Result<()> {
     let used = rating_token::Entity::update_many()
         .col_expr(rating_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(rating_token::Column::Id.eq(t.id))
+        .filter(rating_token::Column::Id.eq(id))
         .filter(rating_token::Column::UsedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if used.rows_affected != 1 {
         return Err(Error::AlreadyRated);
     }
-    txn.commit().await?;
-    Ok(ids)
+    Ok(())
 }
 
 /// A rating pushed by a business system (wire values, not yet checked).

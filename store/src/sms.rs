@@ -68,6 +68,24 @@ pub fn verify_link(key: &DataKey, code: &str) -> Option<i32> {
     (sig.len() == want.len() && sig.bytes().zip(want.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0).then_some(id)
 }
 
+/// The path of a closed work order's one-time re-rating link:
+/// `/s/1/re{order}-{signature}` (the SMS link's shape, its own signature).
+pub fn rerate_path(key: &DataKey, order_id: i32) -> String {
+    format!("/s/1/re{order_id}-{}", rerate_signature(key, order_id))
+}
+
+fn rerate_signature(key: &DataKey, order_id: i32) -> String {
+    key.hash(&format!("sms-rerate/1/{order_id}"))[..10].to_string()
+}
+
+/// The work order a re-rating link names, if its signature is right.
+pub fn verify_rerate(key: &DataKey, code: &str) -> Option<i32> {
+    let (id, sig) = code.strip_prefix("re")?.split_once('-')?;
+    let id: i32 = id.parse().ok().filter(|i| *i > 0)?;
+    let want = rerate_signature(key, id);
+    (sig.len() == want.len() && sig.bytes().zip(want.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0).then_some(id)
+}
+
 /// The reply mapping, stated in every reminder (and used for inbound replies).
 pub const REPLY_HINT: &str = "回复5非常满意4满意3基本满意2不满意1非常不满意";
 
@@ -563,6 +581,18 @@ mod tests {
         let text = reminder_text(&format!("https://hc.gov.cn{path}"));
         assert!(sms_length(&text) <= 70, "{} chars: {text}", sms_length(&text));
         assert!(text.contains("5非常满意") && text.contains("1非常不满意"));
+    }
+
+    #[test]
+    fn rerating_links_are_signed_apart_from_case_links() {
+        let key = DataKey::from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff").unwrap();
+        let path = rerate_path(&key, 42);
+        let code = path.strip_prefix("/s/1/").unwrap();
+        assert_eq!(verify_rerate(&key, code), Some(42));
+        assert_eq!(verify_link(&key, code), None, "not a case link");
+        let case_code = link_path(&key, 42);
+        assert_eq!(verify_rerate(&key, case_code.strip_prefix("/s/1/").unwrap()), None);
+        assert_eq!(verify_rerate(&key, &code.replace("re42", "re43")), None);
     }
 
     #[test]

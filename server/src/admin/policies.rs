@@ -62,6 +62,15 @@ fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
             lang.t("整改时限", "Rectify within").into(),
             format!("{} (+{})", span_text(lang, p.rectify), span_text(lang, p.rectify_extension)),
         ),
+        (
+            lang.t("办理期限", "Handling deadline").into(),
+            if p.unit_sets_deadline {
+                lang.t("核实时由单位确定（不超过整改时限，长于办理类型须说明理由）", "set by the unit at verification (within the rectification limit; longer than the tier with a reason)")
+            } else {
+                lang.t("按办理类型：简单当日、一般 5 个工作日、复杂按整改时限", "by tier: simple the same day, general 5 working days, complex the rectification limit")
+            }
+            .into(),
+        ),
         (lang.t("政策依据", "Source").into(), p.citation.clone()),
     ]
 }
@@ -97,6 +106,11 @@ async fn page(
         first_contact: span_field(o.first_contact),
         rectify: span_field(o.rectify),
         rectify_extension: span_field(o.rectify_extension),
+        unit_sets_deadline: match o.unit_sets_deadline {
+            None => String::new(),
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+        },
         citation: o.citation.clone().unwrap_or_default(),
         effective: effective(lang, &policy),
     };
@@ -167,6 +181,12 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
         first_contact: span("first_contact")?,
         rectify: span("rectify")?,
         rectify_extension: span("rectify_extension")?,
+        unit_sets_deadline: match get("unit_sets_deadline").as_str() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => return Err("unit_sets_deadline"),
+        },
         citation: Some(get("citation"))
             .filter(|c| !c.is_empty())
             .map(|c| c.chars().take(200).collect()),

@@ -383,6 +383,7 @@ async fn order_page(
                     let word = text::wo_word(lang, k);
                     let value = match (k.as_str(), text::wo_word(lang, v)) {
                         ("tier", _) => Tier::parse(v).map(|t| text::wo_tier(lang, t).to_string()).unwrap_or(v.clone()),
+                        ("level", _) => domain::Level::parse(v).map(|l| lang.level(l).to_string()).unwrap_or(v.clone()),
                         ("handle_due", _) | ("due", _) => DateTime::parse_from_rfc3339(v)
                             .map(|t| fmt(t.with_timezone(&Utc)))
                             .unwrap_or(v.clone()),
@@ -419,6 +420,7 @@ async fn order_page(
         timeline,
         actions: d.actions.iter().map(|a| a.to_string()).collect(),
         max_extension: d.max_extension,
+        unit_deadline_max: d.unit_deadline_max,
         typed,
     };
     let nav = ctx.nav();
@@ -505,6 +507,11 @@ fn step_of(action: &str, f: &HashMap<String, String>, files: Vec<Evidence>) -> R
             how: how()?,
             said: get("said"),
             tier: Tier::parse(&get("tier")).ok_or(("tier", store::Reason::Required))?,
+            days: match get("days").trim() {
+                "" => None,
+                d => Some(d.parse().map_err(|_| ("days", store::Reason::OutOfRange { min: 0, max: 90 }))?),
+            },
+            why: get("why"),
         },
         "start" => Step::Start,
         "reply" => Step::Reply(Reply {

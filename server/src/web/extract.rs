@@ -171,6 +171,8 @@ pub struct Ctx {
     pub session: Session,
     /// Where an error page of this request finds the frame's menu.
     slot: Option<NavSlot>,
+    /// Open 差评工单 in the person's scope (shown in the menu).
+    pub open_orders: u64,
 }
 
 /// The signed-in person, checked: signed in, not idle too long, account still
@@ -212,6 +214,12 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
         let csrf = csrf_token(&session).await.map_err(PageError::internal)?;
         let path = parts.uri.path().to_string();
         let slot = parts.extensions.get::<NavSlot>().cloned();
+        // The menu's count of open work orders (one indexed COUNT per page).
+        let open_orders = if actor.role.is_admin() {
+            store::work_orders::open_count(&st.db, &actor).await?
+        } else {
+            0
+        };
         let ctx = Ctx {
             actor,
             lang,
@@ -221,6 +229,7 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
             path,
             session,
             slot,
+            open_orders,
         };
         if let Some(slot) = &ctx.slot {
             slot.fill(ctx.nav());
@@ -301,7 +310,15 @@ impl Ctx {
                     links.push((format!("/admin/{}", k.slug()), text::kind(lang, k)));
                 }
             }
-            links.push(("/admin/work-orders".to_string(), lang.t("差评工单", "Work orders").to_string()));
+            let orders = lang.t("差评工单", "Work orders");
+            links.push((
+                "/admin/work-orders".to_string(),
+                if self.open_orders > 0 {
+                    format!("{orders} ({})", self.open_orders)
+                } else {
+                    orders.to_string()
+                },
+            ));
             if !store::accounts::grantable(&self.actor).is_empty() {
                 links.push(("/admin/accounts".to_string(), lang.t("账号", "Accounts").to_string()));
             }

@@ -24,6 +24,8 @@ on_both_databases!(
     steps_out_of_order_are_409_and_other_units_orders_403,
     every_channel_opens_an_order_and_flagged_ratings_wait_for_review,
     first_contact_across_national_day_is_due_at_the_end_of_october_9,
+    a_closed_order_sends_one_rerating_link_counted_apart,
+    where_the_policy_says_so_the_unit_sets_the_deadline,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -530,6 +532,29 @@ async fn every_channel_opens_an_order_and_flagged_ratings_wait_for_review(app: T
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     order_id_of(&app, "WO-SMS").await;
+    // Hotline key 1, no tags.
+    let mut body = case_body("WO-HL", "W01", None);
+    body["applicant_phone"] = json!("13600136111");
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+    let res = app
+        .http
+        .post(app.url("/api/v1/hotline/ratings"))
+        .header("x-haocha-secret", crate::helpers::HOTLINE_SECRET)
+        .json(&json!({"call_id": "wo-hl-1", "phone": "13600136111", "key": 1, "case_number": "WO-HL"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    order_id_of(&app, "WO-HL").await;
+    // A follow-up (追加评价) that is bad opens an order of its own.
+    let url = case(&app, "WO-FU", false).await;
+    assert_eq!(app.post_form(&url, &[("level", "satisfied")]).await.0, 201);
+    assert!(app.scalar("SELECT CAST(w.id AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = 'WO-FU'").await.is_none());
+    let (status, page) = app
+        .post_form(&format!("{url}/more"), &[("level", "dissatisfied"), ("tags", "efficiency")])
+        .await;
+    assert_eq!(status, 201, "{page}");
+    order_id_of(&app, "WO-FU").await;
     // A hall-wide static code: the hall's center owns the order.
     let b = Browser::new(&app.base);
     let (_, html) = b.get("/q/1/h/H-SY-01").await;
@@ -616,4 +641,89 @@ async fn first_contact_across_national_day_is_due_at_the_end_of_october_9(app: T
     assert_eq!(api_order(&app, id).await["overdue_days"], 0);
     app.advance(Duration::hours(10));
     assert_eq!(api_order(&app, id).await["overdue_days"], 1);
+}
+
+async fn closed_order(app: &TestApp, number: &str) -> (i32, Browser) {
+    let url = case(app, number, false).await;
+    rate_bad(app, &url).await;
+    let id = order_id_of(app, number).await;
+    let unit = unit(app).await;
+    let center = center(app).await;
+    done(&unit, id, "verify", &[("how", "phone"), ("said", "反映排队久"), ("tier", "simple")]).await;
+    done(&unit, id, "start", &[]).await;
+    done(&unit, id, "reply", &REPLY).await;
+    done(&center, id, "qc_pass", &[]).await;
+    (id, center)
+}
+
+async fn a_closed_order_sends_one_rerating_link_counted_apart(app: TestApp) {
+    let (id, center) = closed_order(&app, "WO-RR").await;
+    let unit = unit(&app).await;
+    let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(!page.contains("/rerate"), "the center's step");
+    let (status, _) = step(&unit, id, "rerate", &[]).await;
+    assert_eq!(status, 403);
+    let (_, page) = center.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(page.contains(&format!("/admin/work-orders/{id}/rerate")), "{page}");
+    let (status, loc) = step(&center, id, "rerate", &[]).await;
+    assert_eq!((status, loc.ends_with("+sms")), (303, true), "{loc}");
+    let (status, page) = step(&center, id, "rerate", &[]).await;
+    assert_eq!(status, 409, "one link per order: {page}");
+    let sms = app
+        .scalar("SELECT body AS v FROM sms_message WHERE body LIKE '%欢迎再次评价%'")
+        .await
+        .unwrap();
+    let link = sms.split("评价：").nth(1).unwrap().trim().to_string();
+    assert!(link.contains("/s/1/re"), "{link}");
+    // A tampered link opens nothing.
+    let tampered = link.replace(&format!("re{id}-"), &format!("re{}-", id + 1));
+    let (status, _) = app.get_page(&tampered).await;
+    assert_eq!(status, 404);
+    let b = Browser::new(&app.base);
+    let (status, rating_path) = b.get(link.trim_start_matches(&app.base)).await;
+    assert_eq!(status, 303, "{rating_path}");
+    let (status, html) = app.post_form(&app.url(&rating_path), &[("level", "satisfied")]).await;
+    assert_eq!(status, 201, "{html}");
+    let counts = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'WO-RR' AND r.rating_count = 3 AND r.level = 'satisfied'")
+        .await
+        .unwrap();
+    assert_eq!(counts, "1", "stored as the order's re-rating (rating count 3)");
+    assert_eq!(app.count_rows("work_order").await, 1, "no new order");
+    let linked = app
+        .scalar(&format!("SELECT CASE WHEN rerating_id IS NULL THEN 'no' ELSE 'yes' END AS v FROM work_order WHERE id = {id}"))
+        .await
+        .unwrap();
+    assert_eq!(linked, "yes");
+    let (status, _) = app.post_form(&app.url(&rating_path), &[("level", "very_satisfied")]).await;
+    assert_eq!(status, 409, "one-time");
+    let (_, page) = center.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(page.contains("评价人再评价") && page.contains("满意"), "{page}");
+    assert!(!page.contains(&format!("/admin/work-orders/{id}/rerate")), "sent once");
+}
+
+async fn where_the_policy_says_so_the_unit_sets_the_deadline(app: TestApp) {
+    let url = case(&app, "WO-DL", false).await;
+    rate_bad(&app, &url).await;
+    let id = order_id_of(&app, "WO-DL").await;
+    let unit = unit(&app).await;
+    // Liaoning: the tier decides; a deadline of the unit's own is refused.
+    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert_eq!(state_of(&app, id).await, "new");
+    // The city lets its units set it (as 德宏 and 山西示范区 do).
+    let center = center(&app).await;
+    let (status, _) = center.post_page("/admin/policies/210100", &[("unit_sets_deadline", "yes")]).await;
+    assert_eq!(status, 303);
+    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "16")]).await;
+    assert_eq!(status, 422, "within the maximum (15): {page}");
+    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")]).await;
+    assert_eq!(status, 422, "longer than the tier needs a reason: {page}");
+    assert!(page.contains("延长理由"), "{page}");
+    let before = app.now();
+    done(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3"), ("why", "需调取档案")]).await;
+    let due = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
+    let due = DateTime::parse_from_rfc3339(&due).unwrap().with_timezone(&Utc);
+    let cal = domain::calendar::Calendar::builtin();
+    assert_eq!(due, domain::work_order::due(&cal, before, 3));
 }

@@ -21,6 +21,8 @@ pub struct PolicyForm {
     pub first_contact: (String, String),
     pub rectify: (String, String),
     pub rectify_extension: (String, String),
+    /// "" (inherit), "yes", "no".
+    pub unit_sets_deadline: String,
     pub citation: String,
     /// The policy in force, one line per rule.
     pub effective: Vec<(String, String)>,
@@ -52,6 +54,7 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
     let level_options = domain::Level::ALL.map(|l| (l.code(), lang.level(l)));
     let dl = form.default_level.clone();
     let rn = form.real_name.clone();
+    let usd = form.unit_sets_deadline.clone();
     view! {
         <Shell nav=nav title=format!("{} · {}", lang.t("评价政策", "Rating policy"), form.region_name)>
             <Notice text=notice/>
@@ -91,6 +94,14 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
                 <SpanInput lang=lang name="first_contact" label=lang.t("差评首次联系时限", "Bad rating: first contact within") value=form.first_contact/>
                 <SpanInput lang=lang name="rectify" label=lang.t("整改时限", "Rectify within") value=form.rectify/>
                 <SpanInput lang=lang name="rectify_extension" label=lang.t("整改延期上限", "Extension at most") value=form.rectify_extension/>
+                <label>
+                    <span>{lang.t("办理期限由谁确定", "Who sets the handling deadline")}</span>
+                    <select name="unit_sets_deadline">
+                        <option value="" selected=usd.is_empty()>{lang.t("继承上级", "Inherit")}</option>
+                        <option value="no" selected=usd == "no">{lang.t("按办理类型（1、5、15）", "By tier (1, 5, 15)")}</option>
+                        <option value="yes" selected=usd == "yes">{lang.t("核实时由单位确定（不超过整改时限）", "The unit, at verification (within the rectification limit)")}</option>
+                    </select>
+                </label>
                 <label>
                     <span>{lang.t("政策依据", "Source of these rules")}</span>
                     <input name="citation" value=form.citation maxlength="200"/>

@@ -237,6 +237,8 @@ pub struct WorkOrderView {
     /// Step codes allowed now for this person.
     pub actions: Vec<String>,
     pub max_extension: u32,
+    /// Where the policy lets the unit set the handling deadline: its maximum.
+    pub unit_deadline_max: Option<u32>,
     /// The values typed into a refused form (name, value).
     pub typed: Vec<(String, String)>,
 }
@@ -246,6 +248,15 @@ fn area(name: &'static str, label: String, typed: &[(String, String)], invalid: 
     view! {
         <label class="block"><span>{label}</span>
             <textarea name=name rows="3" maxlength="2000" required aria-invalid=invalid.then_some("true")>{value}</textarea>
+        </label>
+    }
+}
+
+fn area_optional(name: &'static str, label: String, typed: &[(String, String)], invalid: bool) -> impl IntoView {
+    let value = typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    view! {
+        <label class="block"><span>{label}</span>
+            <textarea name=name rows="2" maxlength="2000" aria-invalid=invalid.then_some("true")>{value}</textarea>
         </label>
     }
 }
@@ -288,6 +299,12 @@ pub fn WorkOrderPage(nav: Nav, data: WorkOrderView) -> impl IntoView {
                         <label class="check"><input type="radio" name="tier" value="general" checked/>{crate::text::wo_tier(lang, domain::work_order::Tier::General)}</label>
                         <label class="check"><input type="radio" name="tier" value="complex"/>{crate::text::wo_tier(lang, domain::work_order::Tier::Complex)}</label>
                     </fieldset>
+                    {data.unit_deadline_max.map(|max| view! {
+                        <label><span>{format!("{}（0–{max}，{}）", lang.t("本单位确定的办理期限（工作日）", "Handling deadline set by the unit (working days)"), lang.t("留空按办理类型", "empty: by tier"))}</span>
+                            <input type="number" name="days" min="0" max=max.to_string() aria-invalid=inv("days").then_some("true")/>
+                        </label>
+                        {area_optional("why", crate::text::wo_word(lang, "why").into(), &typed, inv("why"))}
+                    })}
                 }
                 .into_any(),
                 "reply" => view! {
