@@ -330,7 +330,10 @@ mod tests {
         assert!(!xx.unit_sets_deadline, "the “1、5、15” tiers decide");
         // Rated Friday 2025-09-26 16:00 Beijing: contact by the end of Sunday 09-28 (a 调休 working day).
         let rated = Utc.with_ymd_and_hms(2025, 9, 26, 8, 0, 0).unwrap();
-        assert_eq!(xx.first_contact.due_from(&cal, rated), Utc.with_ymd_and_hms(2025, 9, 28, 16, 0, 0).unwrap());
+        assert_eq!(
+            xx.first_contact.due_from(&cal, rated),
+            Utc.with_ymd_and_hms(2025, 9, 28, 16, 0, 0).unwrap()
+        );
         // A general matter verified then: 5 working days → the end of 10-10 (National Day in between).
         assert_eq!(
             crate::work_order::due(&cal, rated, crate::work_order::Tier::General.working_days()),

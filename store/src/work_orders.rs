@@ -347,11 +347,16 @@ pub struct Evidence {
 /// A step with what the person wrote.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// 核实: the rater was reached (how) and what they said; the handling tier.
+    /// 核实: the rater was reached (how) and what they said; the handling
+    /// tier; where the policy lets the unit set it, its own deadline in
+    /// working days (up to the policy's maximum), explained when longer than
+    /// the tier's.
     Verify {
         how: Contact,
         said: String,
         tier: Tier,
+        days: Option<u32>,
+        why: String,
     },
     Start,
     Reply(Reply),
@@ -543,7 +548,13 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
     let mut rater_sms: Option<String> = None;
     let mut files = Vec::new();
     let detail = match &step {
-        Step::Verify { how, said, tier, days, why } => {
+        Step::Verify {
+            how,
+            said,
+            tier,
+            days,
+            why,
+        } => {
             let said = required("said", said, 2000)?;
             am.contacted_at = Set(Some(now));
             am.tier = Set(Some(tier.code().into()));
@@ -552,7 +563,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
             };
             let tier_days = match tier {
                 Tier::Complex => max,
-                _ => tier.working_days().min(max),
+                _ => std::cmp::min(tier.working_days(), max),
             };
             let (days, why) = match days {
                 None => (tier_days, None),
@@ -1189,7 +1200,12 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
         .map(Step::code)
         .collect();
     // The one-time re-rating link, after closing (the center's).
-    if m.state == State::Closed && !o.rating_excluded && o.case_id.is_some() && o.rerating_token_id.is_none() && may(actor, &o, &Step::QcPass) {
+    if m.state == State::Closed
+        && !o.rating_excluded
+        && o.case_id.is_some()
+        && o.rerating_token_id.is_none()
+        && may(actor, &o, &Step::QcPass)
+    {
         actions.push("rerate");
     }
     let max_extension = match policy.rectify_extension {
@@ -1272,10 +1288,20 @@ pub const RERATING_DAYS: i64 = 15;
 /// After a closed order (not by an upheld appeal), the center sends the
 /// rater a one-time re-rating link (`/s/1/re…`, by SMS when the case has a
 /// phone). Once per order; audited. Returns the link's path.
-pub async fn invite_rerating(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i32, public_url: &str, meta: &Meta) -> Result<(String, bool)> {
+pub async fn invite_rerating(
+    db: &Db,
+    key: &crate::crypto::DataKey,
+    actor: &Actor,
+    id: i32,
+    public_url: &str,
+    meta: &Meta,
+) -> Result<(String, bool)> {
     let now = meta.now;
     let txn = db.begin_with_options(immediate()).await?;
-    let o = work_order::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound("work order"))?;
+    let o = work_order::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("work order"))?;
     if !sees(actor, &o, None) || actor.role == Role::WindowStaff {
         return Err(Error::Forbidden);
     }
@@ -1326,7 +1352,17 @@ pub async fn invite_rerating(db: &Db, key: &crate::crypto::DataKey, actor: &Acto
         })));
     }
     let path = crate::sms::rerate_path(key, o.id);
-    event(&txn, o.id, &EventBy::of(actor), "rerate_invite", state, state, Some(json!({ "days": RERATING_DAYS })), now).await?;
+    event(
+        &txn,
+        o.id,
+        &EventBy::of(actor),
+        "rerate_invite",
+        state,
+        state,
+        Some(json!({ "days": RERATING_DAYS })),
+        now,
+    )
+    .await?;
     crate::audit::append(
         &txn,
         crate::audit::Entry {
@@ -1363,7 +1399,10 @@ pub async fn invite_rerating(db: &Db, key: &crate::crypto::DataKey, actor: &Acto
 
 /// The rating token of an order's re-rating link (for `/s/1/re…`).
 pub async fn rerating_token(db: &Db, order_id: i32) -> Result<String> {
-    let o = work_order::Entity::find_by_id(order_id).one(db).await?.ok_or(Error::NotFound("work order"))?;
+    let o = work_order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("work order"))?;
     let t = crate::entities::rating_token::Entity::find_by_id(o.rerating_token_id.ok_or(Error::NotFound("link"))?)
         .one(db)
         .await?
@@ -1407,7 +1446,13 @@ pub(crate) async fn rerate(
     }
     .insert(txn)
     .await
-    .map_err(|e| if Error::is_unique_violation(&e) { Error::AlreadyRated } else { e.into() })?;
+    .map_err(|e| {
+        if Error::is_unique_violation(&e) {
+            Error::AlreadyRated
+        } else {
+            e.into()
+        }
+    })?;
     work_order::Entity::update_many()
         .col_expr(work_order::Column::ReratingId, Expr::value(r.id))
         .filter(work_order::Column::Id.eq(o.id))

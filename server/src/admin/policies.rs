@@ -65,9 +65,15 @@ fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
         (
             lang.t("办理期限", "Handling deadline").into(),
             if p.unit_sets_deadline {
-                lang.t("核实时由单位确定（不超过整改时限，长于办理类型须说明理由）", "set by the unit at verification (within the rectification limit; longer than the tier with a reason)")
+                lang.t(
+                    "核实时由单位确定（不超过整改时限，长于办理类型须说明理由）",
+                    "set by the unit at verification (within the rectification limit; longer than the tier with a reason)",
+                )
             } else {
-                lang.t("按办理类型：简单当日、一般 5 个工作日、复杂按整改时限", "by tier: simple the same day, general 5 working days, complex the rectification limit")
+                lang.t(
+                    "按办理类型：简单当日、一般 5 个工作日、复杂按整改时限",
+                    "by tier: simple the same day, general 5 working days, complex the rectification limit",
+                )
             }
             .into(),
         ),

@@ -582,6 +582,20 @@ pub async fn step(
         .filter(|(k, _)| *k != "_csrf")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if action == "rerate" {
+        let sent = store::work_orders::invite_rerating(&st.db, &st.config.data_key, &ctx.actor, id, &st.config.public_url, &ctx.meta).await;
+        return match sent {
+            Ok((_, told)) => {
+                let sms = if told { "+sms" } else { "" };
+                Ok(Redirect::to(&format!("/admin/work-orders/{id}?done=rerate{sms}")).into_response())
+            }
+            Err(e @ store::Error::Conflict(_)) => {
+                let (status, _, sentence) = refusal(lang, e)?;
+                order_page(&st, &ctx, id, None, Some((String::new(), sentence)), typed, status).await
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let step = match step_of(&action, &fields, files) {
         Ok(s) => s,
         Err(("action", _)) => return Err(PageError::NotFound),

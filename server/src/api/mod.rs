@@ -245,7 +245,7 @@ pub struct RatingOut {
     pub target: String,
     pub tags: Vec<String>,
     pub comment: Option<String>,
-    /// GB/T 39046 评价次数: 1 first rating, 2 follow-up.
+    /// GB/T 39046 评价次数: 1 first rating, 2 follow-up; 3 a re-rating after a work order closed (haocha's own, counted apart).
     pub rating_count: i32,
     pub catalog_version: i32,
     /// Masked: 138****1234.

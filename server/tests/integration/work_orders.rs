@@ -549,7 +549,10 @@ async fn every_channel_opens_an_order_and_flagged_ratings_wait_for_review(app: T
     // A follow-up (追加评价) that is bad opens an order of its own.
     let url = case(&app, "WO-FU", false).await;
     assert_eq!(app.post_form(&url, &[("level", "satisfied")]).await.0, 201);
-    assert!(app.scalar("SELECT CAST(w.id AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = 'WO-FU'").await.is_none());
+    assert!(app
+        .scalar("SELECT CAST(w.id AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = 'WO-FU'")
+        .await
+        .is_none());
     let (status, page) = app
         .post_form(&format!("{url}/more"), &[("level", "dissatisfied"), ("tags", "efficiency")])
         .await;
@@ -691,12 +694,20 @@ async fn a_closed_order_sends_one_rerating_link_counted_apart(app: TestApp) {
     assert_eq!(counts, "1", "stored as the order's re-rating (rating count 3)");
     assert_eq!(app.count_rows("work_order").await, 1, "no new order");
     let linked = app
-        .scalar(&format!("SELECT CASE WHEN rerating_id IS NULL THEN 'no' ELSE 'yes' END AS v FROM work_order WHERE id = {id}"))
+        .scalar(&format!(
+            "SELECT CASE WHEN rerating_id IS NULL THEN 'no' ELSE 'yes' END AS v FROM work_order WHERE id = {id}"
+        ))
         .await
         .unwrap();
     assert_eq!(linked, "yes");
-    let (status, _) = app.post_form(&app.url(&rating_path), &[("level", "very_satisfied")]).await;
-    assert_eq!(status, 409, "one-time");
+    let (status, html) = app.post_form(&app.url(&rating_path), &[("level", "very_satisfied")]).await;
+    assert_eq!(status, 200, "one-time: {html}");
+    assert!(html.contains("已评价"));
+    let rerated = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM rating WHERE rating_count = 3")
+        .await
+        .unwrap();
+    assert_eq!(rerated, "1", "nothing new");
     let (_, page) = center.get(&format!("/admin/work-orders/{id}")).await;
     assert!(page.contains("评价人再评价") && page.contains("满意"), "{page}");
     assert!(!page.contains(&format!("/admin/work-orders/{id}/rerate")), "sent once");
@@ -708,20 +719,50 @@ async fn where_the_policy_says_so_the_unit_sets_the_deadline(app: TestApp) {
     let id = order_id_of(&app, "WO-DL").await;
     let unit = unit(&app).await;
     // Liaoning: the tier decides; a deadline of the unit's own is refused.
-    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")]).await;
+    let (status, page) = step(
+        &unit,
+        id,
+        "verify",
+        &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")],
+    )
+    .await;
     assert_eq!(status, 422, "{page}");
     assert_eq!(state_of(&app, id).await, "new");
     // The city lets its units set it (as 德宏 and 山西示范区 do).
     let center = center(&app).await;
     let (status, _) = center.post_page("/admin/policies/210100", &[("unit_sets_deadline", "yes")]).await;
     assert_eq!(status, 303);
-    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "16")]).await;
+    let (status, page) = step(
+        &unit,
+        id,
+        "verify",
+        &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "16")],
+    )
+    .await;
     assert_eq!(status, 422, "within the maximum (15): {page}");
-    let (status, page) = step(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")]).await;
+    let (status, page) = step(
+        &unit,
+        id,
+        "verify",
+        &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3")],
+    )
+    .await;
     assert_eq!(status, 422, "longer than the tier needs a reason: {page}");
     assert!(page.contains("延长理由"), "{page}");
     let before = app.now();
-    done(&unit, id, "verify", &[("how", "phone"), ("said", "x"), ("tier", "simple"), ("days", "3"), ("why", "需调取档案")]).await;
+    done(
+        &unit,
+        id,
+        "verify",
+        &[
+            ("how", "phone"),
+            ("said", "x"),
+            ("tier", "simple"),
+            ("days", "3"),
+            ("why", "需调取档案"),
+        ],
+    )
+    .await;
     let due = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
     let due = DateTime::parse_from_rfc3339(&due).unwrap().with_timezone(&Utc);
     let cal = domain::calendar::Calendar::builtin();
