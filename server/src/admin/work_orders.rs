@@ -432,6 +432,8 @@ async fn order_page(
 pub struct OrderQuery {
     pub lang: Option<String>,
     pub done: Option<String>,
+    /// An SMS to the rater was queued by the step.
+    pub told: Option<String>,
 }
 
 /// `GET /admin/work-orders/{id}`
@@ -443,9 +445,8 @@ pub async fn order(
 ) -> Result<Response, PageError> {
     let id: i32 = id.parse().map_err(|_| PageError::NotFound)?;
     let lang = ctx.lang;
+    let told = q.told.is_some();
     let notice = q.done.as_deref().map(|a| {
-        let told = a.ends_with("+sms");
-        let a = a.trim_end_matches("+sms");
         format!(
             "{}{}{}",
             lang.t("已完成：", "Done: "),
@@ -586,7 +587,7 @@ pub async fn step(
         let sent = store::work_orders::invite_rerating(&st.db, &st.config.data_key, &ctx.actor, id, &st.config.public_url, &ctx.meta).await;
         return match sent {
             Ok((_, told)) => {
-                let sms = if told { "+sms" } else { "" };
+                let sms = if told { "&told=1" } else { "" };
                 Ok(Redirect::to(&format!("/admin/work-orders/{id}?done=rerate{sms}")).into_response())
             }
             Err(e @ store::Error::Conflict(_)) => {
@@ -609,7 +610,7 @@ pub async fn step(
     };
     match store::work_orders::act(&st.db, &ctx.actor, id, step, &ctx.meta).await {
         Ok(done) => {
-            let sms = if done.rater_told { "+sms" } else { "" };
+            let sms = if done.rater_told { "&told=1" } else { "" };
             Ok(Redirect::to(&format!("/admin/work-orders/{id}?done={action}{sms}")).into_response())
         }
         Err(e @ (store::Error::Invalid { .. } | store::Error::Conflict(_))) => {

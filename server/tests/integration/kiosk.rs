@@ -229,4 +229,14 @@ async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {
         app.scalar("SELECT channel || ' ' || level AS v FROM place_rating").await.as_deref(),
         Some("kiosk dissatisfied")
     );
+    // …and followed up: its work order belongs to the window's unit.
+    assert_eq!(
+        app.scalar(
+            "SELECT u.code AS v FROM work_order w JOIN unit u ON u.id = w.unit_id \
+             JOIN place_rating p ON p.id = w.place_rating_id WHERE p.channel = 'kiosk'"
+        )
+        .await
+        .as_deref(),
+        Some("U-MARKET")
+    );
 }

@@ -177,7 +177,7 @@ async fn a_bad_rating_is_verified_replied_revisited_and_closed_by_qc(app: TestAp
     )
     .await;
     let (status, loc) = step(&center, id, "qc_pass", &[]).await;
-    assert_eq!((status, loc.ends_with("+sms")), (303, true), "{loc}");
+    assert_eq!((status, loc.ends_with("&told=1")), (303, true), "{loc}");
     assert_eq!(state_of(&app, id).await, "closed");
 
     // The rater's SMS with the outcome is in the outbox.
@@ -251,7 +251,7 @@ async fn qc_returns_a_reply_and_an_extension_moves_the_deadline(app: TestApp) {
     let (status, _) = step(&unit, id, "grant_extension", &[]).await;
     assert_eq!(status, 403, "the center approves extensions");
     let (status, loc) = step(&center, id, "grant_extension", &[]).await;
-    assert!(status == 303 && loc.ends_with("+sms"), "the rater is told: {loc}");
+    assert!(status == 303 && loc.ends_with("&told=1"), "the rater is told: {loc}");
     assert_eq!(state_of(&app, id).await, "contacted", "back where it left");
     let later = api_order(&app, id).await["handle_due"].as_str().unwrap().to_string();
     let (a, b) = (
@@ -669,7 +669,7 @@ async fn a_closed_order_sends_one_rerating_link_counted_apart(app: TestApp) {
     let (_, page) = center.get(&format!("/admin/work-orders/{id}")).await;
     assert!(page.contains(&format!("/admin/work-orders/{id}/rerate")), "{page}");
     let (status, loc) = step(&center, id, "rerate", &[]).await;
-    assert_eq!((status, loc.ends_with("+sms")), (303, true), "{loc}");
+    assert_eq!((status, loc.ends_with("&told=1")), (303, true), "{loc}");
     let (status, page) = step(&center, id, "rerate", &[]).await;
     assert_eq!(status, 409, "one link per order: {page}");
     let sms = app
