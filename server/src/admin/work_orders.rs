@@ -28,13 +28,23 @@ fn fmt(t: DateTime<Utc>) -> String {
     t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A deadline: one that ends a day (00:00 Beijing) reads as 24:00 of that day.
+fn fmt_due(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&china());
+    if local.format("%H:%M:%S").to_string() == "00:00:00" {
+        format!("{} 24:00", (local - chrono::Duration::days(1)).format("%Y-%m-%d"))
+    } else {
+        fmt(t)
+    }
+}
+
 /// A deadline with the time left (or working days late).
 fn due_text(lang: Lang, due: Option<DateTime<Utc>>, overdue_days: u32, now: DateTime<Utc>) -> String {
     let Some(due) = due else { return "—".into() };
     if overdue_days > 0 {
         return format!(
             "{} · {} {} {}",
-            fmt(due),
+            fmt_due(due),
             lang.t("已逾期", "late by"),
             overdue_days,
             lang.t("个工作日", "working days")
@@ -43,10 +53,10 @@ fn due_text(lang: Lang, due: Option<DateTime<Utc>>, overdue_days: u32, now: Date
     let left = due - now;
     let (d, h) = (left.num_hours() / 24, left.num_hours() % 24);
     match lang {
-        Lang::Zh if d > 0 => format!("{} · 剩余 {d} 天 {h} 小时", fmt(due)),
-        Lang::Zh => format!("{} · 剩余 {} 小时 {} 分", fmt(due), left.num_hours(), left.num_minutes() % 60),
-        Lang::En if d > 0 => format!("{} · {d} d {h} h left", fmt(due)),
-        Lang::En => format!("{} · {} h {} min left", fmt(due), left.num_hours(), left.num_minutes() % 60),
+        Lang::Zh if d > 0 => format!("{} · 剩余 {d} 天 {h} 小时", fmt_due(due)),
+        Lang::Zh => format!("{} · 剩余 {} 小时 {} 分", fmt_due(due), left.num_hours(), left.num_minutes() % 60),
+        Lang::En if d > 0 => format!("{} · {d} d {h} h left", fmt_due(due)),
+        Lang::En => format!("{} · {} h {} min left", fmt_due(due), left.num_hours(), left.num_minutes() % 60),
     }
 }
 
@@ -280,7 +290,16 @@ async fn order_page(
             .unwrap_or_else(|| lang.t("服务中心", "The hall's center").to_string()),
     ));
     if !d.tags.is_empty() {
-        facts.push((lang.t("差评原因", "Reasons").to_string(), d.tags.join("、")));
+        let tags: Vec<&str> = d
+            .tags
+            .iter()
+            .map(|t| match (domain::Tag::parse(t), lang) {
+                (Some(tag), Lang::Zh) => tag.label_zh(),
+                (Some(tag), Lang::En) => tag.label_en(),
+                (None, _) => t.as_str(),
+            })
+            .collect();
+        facts.push((lang.t("差评原因", "Reasons").to_string(), tags.join("、")));
     }
     if let Some(c) = &d.comment {
         facts.push((lang.t("评价内容", "Comment").to_string(), c.clone()));
@@ -315,7 +334,7 @@ async fn order_page(
         if r.state == WoState::New {
             due_text(lang, Some(r.first_contact_due), first_contact_overdue, now)
         } else {
-            format!("{} · {}", fmt(r.first_contact_due), lang.t("已完成", "done"))
+            format!("{} · {}", fmt_due(r.first_contact_due), lang.t("已完成", "done"))
         },
     )];
     if let Some(h) = r.handle_due {
@@ -329,7 +348,7 @@ async fn order_page(
             if running {
                 due_text(lang, Some(h), r.overdue_days, now)
             } else {
-                fmt(h)
+                fmt_due(h)
             },
         ));
     }
@@ -385,7 +404,7 @@ async fn order_page(
                         ("tier", _) => Tier::parse(v).map(|t| text::wo_tier(lang, t).to_string()).unwrap_or(v.clone()),
                         ("level", _) => domain::Level::parse(v).map(|l| lang.level(l).to_string()).unwrap_or(v.clone()),
                         ("handle_due", _) | ("due", _) => DateTime::parse_from_rfc3339(v)
-                            .map(|t| fmt(t.with_timezone(&Utc)))
+                            .map(|t| fmt_due(t.with_timezone(&Utc)))
                             .unwrap_or(v.clone()),
                         ("flags", _) => flags_text(lang, &v.split(',').map(str::to_string).collect::<Vec<_>>()),
                         (_, "") => v.clone(),

@@ -123,6 +123,7 @@ pub fn WorkOrdersPage(nav: Nav, data: WorkOrdersView) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
+                    {data.lines.is_empty().then(|| view! { <tr><td colspan="8" class="muted">{lang.t("没有符合条件的工单。", "No work orders match.")}</td></tr> })}
                     {data.lines.into_iter().map(|l| {
                         let class = if l.overdue_days > 0 { "overdue" } else { "" };
                         let href = format!("/admin/work-orders/{}", l.id);
@@ -157,6 +158,7 @@ pub fn WorkOrdersPage(nav: Nav, data: WorkOrdersView) -> impl IntoView {
                         <th scope="col"></th>
                     </tr></thead>
                     <tbody>
+                        {rows.is_empty().then(|| view! { <tr><td colspan="6" class="muted">{lang.t("暂无待审核的差评。", "Nothing to review.")}</td></tr> })}
                         {rows.into_iter().map(|r| {
                             let action = format!("/admin/work-orders/promote/{}", r.place_rating_id);
                             view! {
@@ -396,7 +398,7 @@ pub fn WorkOrderPage(nav: Nav, data: WorkOrderView) -> impl IntoView {
                 {data.timeline.into_iter().map(|t| view! {
                     <li>
                         <span class="when">{t.at}</span> " · " <strong>{t.action}</strong> " · " {t.who}
-                        " · " <span class="muted">{t.change}</span>
+                        {(!t.change.is_empty()).then(|| view! { " · " <span class="muted">{t.change}</span> })}
                         {(!t.detail.is_empty()).then(|| view! {
                             <dl class="detail">{t.detail.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}</dl>
                         })}
