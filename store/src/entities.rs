@@ -16,6 +16,10 @@ pub mod region {
         pub parent_id: Option<i32>,
         pub active: bool,
         pub created_at: DateTimeUtc,
+        /// The center's 差评处置负责人 for this region: told once a day of overdue orders.
+        pub handler_account_id: Option<i32>,
+        pub handler_phone_sealed: Option<String>,
+        pub handler_phone_hash: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -869,6 +869,28 @@ impl MigrationTrait for M0011WorkOrders {
             )
             .await?;
         }
+        // The center's 负责人 (per region), told once a day of its overdue orders.
+        m.alter_table(
+            Table::alter()
+                .table("region")
+                .add_column(integer_null("handler_account_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("region")
+                .add_column(text_null("handler_phone_sealed"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("region")
+                .add_column(string_len_null("handler_phone_hash", 64))
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -882,9 +904,11 @@ impl MigrationTrait for M0011WorkOrders {
             )
             .await?;
         }
-        for c in ["handler_phone_hash", "handler_phone_sealed", "handler_account_id"] {
-            m.alter_table(Table::alter().table("unit").drop_column(Alias::new(c)).to_owned())
-                .await?;
+        for t in ["unit", "region"] {
+            for c in ["handler_phone_hash", "handler_phone_sealed", "handler_account_id"] {
+                m.alter_table(Table::alter().table(Alias::new(t)).drop_column(Alias::new(c)).to_owned())
+                    .await?;
+            }
         }
         for t in ["work_order_file", "work_order_event", "work_order"] {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;

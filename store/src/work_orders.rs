@@ -1593,9 +1593,10 @@ pub async fn promote(db: &Db, actor: &Actor, place_rating_id: i32, meta: &Meta) 
 
 // ---------------------------------------------------------------- 差评处置负责人
 
-/// A unit's 差评处置负责人 and the mobile number they are told on (masked).
+/// A unit's (or a center's) 差评处置负责人 and the mobile number they are told on (masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handler {
+    /// A unit's code, or `region:{code}` for a center's.
     pub unit_code: String,
     pub unit_name: String,
     pub job_number: Option<String>,
@@ -1613,6 +1614,39 @@ pub async fn handlers(db: &Db, key: &crate::crypto::DataKey, actor: &Actor) -> R
     };
     let units = q.order_by_asc(unit::Column::Code).all(db).await?;
     let mut out = Vec::new();
+    // Centers: the regions of a center administrator (all, for the system administrator).
+    let regions = match &actor.scope {
+        Scope::All => Some(
+            crate::entities::region::Entity::find()
+                .order_by_asc(crate::entities::region::Column::Code)
+                .all(db)
+                .await?,
+        ),
+        Scope::Regions { ids, .. } => Some(
+            crate::entities::region::Entity::find()
+                .filter(crate::entities::region::Column::Id.is_in(ids.clone()))
+                .order_by_asc(crate::entities::region::Column::Code)
+                .all(db)
+                .await?,
+        ),
+        _ => None,
+    };
+    for r in regions.unwrap_or_default() {
+        let job_number = match r.handler_account_id {
+            Some(a) => account::Entity::find_by_id(a).one(db).await?.map(|a| a.job_number),
+            None => None,
+        };
+        out.push(Handler {
+            unit_code: format!("region:{}", r.code),
+            unit_name: format!("{} 服务中心", r.name),
+            job_number,
+            phone: r
+                .handler_phone_sealed
+                .as_deref()
+                .and_then(|s| key.open(s))
+                .map(|p| domain::values::mask_phone(&p)),
+        });
+    }
     for u in units {
         let job_number = match u.handler_account_id {
             Some(a) => account::Entity::find_by_id(a).one(db).await?.map(|a| a.job_number),
@@ -1643,6 +1677,9 @@ pub async fn set_handler(
     phone: &str,
     meta: &Meta,
 ) -> Result<()> {
+    if let Some(region_code) = unit_code.trim().strip_prefix("region:") {
+        return set_center_handler(db, key, actor, region_code, job_number, phone, meta).await;
+    }
     let u = unit::Entity::find()
         .filter(unit::Column::Code.eq(unit_code.trim()))
         .one(db)
@@ -1688,6 +1725,79 @@ pub async fn set_handler(
     Ok(())
 }
 
+/// Names a center's 差评处置负责人 for a region in the actor's part (center
+/// or system administrators); audited without the number.
+async fn set_center_handler(
+    db: &Db,
+    key: &crate::crypto::DataKey,
+    actor: &Actor,
+    region_code: &str,
+    job_number: &str,
+    phone: &str,
+    meta: &Meta,
+) -> Result<()> {
+    use crate::entities::region;
+    let r = region::Entity::find()
+        .filter(region::Column::Code.eq(region_code.trim()))
+        .one(db)
+        .await?
+        .ok_or(Error::invalid("unit", Reason::Unknown(region_code.trim().to_string())))?;
+    let allowed = match &actor.scope {
+        Scope::All => true,
+        Scope::Regions { ids, .. } => ids.contains(&r.id),
+        _ => false,
+    };
+    if !allowed {
+        return Err(Error::Forbidden);
+    }
+    let phone = domain::Phone::parse(phone).map_err(|e| Error::invalid("phone", Reason::Value(e)))?;
+    let a = account::Entity::find()
+        .filter(account::Column::JobNumber.eq(job_number.trim()))
+        .filter(account::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .ok_or(Error::invalid("job_number", Reason::Unknown(job_number.trim().to_string())))?;
+    let txn = db.begin_with_options(immediate()).await?;
+    let mut am: region::ActiveModel = r.clone().into();
+    am.handler_account_id = Set(Some(a.id));
+    am.handler_phone_sealed = Set(Some(key.seal(phone.expose())));
+    am.handler_phone_hash = Set(Some(key.hash(phone.expose())));
+    am.update(&txn).await?;
+    crate::audit::append(
+        &txn,
+        crate::audit::Entry {
+            who: &Who::from(actor),
+            action: "work_order.handler",
+            object_kind: "region",
+            object_code: &r.code,
+            before: None,
+            after: Some(json!({ "handler": a.job_number, "phone": domain::values::mask_phone(phone.expose()) })),
+            region_id: Some(r.id),
+        },
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The nearest region at or above `region_id` that names a center 负责人.
+async fn center_handler<C: ConnectionTrait>(conn: &C, mut region_id: i32) -> Result<Option<crate::entities::region::Model>> {
+    for _ in 0..12 {
+        let Some(r) = crate::entities::region::Entity::find_by_id(region_id).one(conn).await? else {
+            return Ok(None);
+        };
+        if r.handler_phone_sealed.is_some() {
+            return Ok(Some(r));
+        }
+        match r.parent_id {
+            Some(p) => region_id = p,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 // ---------------------------------------------------------------- the job
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -1696,6 +1806,8 @@ pub struct NoticeRun {
     pub told_new: u64,
     /// Orders newly marked overdue today (once a day each).
     pub escalated: u64,
+    /// Center 负责人 told today (one digest a day each).
+    pub centers_told: u64,
 }
 
 async fn tell_handler<C: ConnectionTrait>(conn: &C, unit_id: Option<i32>, body: &str, dedupe: String, now: DateTime<Utc>) -> Result<bool> {
@@ -1760,6 +1872,7 @@ pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
         .filter(work_order::Column::State.ne(State::Closed.code()))
         .all(db)
         .await?;
+    let mut late_regions = Vec::new();
     for o in open {
         let Some(due) = current_due(&o) else { continue };
         let Some(days) = wo::overdue_days(&cal, due, now) else { continue };
@@ -1791,8 +1904,41 @@ pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
             let body = format!("【好差评】差评工单{}已逾期{}个工作日，请立即处理。", o.id, days);
             tell_handler(&txn, o.unit_id, &body, format!("wo-late:{}:{today}", o.id), now).await?;
             run.escalated += 1;
+            late_regions.push(o.region_id);
         }
         txn.commit().await?;
+    }
+    // The center: one digest a day per center 负责人 (the nearest region above that names one).
+    let mut by_center: Vec<(crate::entities::region::Model, u64)> = Vec::new();
+    for region_id in late_regions {
+        if let Some(r) = center_handler(db, region_id).await? {
+            match by_center.iter_mut().find(|(c, _)| c.id == r.id) {
+                Some((_, n)) => *n += 1,
+                None => by_center.push((r, 1)),
+            }
+        }
+    }
+    for (r, n) in by_center {
+        let (Some(sealed), Some(hash)) = (&r.handler_phone_sealed, &r.handler_phone_hash) else {
+            continue;
+        };
+        let body = format!("【好差评】{}今日新增逾期差评工单{n}件，请督办。", r.name);
+        let queued = crate::sms::queue_sealed(
+            db,
+            crate::sms::Sealed {
+                kind: "work_order",
+                case_id: None,
+                sealed,
+                hash,
+                body: &body,
+                dedupe_key: Some(format!("wo-late-center:{}:{today}", r.id)),
+            },
+            now,
+        )
+        .await?;
+        if queued {
+            run.centers_told += 1;
+        }
     }
     Ok(run)
 }

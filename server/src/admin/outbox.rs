@@ -85,6 +85,13 @@ pub async fn run_now(State(st): State<AppState>, Signed(mut ctx, _): Signed<Cent
         lang.t("失败", "failed:"),
         r.sms.failed
     );
+    let result = format!(
+        "{result}；{} {}，{} {}",
+        lang.t("差评工单新通知", "work-order notices:"),
+        r.work_orders.told_new,
+        lang.t("逾期督办", "escalated:"),
+        r.work_orders.escalated
+    );
     page(&st, &ctx, Some(result)).await
 }
 

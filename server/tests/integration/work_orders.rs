@@ -25,6 +25,7 @@ on_both_databases!(
     every_channel_opens_an_order_and_flagged_ratings_wait_for_review,
     first_contact_across_national_day_is_due_at_the_end_of_october_9,
     a_closed_order_sends_one_rerating_link_counted_apart,
+    abuse_and_duplicates_are_flagged_for_the_center_never_dropped,
     where_the_policy_says_so_the_unit_sets_the_deadline,
 );
 
@@ -318,6 +319,35 @@ async fn overdue_orders_are_escalated_once_a_day_and_listed_first(app: TestApp) 
         )
         .await;
     assert_eq!(status, 403, "another unit's handler");
+    // The center names its own 负责人, told once a day of the day's overdue orders.
+    let c = center(&app).await;
+    let token = c.csrf("/admin/work-orders").await;
+    let (status, _) = c
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "region:210200"),
+                ("job_number", &me),
+                ("phone", "13912340000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "another city's center");
+    let (status, loc) = c
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "region:210100"),
+                ("job_number", &me),
+                ("phone", "13912340000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{loc}");
+    let (_, list) = c.get("/admin/work-orders").await;
+    assert!(list.contains("139****0000") && !list.contains("13912340000"), "masked");
 
     // Start at 10:00 Beijing on a working day so the test does not depend on when it runs.
     let start = cst().with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap().with_timezone(&Utc);
@@ -356,6 +386,11 @@ async fn overdue_orders_are_escalated_once_a_day_and_listed_first(app: TestApp) 
         .await
         .unwrap();
     assert_eq!(late_sms, "1", "once a day, whatever the runs");
+    let digests = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%今日新增逾期差评工单1件%'")
+        .await
+        .unwrap();
+    assert_eq!(digests, "1", "the center's digest, once a day");
     let days: i32 = app
         .scalar(&format!("SELECT CAST(overdue_days AS TEXT) AS v FROM work_order WHERE id = {late}"))
         .await
@@ -382,6 +417,11 @@ async fn overdue_orders_are_escalated_once_a_day_and_listed_first(app: TestApp) 
         .await
         .unwrap();
     assert_eq!(late_sms, "2");
+    let digests = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%今日新增逾期差评工单%'")
+        .await
+        .unwrap();
+    assert_eq!(digests, "2");
 }
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
@@ -767,4 +807,44 @@ async fn where_the_policy_says_so_the_unit_sets_the_deadline(app: TestApp) {
     let due = DateTime::parse_from_rfc3339(&due).unwrap().with_timezone(&Utc);
     let cal = domain::calendar::Calendar::builtin();
     assert_eq!(due, domain::work_order::due(&cal, before, 3));
+}
+
+async fn abuse_and_duplicates_are_flagged_for_the_center_never_dropped(app: TestApp) {
+    let comment = |c: &'static str| [("level", "very_dissatisfied"), ("tags", "attitude"), ("comment", c)];
+    let url = case(&app, "WO-AB", false).await;
+    assert_eq!(app.post_form(&url, &comment("窗口的人就是个傻逼")).await.0, 201);
+    // The same phone (the test cases share one) says the same thing again within 7 days.
+    let url = case(&app, "WO-D1", false).await;
+    assert_eq!(app.post_form(&url, &comment("材料被退回三次，电话13800138000没人接")).await.0, 201);
+    let url = case(&app, "WO-D2", false).await;
+    assert_eq!(app.post_form(&url, &comment("材料被退回三次，电话13800138000没人接")).await.0, 201);
+    let flags = |n: &'static str| {
+        let app = &app;
+        async move {
+            app.scalar(&format!(
+                "SELECT w.flags AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = '{n}'"
+            ))
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(flags("WO-AB").await, "abuse");
+    assert_eq!(flags("WO-D1").await, "");
+    assert_eq!(flags("WO-D2").await, "duplicate");
+    assert_eq!(app.count_rows("work_order").await, 3, "flagged orders are opened, never dropped");
+    let center = center(&app).await;
+    let (_, list) = center.get("/admin/work-orders").await;
+    assert!(list.contains("含侮辱谩骂") && list.contains("重复评价"), "{list}");
+    // Phone numbers in a comment are masked outside the order itself (the timeline).
+    let id = order_id_of(&app, "WO-D2").await;
+    let unit = unit(&app).await;
+    done(
+        &unit,
+        id,
+        "verify",
+        &[("how", "phone"), ("said", "评价人说打13800138000没人接"), ("tier", "simple")],
+    )
+    .await;
+    let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
+    assert!(page.contains("评价人说打138****8000没人接"), "{page}");
 }
