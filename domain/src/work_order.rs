@@ -247,7 +247,7 @@ impl Default for WorkOrder {
 }
 
 /// The abuse word list (002 rule 5(二) 侮辱谩骂), a data file kept with the code.
-const ABUSE_WORDS: &str = include_str!("../data/abuse_words.txt");
+const ABUSE_WORDS: &str = include_str!("../lists/abuse_words.txt");
 
 /// Whether a comment holds a word of the abuse list (flagged for the center,
 /// never dropped).

@@ -348,29 +348,42 @@ pub async fn list_ratings(
     ApiClient(client): ApiClient,
     ApiQuery(q): ApiQuery<RatingsQuery>,
 ) -> Result<Json<RatingsPage>, ApiError> {
-    let after = match q.after.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(a) => Some(a.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+    let after = cursor(q.after.as_deref())?;
+    let limit = page_limit(q.limit, 500)?;
+    let (rows, next) = store::ratings::list_ratings(&st.db, &st.config.data_key, client, after, limit).await?;
+    Ok(Json(RatingsPage {
+        ratings: rows.into_iter().map(RatingOut::from).collect(),
+        next: next.map(|n| n.to_string()),
+    }))
+}
+
+/// A paging cursor (`after`) as this API returns it.
+pub(crate) fn cursor(after: Option<&str>) -> Result<Option<i32>, ApiError> {
+    match after.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(a) => Ok(Some(a.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
                 "after: not a cursor returned by this API",
             )
             .field("after")
-        })?),
-    };
-    let limit = match q.limit {
-        None => 100,
-        Some(l @ 1..=500) => l,
-        Some(_) => {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 500").field("limit"))
-        }
-    };
-    let (rows, next) = store::ratings::list_ratings(&st.db, &st.config.data_key, client, after, limit).await?;
-    Ok(Json(RatingsPage {
-        ratings: rows.into_iter().map(RatingOut::from).collect(),
-        next: next.map(|n| n.to_string()),
-    }))
+        })?)),
+    }
+}
+
+/// A page size: 1–`max`, default 100.
+pub(crate) fn page_limit(limit: Option<u64>, max: u64) -> Result<u64, ApiError> {
+    match limit {
+        None => Ok(100.min(max)),
+        Some(l) if (1..=max).contains(&l) => Ok(l),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("limit: must be between 1 and {max}"),
+        )
+        .field("limit")),
+    }
 }
 
 // ---- code lists ----

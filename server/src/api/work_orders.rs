@@ -82,29 +82,12 @@ pub async fn list_work_orders(
     ApiClient(client): ApiClient,
     ApiQuery(q): ApiQuery<WorkOrdersQuery>,
 ) -> Result<Json<WorkOrdersPage>, ApiError> {
-    let after = match q.after.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(a) => Some(a.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "after: not a cursor returned by this API",
-            )
-            .field("after")
-        })?),
-    };
-    let limit = match q.limit {
-        None => 100,
-        Some(l @ 1..=200) => l,
-        Some(_) => {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 200").field("limit"))
-        }
-    };
+    let after = super::cursor(q.after.as_deref())?;
+    let limit = super::page_limit(q.limit, 200)?;
     let rows = store::work_orders::for_client(&st.db, client, after, limit + 1, st.now()).await?;
     let more = rows.len() as u64 > limit;
-    let mut orders: Vec<WorkOrderOut> = rows.into_iter().take(limit as usize).map(WorkOrderOut::from).collect();
+    let orders: Vec<WorkOrderOut> = rows.into_iter().take(limit as usize).map(WorkOrderOut::from).collect();
     let next = if more { orders.last().map(|o| o.id.to_string()) } else { None };
-    orders.truncate(limit as usize);
     Ok(Json(WorkOrdersPage { work_orders: orders, next }))
 }
 

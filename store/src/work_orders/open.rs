@@ -1,0 +1,174 @@
+//! Opening an order with its bad rating, in the rating's transaction.
+
+use super::*;
+
+pub(super) struct NewOrder<'a> {
+    rating_id: Option<i32>,
+    place_rating_id: Option<i32>,
+    case_id: Option<i32>,
+    hall_id: i32,
+    unit_id: Option<i32>,
+    level: Level,
+    channel: &'a str,
+    real_name: bool,
+    comment: Option<&'a str>,
+    phone_hash: Option<&'a str>,
+    opened_by: &'a str,
+}
+
+pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: DateTime<Utc>) -> Result<i32> {
+    let h = hall::Entity::find_by_id(n.hall_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("hall"))?;
+    let (policy, _) = crate::policies::for_region(conn, h.region_id).await?;
+    let cal = crate::calendar::load(conn).await?;
+    let mut flags = Vec::new();
+    if n.comment.is_some_and(wo::is_abusive) {
+        flags.push("abuse");
+    }
+    if let (Some(text), Some(phone)) = (n.comment.filter(|c| !c.trim().is_empty()), n.phone_hash) {
+        // The same phone said the same thing within 7 days (002 rule 5(二) 重复).
+        let cases = Query::select()
+            .column(service_case::Column::Id)
+            .from(service_case::Entity)
+            .and_where(Expr::col(service_case::Column::PhoneHash).eq(phone))
+            .to_owned();
+        let mut same = rating::Entity::find()
+            .filter(rating::Column::Comment.eq(text))
+            .filter(rating::Column::CreatedAt.gt(now - Duration::days(7)))
+            .filter(rating::Column::CaseId.in_subquery(cases));
+        if let Some(id) = n.rating_id {
+            same = same.filter(rating::Column::Id.ne(id));
+        }
+        if same.count(conn).await? > 0 {
+            flags.push("duplicate");
+        }
+    }
+    let order = work_order::ActiveModel {
+        rating_id: Set(n.rating_id),
+        place_rating_id: Set(n.place_rating_id),
+        case_id: Set(n.case_id),
+        hall_id: Set(n.hall_id),
+        region_id: Set(h.region_id),
+        unit_id: Set(n.unit_id),
+        level: Set(n.level.code().into()),
+        channel: Set(n.channel.into()),
+        real_name: Set(n.real_name),
+        state: Set(State::New.code().into()),
+        resume_state: Set(None),
+        tier: Set(None),
+        extended: Set(false),
+        rating_excluded: Set(false),
+        flags: Set(flags.join(",")),
+        opened_at: Set(now),
+        first_contact_due: Set(policy.first_contact.due_from(&cal, now)),
+        contacted_at: Set(None),
+        handle_due: Set(None),
+        closed_at: Set(None),
+        reply: Set(None),
+        result: Set(None),
+        revisits: Set(0),
+        overdue_days: Set(0),
+        notified_at: Set(None),
+        escalated_on: Set(None),
+        opened_by: Set(n.opened_by.chars().take(64).collect()),
+        rerating_token_id: Set(None),
+        rerating_id: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    event(
+        conn,
+        order.id,
+        &EventBy::system(),
+        "open",
+        State::New,
+        State::New,
+        Some(json!({ "flags": order.flags })),
+        now,
+    )
+    .await?;
+    Ok(order.id)
+}
+
+/// Opens the order of a bad case rating (first ratings and follow-ups, every
+/// channel), inside the rating's transaction. Good ratings open none.
+pub(crate) async fn open_for_rating(
+    txn: &DatabaseTransaction,
+    case: &service_case::Model,
+    r: &rating::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>> {
+    let level = crate::columns::level(&r.level)?;
+    if !level.is_bad() {
+        return Ok(None);
+    }
+    let w = service_window::Entity::find_by_id(case.window_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("window"))?;
+    // 谁办理谁负责: the item's unit, else the window's.
+    let unit_id = match item::Entity::find_by_id(case.item_id).one(txn).await? {
+        Some(i) => i.unit_id,
+        None => w.unit_id,
+    };
+    let id = open(
+        txn,
+        NewOrder {
+            rating_id: Some(r.id),
+            place_rating_id: None,
+            case_id: Some(case.id),
+            hall_id: w.hall_id,
+            unit_id: Some(unit_id),
+            level,
+            channel: &r.channel,
+            real_name: case.real_name,
+            comment: r.comment.as_deref(),
+            phone_hash: case.phone_hash.as_deref(),
+            opened_by: "system",
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+/// Opens the order of a counted bad place rating (static code, kiosk): the
+/// window's unit, or the hall's center for a hall-wide rating. A flagged
+/// rating (repeat, burst) opens none: it waits on the review list.
+pub(crate) async fn open_for_place<C: ConnectionTrait>(
+    conn: &C,
+    p: &place_rating::Model,
+    opened_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>> {
+    let level = crate::columns::level(&p.level)?;
+    if !level.is_bad() || (!p.counted && opened_by == "system") {
+        return Ok(None);
+    }
+    let unit_id = match p.window_id {
+        Some(w) => service_window::Entity::find_by_id(w).one(conn).await?.map(|w| w.unit_id),
+        None => None,
+    };
+    let id = open(
+        conn,
+        NewOrder {
+            rating_id: None,
+            place_rating_id: Some(p.id),
+            case_id: None,
+            hall_id: p.hall_id,
+            unit_id,
+            level,
+            channel: &p.channel,
+            real_name: false,
+            comment: p.comment.as_deref(),
+            phone_hash: None,
+            opened_by,
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(id))
+}
