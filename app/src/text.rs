@@ -94,6 +94,8 @@ pub enum Problem {
     FormExpired,
     /// The request could not be read.
     BadRequest,
+    /// A number in the address is out of its range.
+    OutOfRange,
     /// Anything else; logged on the server.
     Internal,
     /// A rating link that does not exist.
@@ -127,6 +129,13 @@ pub fn problem(lang: Lang, p: Problem) -> (&'static str, &'static str) {
             lang.t(
                 "请求的地址或参数无法读取，请检查后重试。",
                 "The address or its parameters could not be read; check them and try again.",
+            ),
+        ),
+        Problem::OutOfRange => (
+            lang.t("参数超出范围", "Out of range"),
+            lang.t(
+                "地址中的页码或数字超出了允许的范围，请返回列表重新打开。",
+                "A page number or other number in the address is out of range; go back to the list and open it again.",
             ),
         ),
         Problem::Internal => (
@@ -188,8 +197,8 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
         ),
         R::JobNumber => zh_en("工号为 1–64 个字符，不含空格".into(), "1–64 characters without spaces".into()),
         R::WebAddress => zh_en(
-            "应为以 https://、http:// 或 / 开头的网址".into(),
-            "a web address starting with https://, http:// or /".into(),
+            "只能是本系统保存的照片（/staff-photo/…）：请用“上传照片”，不接受外部网址".into(),
+            "only a photo kept by this system (/staff-photo/…): use “Upload photo”; outside addresses are refused".into(),
         ),
         R::OwnParent => zh_en("区划不能以自身为上级".into(), "a region cannot be its own parent".into()),
         R::UnderOwnSubRegion => zh_en(
@@ -248,6 +257,18 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
         R::NotEvidence => zh_en("须为 PDF、JPEG 或 PNG 文件".into(), "a PDF, JPEG or PNG file".into()),
         R::NotBad => zh_en("只有差评才能转为工单".into(), "only a bad rating becomes a work order".into()),
         R::NotAllowedHere => zh_en("本地区政策不允许".into(), "the region's policy does not allow it".into()),
+        R::HallOutsideUnitRegion => zh_en(
+            "该大厅不在所属部门的地区（或其下级地区）内".into(),
+            "the hall lies outside the unit's region (and the regions below it)".into(),
+        ),
+        R::NotOfWindowRegion => zh_en(
+            "所属部门不在该窗口大厅所在地区（或其上级地区）".into(),
+            "its unit is not of the window's region (or a region above it)".into(),
+        ),
+        R::InFuture => zh_en(
+            "时间不能晚于当前时间 5 分钟以上".into(),
+            "must not be more than 5 minutes in the future".into(),
+        ),
     }
 }
 

@@ -189,6 +189,11 @@ for (const b of backends) {
       await kiosk.getByRole('button', { name: '配对', exact: true }).tap();
       await expect(screen(kiosk)).toHaveAttribute('data-screen', 'start');
 
+      // Zoom stays allowed (axe meta-viewport; issue 13 item 17): no user-scalable=no, no maximum-scale.
+      const viewport = await kiosk.locator('meta[name="viewport"]').getAttribute('content');
+      expect(viewport).toContain('width=device-width');
+      expect(viewport).not.toMatch(/user-scalable\s*=\s*(no|0)|maximum-scale/);
+
       // Ordinary mode: every target at least 44 × 44.
       const targets = async () => kiosk.evaluate(() => [...document.querySelectorAll('button, label.level, label.tag, summary')]
         .filter((e) => e.offsetParent !== null)

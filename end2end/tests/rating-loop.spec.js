@@ -5,6 +5,8 @@ const { test, expect, request } = require('@playwright/test');
 const { PNG } = require('pngjs');
 const jsQR = require('jsqr');
 
+const { createAccount, unique, signIn } = require('./helpers');
+
 const KEY = process.env.HAOCHA_E2E_KEY;
 
 async function api() {
@@ -44,9 +46,25 @@ test('a case reported at a window is scanned from its screen, rated on a phone a
   const windowCode = jsOn ? 'W04' : 'W05';
   const ctx = await api();
 
+  // The window's screen is paired once with a code from its unit's administrator;
+  // unpaired, it asks for pairing and shows no rating link.
+  const adminCtx = await browser.newContext();
+  const admin = await adminCtx.newPage();
+  const adminJob = unique(info, 'sadm');
+  await signIn(admin, adminJob, createAccount('unit_admin', jsOn ? 'U-FUND' : 'U-LAND', adminJob));
+  await admin.goto(`/admin/devices/${windowCode}`);
+  await admin.getByRole('button', { name: '生成配对码' }).click();
+  const pairing = (await admin.locator('#pairing-code').textContent()).trim();
+  await page.goto(`/w/${windowCode}/screen`);
+  await expect(page).toHaveURL(/\/device\/pair\?for=screen$/);
+  await expect(page.locator('h1')).toHaveText('窗口屏配对');
+  await page.getByLabel('配对码').fill(pairing);
+  await page.getByRole('button', { name: '配对' }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${windowCode}/screen$`));
+
   // The screen is open before the case completes, as at a real window.
   await reportCase(ctx, windowCode, 'S1004');
-  await page.goto(`/w/${windowCode}/screen`);
+  await page.reload();
   await expect(page.locator('.scan')).toHaveText('扫码评价');
   if (jsOn) await expect(page.locator('.live.on')).toBeVisible();
   const before = await page.locator('.qr').getAttribute('data-url');

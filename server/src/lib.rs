@@ -220,6 +220,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             web::respond::render_page_errors,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -324,6 +324,10 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
     eprintln!(
         "差评工单 (/admin/work-orders): one overdue, one in appeal, one closed after a revisit, one new; unit01 handles U-MARKET's, center01 checks them"
     );
+    eprintln!(
+        "window screen: sign in as unit01 → {}/admin/devices/W01 → 生成配对码; open {}/w/W01/screen in the screen's browser and enter the code",
+        config.public_url, config.public_url
+    );
     eprintln!("API key (shown once) for the demo business system:");
     println!("{key}");
     Ok(())

@@ -13,11 +13,12 @@ use app::text::{self, Problem};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures::Stream;
 use leptos::prelude::*;
 use store::cases::TokenState;
 
+use crate::web::extract::paired_device;
 use crate::web::{html, Language, Message, PageError};
 use crate::{qr, AppState};
 
@@ -49,8 +50,24 @@ async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Err
     })
 }
 
-/// `GET /w/{window_code}/screen`
-pub async fn window_screen(State(st): State<AppState>, Path(code): Path<String>, Language { lang, cookie }: Language) -> Response {
+/// Whether the request comes from a device paired to this window (issue 13
+/// item 3: the screen shows live rating links, so only its window's screen
+/// may read it).
+async fn paired_to(st: &AppState, headers: &HeaderMap, code: &str) -> bool {
+    paired_device(st, headers).await.is_some_and(|d| d.window_code == code)
+}
+
+/// `GET /w/{window_code}/screen`: for a device paired to the window; any
+/// other browser is sent to pairing and sees no rating link.
+pub async fn window_screen(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Language { lang, cookie }: Language,
+    headers: HeaderMap,
+) -> Response {
+    if !paired_to(&st, &headers, &code).await {
+        return Redirect::to("/device/pair?for=screen").into_response();
+    }
     match screen_info(&st, &code).await {
         Ok(info) => {
             let title = format!("{} · {}", info.window_name, lang.t("扫码评价", "Scan to rate"));
@@ -84,7 +101,11 @@ pub async fn window_events(
     State(st): State<AppState>,
     Path(code): Path<String>,
     Language { lang, .. }: Language,
+    headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    if !paired_to(&st, &headers, &code).await {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
     match screen_info(&st, &code).await {
         Ok(_) => {}
         Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),

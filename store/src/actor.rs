@@ -25,6 +25,9 @@ pub struct Actor {
     pub scope_code: Option<String>,
     pub scope: Scope,
     pub must_change_password: bool,
+    /// The account's session epoch: a session signed in under another one is
+    /// ended (a password change or reset raises it).
+    pub session_epoch: i32,
 }
 
 impl Actor {

@@ -6,7 +6,7 @@ use domain::{CaseNumber, Channel, Phone};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 use crate::crypto::DataKey;
-use crate::entities::{hall, item, rating_token, region, service_case, service_window, staff};
+use crate::entities::{hall, item, rating_token, region, service_case, service_window, staff, unit};
 use crate::{immediate, random_token, Conflict, Db, Error, Reason, Result};
 
 /// A case as a business system reports it (wire values, not yet checked).
@@ -109,6 +109,15 @@ fn fingerprint(input: &CaseInput, c: &CheckedCase, key: &DataKey) -> String {
     .join("\u{1f}")
 }
 
+/// Whether a unit's region is `region` or one above it: its items and people
+/// may be served at windows there.
+async fn unit_serves<C: ConnectionTrait>(conn: &C, unit_id: i32, region: i32) -> Result<bool> {
+    match unit::Entity::find_by_id(unit_id).one(conn).await? {
+        Some(u) => crate::accounts::region_within(conn, region, u.region_id).await,
+        None => Ok(false),
+    }
+}
+
 /// `POST /api/v1/cases`: stores a completed case and its dynamic-QR token.
 ///
 /// Idempotent per issuing system and case number: an identical resend returns the
@@ -122,6 +131,11 @@ pub async fn create_case(
     token_ttl: Duration,
 ) -> Result<CaseReceipt> {
     let checked = check(input)?;
+    // A completion in the future would pin the window's screen to this case
+    // (issue 13 item 5); a few minutes of clock skew are allowed.
+    if checked.completed_at > now + Duration::minutes(5) {
+        return Err(Error::invalid("completed_at", Reason::InFuture));
+    }
     let fp = fingerprint(input, &checked, key);
     if let Some(existing) = find_issued(db, client_id, checked.case_number.as_str()).await? {
         return receipt_for_resend(db, existing, &fp).await;
@@ -140,7 +154,7 @@ pub async fn create_case(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::invalid("window_code", Reason::Unknown(input.window_code.trim().to_string())))?;
-    let staff_id = match input.staff_number.as_deref().map(str::trim) {
+    let staff_row = match input.staff_number.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => Some(
             staff::Entity::find()
@@ -148,10 +162,11 @@ pub async fn create_case(
                 .filter(staff::Column::Active.eq(true))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| Error::invalid("staff_number", Reason::Unknown(n.to_string())))?
-                .id,
+                .ok_or_else(|| Error::invalid("staff_number", Reason::Unknown(n.to_string())))?,
         ),
     };
+    let staff_id = staff_row.as_ref().map(|s| s.id);
+    let staff_unit = staff_row.as_ref().map(|s| s.unit_id);
     let hall = hall::Entity::find_by_id(window.hall_id)
         .one(&txn)
         .await?
@@ -160,6 +175,16 @@ pub async fn create_case(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("region"))?;
+    // The item's and the staff member's units belong to the window's region or
+    // one above it (a 大连 item or person is refused on a 沈阳 window).
+    if !unit_serves(&txn, item.unit_id, hall.region_id).await? {
+        return Err(Error::invalid("item_code", Reason::NotOfWindowRegion));
+    }
+    if let Some(s) = staff_unit {
+        if !unit_serves(&txn, s, hall.region_id).await? {
+            return Err(Error::invalid("staff_number", Reason::NotOfWindowRegion));
+        }
+    }
 
     let inserted = service_case::ActiveModel {
         api_client_id: Set(client_id),

@@ -4,6 +4,7 @@
 //! the tablet shows that case's rating page, then returns to its idle screen.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::access::{PAIRING_THROTTLE, PAIRING_TRIES};
 use domain::Channel;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
@@ -59,7 +60,8 @@ pub async fn list(db: &Db, actor: &Actor, window_code: &str, now: DateTime<Utc>)
         .all(db)
         .await?
         .into_iter()
-        .filter(|d| d.paired_at.is_some() || d.pairing_expires_at.is_some_and(|e| e > now))
+        // A code voided by wrong guesses is gone from the list like an expired one.
+        .filter(|d| d.paired_at.is_some() || (d.pairing_expires_at.is_some_and(|e| e > now) && d.pairing_failures < PAIRING_TRIES as i32))
         .map(|d| DeviceRow {
             id: d.id,
             paired_at: d.paired_at,
@@ -121,22 +123,45 @@ pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Met
 }
 
 /// The tablet enters the code once; it gets a credential to keep (a cookie).
-pub async fn complete_pairing(db: &Db, code: &str, now: DateTime<Utc>) -> Result<String> {
+/// Guessing is limited (issue 13 item 10): an address that tried
+/// [`PAIRING_TRIES`] wrong codes waits ten minutes, and every wrong code tried
+/// counts against each code open at the time — at [`PAIRING_TRIES`] a code is
+/// void, so even many addresses get a handful of guesses at 10⁸ codes.
+pub async fn complete_pairing(db: &Db, code: &str, address: Option<&str>, now: DateTime<Utc>) -> Result<String> {
     let code = code.trim();
     let invalid = || Error::invalid("code", Reason::PairingCode);
-    if code.len() != 8 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(invalid());
-    }
+    let addr_key = format!("pair:addr:{}", address.unwrap_or("unknown"));
     let txn = db.begin_with_options(immediate()).await?;
-    let Some(d) = device::Entity::find()
-        .filter(device::Column::PairingCode.eq(code))
-        .filter(device::Column::PairedAt.is_null())
-        .filter(device::Column::RevokedAt.is_null())
-        .filter(device::Column::PairingExpiresAt.gt(now))
-        .one(&txn)
-        .await?
-    else {
+    let seconds = crate::guard::wait(&txn, &addr_key, now, PAIRING_THROTTLE).await?;
+    if seconds > 0 {
         txn.rollback().await?;
+        return Err(Error::TooManyTries { seconds });
+    }
+    let found = if code.len() == 8 && code.chars().all(|c| c.is_ascii_digit()) {
+        device::Entity::find()
+            .filter(device::Column::PairingCode.eq(code))
+            .filter(device::Column::PairedAt.is_null())
+            .filter(device::Column::RevokedAt.is_null())
+            .filter(device::Column::PairingExpiresAt.gt(now))
+            .filter(device::Column::PairingFailures.lt(PAIRING_TRIES as i32))
+            .one(&txn)
+            .await?
+    } else {
+        None
+    };
+    let Some(d) = found else {
+        crate::guard::fail(&txn, &addr_key, now, PAIRING_THROTTLE).await?;
+        device::Entity::update_many()
+            .col_expr(
+                device::Column::PairingFailures,
+                sea_orm::sea_query::ExprTrait::add(sea_orm::sea_query::Expr::col(device::Column::PairingFailures), 1),
+            )
+            .filter(device::Column::PairingCode.is_not_null())
+            .filter(device::Column::PairedAt.is_null())
+            .filter(device::Column::PairingExpiresAt.gt(now))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
         return Err(invalid());
     };
     let credential = format!("hd_{}", crate::random_token(32));
@@ -344,7 +369,8 @@ pub async fn screen(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<Devic
         hall_name: h.map(|h| h.name).unwrap_or_default(),
         staff_name: s.as_ref().map(|s| s.name.clone()),
         staff_number: s.as_ref().map(|s| s.number.clone()),
-        staff_photo: s.and_then(|s| s.photo_url),
+        // Only this server's own photos reach a device (an older record may hold another address).
+        staff_photo: s.and_then(|s| s.photo_url).filter(|u| crate::photos::is_own_photo(u)),
         state,
     })
 }

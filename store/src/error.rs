@@ -84,6 +84,12 @@ pub enum Reason {
     NotBad,
     /// The region's policy does not allow this here.
     NotAllowedHere,
+    /// A window's hall lies outside its unit's region (and the regions below it).
+    HallOutsideUnitRegion,
+    /// An item's or staff member's unit is not of the window's region (or one above it).
+    NotOfWindowRegion,
+    /// A time more than five minutes ahead of the server's clock.
+    InFuture,
 }
 
 /// Why a write conflicts with what is stored.
@@ -125,6 +131,9 @@ pub enum Error {
     /// The signed-in person's role or scope does not cover this.
     #[error("not allowed for this account")]
     Forbidden,
+    /// Too many wrong tries from here: try again after `seconds`.
+    #[error("too many tries; try again in {seconds} s")]
+    TooManyTries { seconds: i64 },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

@@ -20,6 +20,7 @@ pub mod directory;
 pub mod entities;
 pub mod error;
 pub mod follow_up;
+pub mod guard;
 pub mod keys;
 pub mod links;
 pub mod migration;

@@ -147,9 +147,13 @@ async fn case_in_scope(db: &Db, actor: &Actor, number: &str) -> Result<service_c
         .one(db)
         .await?
         .ok_or(Error::NotFound("window"))?;
-    // The window's own scope rule decides (system, center, unit administrators).
-    admin::get(db, actor, Kind::Windows, &w.code).await?;
-    Ok(c)
+    // The window's own scope rule decides (system, center, unit administrators);
+    // a case out of scope reads as missing, so case numbers cannot be probed.
+    match admin::get(db, actor, Kind::Windows, &w.code).await {
+        Ok(_) => Ok(c),
+        Err(Error::Forbidden) => Err(Error::NotFound("case")),
+        Err(e) => Err(e),
+    }
 }
 
 /// The case as the phone-invitation form shows it.

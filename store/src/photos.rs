@@ -112,3 +112,19 @@ impl ByNumber for sea_orm::Select<staff::Entity> {
         self.filter(staff::Column::Number.eq(number))
     }
 }
+
+/// Whether `url` is a photo this server serves (`/staff-photo/{job}` with an
+/// optional `?v=` version), the only photo address a staff record may hold.
+pub fn is_own_photo(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("/staff-photo/") else {
+        return false;
+    };
+    let (job, version) = match rest.split_once("?v=") {
+        Some((j, v)) => (j, Some(v)),
+        None => (rest, None),
+    };
+    !job.is_empty()
+        && job.len() <= 64
+        && job.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '%'))
+        && version.is_none_or(|v| !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()))
+}

@@ -115,15 +115,20 @@ pub async fn set(db: &Db, who: &Who, region_code: &str, o: &PolicyOverride, meta
 /// The region, if a system administrator or a center administrator whose
 /// regions include it asks (a center sets its own region's policy too).
 async fn region_for(db: &Db, actor: &crate::accounts::Actor, code: &str) -> Result<region::Model> {
+    // Policies are for system and center administrators (a role rule: 403);
+    // a region out of their scope reads as missing, so codes cannot be probed.
+    if !actor.role.is_admin() || !matches!(actor.scope, crate::accounts::Scope::All | crate::accounts::Scope::Regions { .. }) {
+        return Err(Error::Forbidden);
+    }
     let r = region::Entity::find()
         .filter(region::Column::Code.eq(code))
         .one(db)
         .await?
         .ok_or(Error::NotFound("region"))?;
-    if actor.role.is_admin() && actor.in_regions(r.id) {
+    if actor.in_regions(r.id) {
         Ok(r)
     } else {
-        Err(Error::Forbidden)
+        Err(Error::NotFound("region"))
     }
 }
 

@@ -96,17 +96,29 @@ pub fn DevicePage(lang: Lang, info: DeviceInfoView) -> impl IntoView {
 }
 
 #[component]
-pub fn PairPage(lang: Lang, error: Option<String>) -> impl IntoView {
+pub fn PairPage(lang: Lang, #[prop(optional)] screen: bool, error: Option<String>) -> impl IntoView {
+    let title = if screen {
+        lang.t("窗口屏配对", "Pair this window screen")
+    } else {
+        lang.t("评价器配对", "Pair this evaluator")
+    };
     view! {
         <link rel="stylesheet" href="/device.css"/>
         <main class="page narrow">
-            <h1>{lang.t("评价器配对", "Pair this evaluator")}</h1>
+            <h1>{title}</h1>
+            {screen.then(|| view! {
+                <p>{lang.t(
+                    "窗口屏显示当前办件的评价二维码，须先与窗口配对，未配对的屏幕不显示任何评价链接。",
+                    "A window screen shows the current case's rating code, so it must be paired with its window first; an unpaired screen shows no rating link.",
+                )}</p>
+            })}
             <p>{lang.t(
                 "请管理员在“窗口 → 评价器”中生成配对码，并在此输入（8 位数字，10 分钟内有效）。",
                 "An administrator shows a pairing code under Window → Evaluators; enter it here (8 digits, valid 10 minutes).",
             )}</p>
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <form method="post" action="/device/pair" class="pair-form">
+                {screen.then(|| view! { <input type="hidden" name="for" value="screen"/> })}
                 <label>
                     <span>{lang.t("配对码", "Pairing code")}</span>
                     <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{8}" maxlength="8" required autofocus/>

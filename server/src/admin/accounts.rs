@@ -32,10 +32,10 @@ fn status_text(lang: Lang, a: &store::accounts::AccountRow, now: DateTime<Utc>) 
         return lang.t("停用", "Inactive").to_string();
     }
     if let Some(until) = a.locked_until.filter(|u| *u > now) {
-        let t = until.with_timezone(&china()).format("%H:%M");
+        let t = until.with_timezone(&china()).format("%H:%M:%S");
         return match lang {
-            Lang::Zh => format!("锁定至 {t}"),
-            Lang::En => format!("Locked until {t}"),
+            Lang::Zh => format!("登录受限至 {t}（错误次数过多）"),
+            Lang::En => format!("Sign-in slowed until {t} (too many failures)"),
         };
     }
     if a.must_change_password {
@@ -57,8 +57,9 @@ pub async fn accounts(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
-    let page = page_number(q.page.as_deref());
-    let (rows, total) = store::accounts::list_accounts(&st.db, &ctx.actor, q.q.as_deref(), (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let page = page_number(q.page.as_deref())?;
+    let (rows, total) =
+        store::accounts::list_accounts(&st.db, &ctx.actor, q.q.as_deref(), (page - 1) * PER_PAGE, PER_PAGE, ctx.meta.now).await?;
     let now = st.now();
     let list = ListView {
         slug: "accounts".into(),
@@ -225,7 +226,7 @@ pub async fn account(
     Path(job): Path<String>,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
-    let a = store::accounts::get_account(&st.db, &ctx.actor, &job).await?;
+    let a = store::accounts::get_account(&st.db, &ctx.actor, &job, ctx.meta.now).await?;
     let lang = ctx.lang;
     let now = st.now();
     let notice = match q.notice.as_deref() {

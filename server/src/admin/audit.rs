@@ -49,7 +49,7 @@ pub async fn audit(
     };
     let date_error = (day(q.from.as_deref()).is_err() || day(q.to.as_deref()).is_err())
         .then(|| lang.t("日期格式应为 2026-11-27。", "Dates are written 2026-11-27.").to_string());
-    let page = page_number(q.page.as_deref());
+    let page = page_number(q.page.as_deref())?;
     let filter = store::audit::Filter {
         person: q.person.clone(),
         object: q.object.clone(),

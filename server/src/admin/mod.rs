@@ -16,6 +16,7 @@ pub mod records;
 pub mod sign_in;
 pub mod work_orders;
 
+use crate::web::PageError;
 use serde::Deserialize;
 
 /// The query of a list page (and of pages that show a notice after a redirect).
@@ -31,7 +32,18 @@ pub struct ListQuery {
 /// Rows on a list page.
 pub const PER_PAGE: u64 = 50;
 
-/// `?page=` as a page number from 1 (anything else is page 1).
-pub fn page_number(page: Option<&str>) -> u64 {
-    page.and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).clamp(1, 1_000_000)
+/// The highest `?page=` a list accepts.
+pub const MAX_PAGE: u64 = 100_000;
+
+/// `?page=` as a page number from 1 (absent or empty: page 1); anything else
+/// than 1–[`MAX_PAGE`] is a 422 page, never a panic or a silent page 1.
+pub fn page_number(page: Option<&str>) -> Result<u64, PageError> {
+    match page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or(PageError::OutOfRange),
+    }
 }

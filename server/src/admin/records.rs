@@ -57,7 +57,7 @@ pub async fn list(
         "inactive" => Some(false),
         _ => None,
     };
-    let page = page_number(q.page.as_deref());
+    let page = page_number(q.page.as_deref())?;
     let data = store::admin::list(&st.db, &ctx.actor, kind, q.q.as_deref(), active, (page - 1) * PER_PAGE, PER_PAGE).await?;
     let list = ListView {
         slug: slug.clone(),

@@ -13,10 +13,9 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use store::accounts::{PasswordChangeError, SignInError};
 use store::audit::Meta;
-use store::console::china;
 use tower_sessions::Session;
 
-use crate::web::extract::{csrf_ok, csrf_token, ACCOUNT, CSRF, SEEN};
+use crate::web::extract::{csrf_ok, csrf_token, ACCOUNT, CSRF, EPOCH, SEEN};
 use crate::web::{form_map, html, Anyone, ClientAddr, Ctx, Language, Message, PageError, PageQuery, Signed};
 use crate::AppState;
 
@@ -121,7 +120,9 @@ pub async fn login(
             let _ = session.insert(ACCOUNT, account_id).await;
             let _ = session.insert(SEEN, meta.now.timestamp()).await;
             let _ = session.insert(CSRF, store::random_token(24)).await;
-            let to = match store::accounts::actor(&st.db, account_id).await? {
+            let actor = store::accounts::actor(&st.db, account_id).await?;
+            let _ = session.insert(EPOCH, actor.as_ref().map_or(0, |a| a.session_epoch)).await;
+            let to = match actor {
                 Some(a) if a.must_change_password => "/account/password",
                 Some(a) => home_of(a.role),
                 None => "/login",
@@ -131,16 +132,17 @@ pub async fn login(
         Err(e) => {
             let error = match e {
                 SignInError::BadCredentials => lang.t("工号或密码不正确。", "Wrong job number or password.").to_string(),
-                SignInError::Locked { until } => {
-                    let t = until.with_timezone(&china()).format("%H:%M");
-                    match lang {
-                        Lang::Zh => format!("密码错误次数过多，账号已锁定，请于 {t} 后再试。"),
-                        Lang::En => format!("Too many wrong passwords: the account is locked until {t} (Beijing time)."),
-                    }
-                }
+                SignInError::Throttled { seconds } => match lang {
+                    Lang::Zh => format!("尝试次数过多，请 {seconds} 秒后再试。"),
+                    Lang::En => format!("Too many tries: try again in {seconds} s."),
+                },
+            };
+            let status = match e {
+                SignInError::BadCredentials => StatusCode::UNAUTHORIZED,
+                SignInError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             };
             let csrf = csrf_token(&session).await.unwrap_or_default();
-            Ok(sign_in_page(&st, l, StatusCode::UNAUTHORIZED, csrf, job, Some(error), None))
+            Ok(sign_in_page(&st, l, status, csrf, job, Some(error), None))
         }
     }
 }
@@ -182,7 +184,13 @@ pub async fn change_password(State(st): State<AppState>, Signed(ctx, _): Signed<
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let lang = ctx.lang;
     match store::accounts::change_password(&st.db, &ctx.actor, &get("current"), &get("new"), &get("repeat"), &ctx.meta).await? {
-        Ok(()) => Ok(Redirect::to(home_of(ctx.actor.role)).into_response()),
+        Ok(epoch) => {
+            // This session goes on under the new epoch (and a new id); every
+            // other session of the account is ended at its next request.
+            ctx.session.cycle_id().await.map_err(PageError::internal)?;
+            ctx.session.insert(EPOCH, epoch).await.map_err(PageError::internal)?;
+            Ok(Redirect::to(home_of(ctx.actor.role)).into_response())
+        }
         Err(e) => {
             let msg = match e {
                 PasswordChangeError::WrongCurrent => lang.t("当前密码不正确。", "The current password is wrong.").to_string(),

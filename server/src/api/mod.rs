@@ -391,7 +391,7 @@ pub(crate) fn page_limit(limit: Option<u64>, max: u64) -> Result<u64, ApiError> 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// Entries to skip, default 0.
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
     /// 1–500, default 100.
     #[param(minimum = 1, maximum = 500)]
@@ -446,12 +446,24 @@ pub struct StaffPage {
     pub next_offset: Option<u64>,
 }
 
+/// The largest `offset` a code list accepts (a database takes at most a signed 64-bit one).
+const MAX_OFFSET: u64 = 1_000_000_000;
+
 fn page_bounds(q: &PageQuery) -> Result<(u64, u64), ApiError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit: must be between 1 and 500").field("limit"));
     }
-    Ok((q.offset.unwrap_or(0), limit))
+    let offset = q.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("offset: must be between 0 and {MAX_OFFSET}"),
+        )
+        .field("offset"));
+    }
+    Ok((offset, limit))
 }
 
 fn next_offset(offset: u64, len: usize, total: u64) -> Option<u64> {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::web::extract::device_cookie;
-use crate::web::{json, ApiError, Language, PairedApi};
+use crate::web::{json, ApiError, ClientAddr, Language, PairedApi};
 use crate::AppState;
 
 fn server_error(e: store::Error) -> ApiError {
@@ -114,10 +114,15 @@ pub struct PairBody {
 
 /// `POST /device/api/pair` (`{"code": "12345678"}`): like `/device/pair`, for
 /// the kiosk's own keypad; the credential comes back as the `hc_device` cookie.
-pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, body: Bytes) -> Result<Response, ApiError> {
+pub async fn pair(
+    State(st): State<AppState>,
+    Language { lang, .. }: Language,
+    ClientAddr(address): ClientAddr,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let b = serde_json::from_slice::<PairBody>(&body)
         .map_err(|_| ApiError::bad_request(lang.t("请求应为 {\"code\": \"8 位数字\"}", "Send {\"code\": \"8 digits\"}")).field("code"))?;
-    let credential = match store::devices::complete_pairing(&st.db, &b.code, st.now()).await {
+    let credential = match store::devices::complete_pairing(&st.db, &b.code, address.as_deref(), st.now()).await {
         Ok(c) => c,
         Err(store::Error::Invalid { .. }) => {
             let m = lang.t(
@@ -125,6 +130,13 @@ pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, b
                 "Unknown or expired code: ask for a new one.",
             );
             return Err(ApiError::invalid("code", m));
+        }
+        Err(store::Error::TooManyTries { seconds }) => {
+            let m = match lang {
+                app::Lang::Zh => format!("错误次数过多，请 {} 分钟后再试。", (seconds + 59) / 60),
+                app::Lang::En => format!("Too many wrong codes: try again in {} min.", (seconds + 59) / 60),
+            };
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_tries", m).field("code"));
         }
         Err(e) => return Err(server_error(e)),
     };

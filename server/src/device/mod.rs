@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use store::devices::{DeviceScreen, DeviceState};
 
 use crate::web::extract::{device_cookie, paired_device};
-use crate::web::{form_field, html, Language, PageError, Paired};
+use crate::web::{form_field, html, ClientAddr, Language, PageError, PageQuery, Paired};
 use crate::{qr, AppState};
 
 fn info_view(st: &AppState, s: DeviceScreen) -> DeviceInfoView {
@@ -66,31 +66,42 @@ pub async fn page(State(st): State<AppState>, Language { lang, cookie }: Languag
     Ok(html(StatusCode::OK, doc, cookie))
 }
 
-fn pair_page(st: &AppState, lang: Lang, status: StatusCode, error: Option<String>) -> Response {
-    let doc = render::document(
-        &st.leptos,
-        lang,
-        lang.t("评价器配对", "Pair this evaluator").into(),
-        false,
-        None,
-        move || {
-            view! { <PairPage lang=lang error=error/> }
-        },
-    );
+fn pair_page(st: &AppState, lang: Lang, screen: bool, status: StatusCode, error: Option<String>) -> Response {
+    let title = if screen {
+        lang.t("窗口屏配对", "Pair this window screen")
+    } else {
+        lang.t("评价器配对", "Pair this evaluator")
+    };
+    let doc = render::document(&st.leptos, lang, title.into(), false, None, move || {
+        view! { <PairPage lang=lang screen=screen error=error/> }
+    });
     html(status, doc, None)
 }
 
-/// `GET /device/pair`
-pub async fn pair_form(State(st): State<AppState>, Language { lang, .. }: Language) -> Response {
-    pair_page(&st, lang, StatusCode::OK, None)
+/// `?for=screen`: the pairing is for a window screen (`/w/{code}/screen`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PairQuery {
+    #[serde(rename = "for")]
+    pub for_: Option<String>,
+}
+
+/// `GET /device/pair[?for=screen]`
+pub async fn pair_form(State(st): State<AppState>, Language { lang, .. }: Language, PageQuery(q): PageQuery<PairQuery>) -> Response {
+    pair_page(&st, lang, q.for_.as_deref() == Some("screen"), StatusCode::OK, None)
 }
 
 /// `POST /device/pair` (`code`): the device keeps a credential cookie.
-pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, body: Bytes) -> Response {
+pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, ClientAddr(address): ClientAddr, body: Bytes) -> Response {
     let code = form_field(&body, "code");
-    match store::devices::complete_pairing(&st.db, &code, st.now()).await {
+    let screen = form_field(&body, "for") == "screen";
+    match store::devices::complete_pairing(&st.db, &code, address.as_deref(), st.now()).await {
         Ok(credential) => {
-            let mut res = Redirect::to("/device").into_response();
+            // A window screen goes on to its window's screen; an evaluator to its page.
+            let to = match store::devices::authenticate(&st.db, &credential).await {
+                Ok(d) if screen => format!("/w/{}/screen", crate::web::url_part(&d.window_code)),
+                _ => "/device".to_string(),
+            };
+            let mut res = Redirect::to(&to).into_response();
             if let Some(v) = device_cookie(&credential) {
                 res.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -99,6 +110,7 @@ pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, b
         Err(store::Error::Invalid { .. }) => pair_page(
             &st,
             lang,
+            screen,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(
                 lang.t(
@@ -108,6 +120,13 @@ pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, b
                 .into(),
             ),
         ),
+        Err(store::Error::TooManyTries { seconds }) => {
+            let m = match lang {
+                Lang::Zh => format!("错误次数过多，请 {} 分钟后再试。", (seconds + 59) / 60),
+                Lang::En => format!("Too many wrong codes: try again in {} min.", (seconds + 59) / 60),
+            };
+            pair_page(&st, lang, screen, StatusCode::TOO_MANY_REQUESTS, Some(m))
+        }
         Err(e) => PageError::internal(e).into_response(),
     }
 }

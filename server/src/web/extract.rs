@@ -33,6 +33,8 @@ use crate::AppState;
 pub const ACCOUNT: &str = "account";
 pub const CSRF: &str = "csrf";
 pub const SEEN: &str = "seen";
+/// The account's session epoch when this session signed in (see `Actor::session_epoch`).
+pub const EPOCH: &str = "epoch";
 
 /// The address a request came from, for the audit trail and the static-code
 /// burst rule. Behind a reverse proxy (`HAOCHA_TRUST_FORWARDED=1`) the proxy's
@@ -210,6 +212,12 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
             let _ = session.flush().await;
             return Err(PageError::Redirect("/login".into()));
         };
+        // A password change or reset since this session signed in ends it.
+        let epoch = session.get::<i32>(EPOCH).await.ok().flatten().unwrap_or(0);
+        if epoch != actor.session_epoch {
+            let _ = session.flush().await;
+            return Err(PageError::Redirect("/login?expired=1".into()));
+        }
         session.insert(SEEN, now.timestamp()).await.map_err(PageError::internal)?;
         let csrf = csrf_token(&session).await.map_err(PageError::internal)?;
         let path = parts.uri.path().to_string();

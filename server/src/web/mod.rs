@@ -6,6 +6,7 @@
 
 pub mod extract;
 pub mod forms;
+pub mod headers;
 pub mod respond;
 
 pub use extract::{

@@ -96,6 +96,8 @@ pub enum PageError {
     CsrfFailed,
     /// The request could not be read (broken UTF-8, a bad query).
     BadRequest,
+    /// A number in the query is out of its range (422).
+    OutOfRange,
     /// Logged where it was made; the page says only that nothing was saved.
     Internal,
     /// What became of a rating link, in the link's own words.
@@ -163,6 +165,7 @@ enum Shown {
     Forbidden,
     CsrfFailed,
     BadRequest,
+    OutOfRange,
     Internal,
     Link(Link),
 }
@@ -175,6 +178,7 @@ impl IntoResponse for PageError {
             PageError::Forbidden => (StatusCode::FORBIDDEN, Shown::Forbidden),
             PageError::CsrfFailed => (StatusCode::FORBIDDEN, Shown::CsrfFailed),
             PageError::BadRequest => (StatusCode::BAD_REQUEST, Shown::BadRequest),
+            PageError::OutOfRange => (StatusCode::UNPROCESSABLE_ENTITY, Shown::OutOfRange),
             PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, Shown::Internal),
             PageError::Link(l) => (
                 match l {
@@ -227,6 +231,7 @@ pub async fn render_page_errors(State(st): State<AppState>, mut req: Request, ne
         (Shown::Forbidden, _) => Problem::Forbidden,
         (Shown::CsrfFailed, _) => Problem::FormExpired,
         (Shown::BadRequest, _) => Problem::BadRequest,
+        (Shown::OutOfRange, _) => Problem::OutOfRange,
         (Shown::Internal, _) => Problem::Internal,
         (Shown::Link(Link::Unknown), _) => Problem::LinkUnknown,
         (Shown::Link(Link::Expired), _) => Problem::LinkExpired,
@@ -337,6 +342,11 @@ impl From<store::Error> for ApiError {
             E::Expired => ApiError::new(StatusCode::GONE, "expired", "the rating link has expired"),
             E::Unauthorized => ApiError::unauthorized(),
             E::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role or scope does not cover this"),
+            E::TooManyTries { seconds } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_tries",
+                format!("too many wrong tries from this address; try again in {seconds} s"),
+            ),
             E::Db(db) => ApiError::internal(db, "internal error; it has been logged"),
         }
     }

@@ -20,6 +20,10 @@ on_both_databases!(
 
 async fn case(app: &TestApp, number: &str, window: &str, phone: Option<&str>, completed: DateTime<Utc>) {
     let mut body = case_body(number, window, None);
+    if window.starts_with("DL") {
+        // A 大连 window serves 大连's items (a 沈阳 item is refused there).
+        body["item_code"] = json!("11210200MB0001-001");
+    }
     body["applicant_phone"] = json!(phone);
     body["completed_at"] = json!(completed.with_timezone(&cst()).to_rfc3339());
     body["accepted_at"] = json!((completed - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
@@ -308,11 +312,20 @@ async fn hotline_key_presses_and_phone_invitations_are_ratings_once(app: TestApp
         .post_page("/admin/phone-rating", &[("case_number", "PI-1"), ("level", "satisfied")])
         .await;
     assert_eq!(status, 409, "rated already");
+    // Out of scope answers as a missing case does (issue 13 item 16).
+    let (status, out_of_scope) = center.get("/admin/phone-rating?case=PI-DL").await;
+    assert_eq!(status, 404, "Dalian is not this center's");
+    let (status, missing) = center.get("/admin/phone-rating?case=NO-SUCH").await;
+    assert_eq!(status, 404);
     assert_eq!(
-        center.get("/admin/phone-rating?case=PI-DL").await.0,
-        403,
-        "Dalian is not this center's"
+        out_of_scope.replace("PI-DL", "X"),
+        missing.replace("NO-SUCH", "X"),
+        "the same page for both"
     );
+    let (status, _) = center
+        .post_page("/admin/phone-rating", &[("case_number", "PI-DL"), ("level", "satisfied")])
+        .await;
+    assert_eq!(status, 404, "nothing recorded out of scope");
     let staff = app.signed_in(Role::WindowStaff, Some("W01"), "pi2").await;
     assert_eq!(
         staff.get("/admin/phone-rating?case=HL-1").await.0,

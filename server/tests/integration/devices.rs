@@ -17,7 +17,7 @@ on_both_databases!(
     staff_invite_a_rating_that_the_evaluator_shows_and_the_console_sees_only_rated,
 );
 
-async fn pairing_code(admin: &Browser, window: &str) -> String {
+pub(crate) async fn pairing_code(admin: &Browser, window: &str) -> String {
     let (status, page) = admin.post_page(&format!("/admin/devices/{window}/pair"), &[]).await;
     assert_eq!(status, 200, "{page}");
     let at = page.find("id=\"pairing-code\"").expect("code shown");

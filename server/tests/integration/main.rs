@@ -12,6 +12,7 @@ mod cli;
 mod crash;
 mod defaults;
 mod devices;
+mod hardening;
 mod kiosk;
 mod page_ratings;
 mod people;

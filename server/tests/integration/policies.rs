@@ -27,8 +27,17 @@ async fn a_center_sets_its_policy_and_the_rest_is_inherited(app: TestApp) {
         page.contains("5 个工作日 后默认为 满意") && page.contains("辽宁"),
         "inherited from Liaoning: {page}"
     );
-    assert_eq!(center.get("/admin/policies/210200").await.0, 403, "Dalian is not this center's");
-    assert_eq!(center.post_page("/admin/policies/210200", &[("reminder_hours", "48")]).await.0, 403);
+    // Out of scope answers as a missing region does (issue 13 item 16): codes cannot be probed.
+    let (status, out_of_scope) = center.get("/admin/policies/210200").await;
+    assert_eq!(status, 404, "Dalian is not this center's");
+    let (status, missing) = center.get("/admin/policies/999999").await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        out_of_scope.replace("210200", "X"),
+        missing.replace("999999", "X"),
+        "the same page for both"
+    );
+    assert_eq!(center.post_page("/admin/policies/210200", &[("reminder_hours", "48")]).await.0, 404);
 
     let (status, page) = center
         .post_page(
@@ -63,8 +72,8 @@ async fn a_center_sets_its_policy_and_the_rest_is_inherited(app: TestApp) {
     assert!(page.contains("15 个工作日"), "what the city does not set stays Liaoning's");
     assert_eq!(
         center.get("/admin/policies/210000").await.0,
-        403,
-        "the province is above this center"
+        404,
+        "the province is above this center: out of scope reads as missing"
     );
     assert_eq!(
         app.scalar("SELECT action || ' ' || object_code || ' ' || actor AS v FROM audit_log WHERE action = 'policy_set'")

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::helpers::{decode_svg, TestApp};
+use crate::helpers::{decode_svg, Browser, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -14,7 +14,40 @@ on_both_databases!(
 );
 
 async fn the_window_screen_shows_the_latest_case_and_pushes_the_next_within_two_seconds(app: TestApp) {
-    let (status, idle) = app.get_page(&app.url("/w/W01/screen")).await;
+    // Unpaired, the screen asks for pairing and reveals no rating link (issue 13 item 3).
+    let early = app.report_case("S-0000", "W03", Some("S1003")).await;
+    let token = early["rating_url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_string();
+    let anyone = Browser::new(&app.base);
+    assert_eq!(anyone.get("/w/W03/screen").await, (303, "/device/pair?for=screen".into()));
+    let (status, pair) = anyone.get("/device/pair?for=screen").await;
+    assert_eq!(status, 200);
+    assert!(
+        pair.contains("窗口屏配对") && pair.contains("name=\"for\" value=\"screen\""),
+        "{pair}"
+    );
+    assert!(!pair.contains(&token) && !pair.contains("/r/"), "no rating link before pairing");
+    assert_eq!(anyone.get("/w/W03/events").await.0, 401, "nor on the event stream");
+
+    // The administrator's pairing code makes a browser this window's screen.
+    let admin = app.signed_in(domain::Role::UnitAdmin, Some("U-MARKET"), "scr1").await;
+    let code = crate::devices::pairing_code(&admin, "W01").await;
+    let screen = Browser::new(&app.base);
+    assert_eq!(
+        screen.post_raw("/device/pair", &[("code", &code), ("for", "screen")]).await,
+        (303, "/w/W01/screen".into())
+    );
+    assert_eq!(
+        screen.get("/w/W02/screen").await,
+        (303, "/device/pair?for=screen".into()),
+        "another window's screen is not this device's"
+    );
+    let (status, idle) = screen.get("/w/W01/screen").await;
     assert_eq!(status, 200);
     assert!(
         idle.contains("业务办结后") && idle.contains("http-equiv=\"refresh\""),
@@ -27,7 +60,7 @@ async fn the_window_screen_shows_the_latest_case_and_pushes_the_next_within_two_
     assert!(!idle.contains(".wasm"), "the screen loads no wasm");
 
     let first = app.report_case("S-0001", "W01", Some("S1001")).await;
-    let (_, html) = app.get_page(&app.url("/w/W01/screen")).await;
+    let (_, html) = screen.get("/w/W01/screen").await;
     for text in ["扫码评价", "企业设立登记", "1号窗口 综合受理", "王丽", "S1001"] {
         assert!(html.contains(text), "screen shows {text}");
     }
@@ -35,7 +68,7 @@ async fn the_window_screen_shows_the_latest_case_and_pushes_the_next_within_two_
     let svg = &html[svg_start..svg_start + html[svg_start..].find("</svg>").expect("end") + 6];
     assert_eq!(decode_svg(svg), first["rating_url"].as_str().expect("url"));
 
-    let res = app.http.get(app.url("/w/W01/events")).send().await.expect("events");
+    let res = screen.http.get(app.url("/w/W01/events")).send().await.expect("events");
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut stream = res.bytes_stream();
     let mut seen = String::new();
@@ -63,8 +96,7 @@ async fn the_window_screen_shows_the_latest_case_and_pushes_the_next_within_two_
     }
     assert!(started.elapsed() < Duration::from_secs(2));
 
-    let (status, _) = app.get_page(&app.url("/w/W99/screen")).await;
-    assert_eq!(status, 404);
+    assert_eq!(screen.get("/w/W99/screen").await.0, 303, "no such window: pairing, like any other");
     let (status, home) = app.get_page(&app.url("/")).await;
     assert_eq!(status, 200);
     assert!(home.contains("/w/W01/screen"));

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::passwords::{first_password, hash_password};
 use super::{account_region, resolve_scope, Actor, Scope};
 use crate::audit::{self, Entry, Meta, Who};
-use crate::entities::{account, hall, service_window, staff, unit};
+use crate::entities::{account, attempt_guard, hall, service_window, staff, unit};
 use crate::{immediate, Conflict, Db, Error, Reason, Result};
 
 /// Creates an account and returns it with its first password, which must be
@@ -140,6 +140,8 @@ pub struct AccountRow {
     pub role: Role,
     pub scope_code: Option<String>,
     pub active: bool,
+    /// Until when sign-in under this job number is slowed by failures (an
+    /// unlock or a password reset lifts it).
     pub locked_until: Option<DateTime<Utc>>,
     pub must_change_password: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -152,14 +154,37 @@ fn row_of(a: account::Model) -> Option<AccountRow> {
         name: a.name,
         scope_code: a.scope_code,
         active: a.active,
-        locked_until: a.locked_until,
+        locked_until: None,
         must_change_password: a.must_change_password,
         last_sign_in_at: a.last_sign_in_at,
     })
 }
 
+/// Until when sign-in under each job number is slowed, by the account-wide key.
+async fn throttled<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Result<std::collections::HashMap<String, DateTime<Utc>>> {
+    let rows = attempt_guard::Entity::find()
+        .filter(attempt_guard::Column::Key.starts_with("signin:acct:"))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|g| {
+            let failures = u32::try_from(g.failures).unwrap_or(0);
+            let until = g.last_at + chrono::Duration::seconds(domain::access::throttle_wait_seconds(failures));
+            (until > now).then(|| (g.key["signin:acct:".len()..].to_string(), until))
+        })
+        .collect())
+}
+
 /// The accounts an actor may manage, filtered by job number or name, a page of them.
-pub async fn list_accounts(db: &Db, actor: &Actor, q: Option<&str>, offset: u64, limit: u64) -> Result<(Vec<AccountRow>, u64)> {
+pub async fn list_accounts(
+    db: &Db,
+    actor: &Actor,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<AccountRow>, u64)> {
     if grantable(actor).is_empty() {
         return Err(Error::Forbidden);
     }
@@ -177,6 +202,10 @@ pub async fn list_accounts(db: &Db, actor: &Actor, q: Option<&str>, offset: u64,
         }
     }
     rows.sort_by(|a, b| a.job_number.cmp(&b.job_number));
+    let slowed = throttled(db, now).await?;
+    for r in &mut rows {
+        r.locked_until = slowed.get(&r.job_number.to_lowercase()).copied();
+    }
     let total = rows.len() as u64;
     Ok((
         rows.into_iter().skip(offset as usize).take(limit.clamp(1, 200) as usize).collect(),
@@ -197,8 +226,10 @@ async fn managed<C: ConnectionTrait>(conn: &C, actor: &Actor, job_number: &str) 
     Ok(a)
 }
 
-pub async fn get_account(db: &Db, actor: &Actor, job_number: &str) -> Result<AccountRow> {
-    row_of(managed(db, actor, job_number).await?).ok_or(Error::NotFound("account"))
+pub async fn get_account(db: &Db, actor: &Actor, job_number: &str, now: DateTime<Utc>) -> Result<AccountRow> {
+    let mut row = row_of(managed(db, actor, job_number).await?).ok_or(Error::NotFound("account"))?;
+    row.locked_until = throttled(db, now).await?.get(&row.job_number.to_lowercase()).copied();
+    Ok(row)
 }
 
 /// An administrator creates an account inside their scope; returns the first password.
@@ -233,6 +264,13 @@ pub async fn create_by(db: &Db, actor: &Actor, role: Role, scope_code: Option<&s
     Ok(password)
 }
 
+/// Lifts the sign-in throttle of a job number (the account-wide and the
+/// per-address counts; an address's own count stays).
+pub(crate) async fn unthrottle<C: ConnectionTrait>(conn: &C, job_number: &str) -> Result<()> {
+    crate::guard::clear(conn, &super::sign_in::account_key(job_number)).await?;
+    crate::guard::clear_prefix(conn, &super::sign_in::pair_prefix(job_number)).await
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAction {
     /// A new first password (shown once), forced change, lock lifted.
@@ -264,12 +302,16 @@ pub async fn act_on(db: &Db, actor: &Actor, job_number: &str, action: AccountAct
             am.must_change_password = Set(true);
             am.failed_attempts = Set(0);
             am.locked_until = Set(None);
+            // A reset ends the account's sessions, like a change (issue 13 item 8).
+            am.session_epoch = Set(acc.session_epoch.wrapping_add(1));
+            unthrottle(&txn, &acc.job_number).await?;
             password = Some(p);
             "password_reset"
         }
         AccountAction::Unlock => {
             am.failed_attempts = Set(0);
             am.locked_until = Set(None);
+            unthrottle(&txn, &acc.job_number).await?;
             "unlock"
         }
         AccountAction::Deactivate => {

@@ -36,6 +36,25 @@ pub async fn region_subtree<C: ConnectionTrait>(conn: &C, root: i32) -> Result<V
     Ok(out)
 }
 
+/// Whether `region` is `upper` or lies below it in the tree.
+pub async fn region_within<C: ConnectionTrait>(conn: &C, region: i32, upper: i32) -> Result<bool> {
+    let mut at = Some(region);
+    // The tree is a few levels deep; the bound guards against a loop in bad data.
+    for _ in 0..32 {
+        match at {
+            Some(r) if r == upper => return Ok(true),
+            Some(r) => {
+                at = crate::entities::region::Entity::find_by_id(r)
+                    .one(conn)
+                    .await?
+                    .and_then(|x| x.parent_id)
+            }
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
 /// Resolves a role's scope code to ids. `Invalid("scope")` when it names nothing.
 async fn resolve_scope<C: ConnectionTrait>(conn: &C, role: Role, code: Option<&str>) -> Result<Scope> {
     let code = code.map(str::trim).filter(|c| !c.is_empty());
@@ -106,6 +125,7 @@ pub async fn actor(db: &Db, account_id: i32) -> Result<Option<Actor>> {
         scope_code: a.scope_code,
         scope,
         must_change_password: a.must_change_password,
+        session_epoch: a.session_epoch,
     }))
 }
 

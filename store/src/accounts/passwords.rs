@@ -42,7 +42,9 @@ pub enum PasswordChangeError {
     SameAsOld,
 }
 
-/// Changes a password after checking the current one; clears the forced change.
+/// Changes a password after checking the current one; clears the forced change
+/// and raises the session epoch, which ends the account's other sessions
+/// (issue 13 item 8). Returns the new epoch for the session that changed it.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
@@ -50,7 +52,7 @@ pub async fn change_password(
     new: &str,
     repeat: &str,
     meta: &Meta,
-) -> Result<std::result::Result<(), PasswordChangeError>> {
+) -> Result<std::result::Result<i32, PasswordChangeError>> {
     if new != repeat {
         return Ok(Err(PasswordChangeError::Mismatch));
     }
@@ -70,13 +72,15 @@ pub async fn change_password(
         return Ok(Err(PasswordChangeError::WrongCurrent));
     }
     let region = account_region(&txn, &acc).await?;
+    let epoch = acc.session_epoch.wrapping_add(1);
     let mut am: account::ActiveModel = acc.into();
     am.password_hash = Set(hash_password(new)?);
     am.must_change_password = Set(false);
+    am.session_epoch = Set(epoch);
     am.update(&txn).await?;
     audit_sign_in(&txn, &Who::from(actor), "password_change", region, meta).await?;
     txn.commit().await?;
-    Ok(Ok(()))
+    Ok(Ok(epoch))
 }
 
 /// From the shell (`haocha user reset-password`): a new first password for an
@@ -91,13 +95,16 @@ pub async fn reset_from_shell(db: &Db, job_number: &str, now: DateTime<Utc>) -> 
     let region = account_region(&txn, &acc).await?;
     let password = first_password();
     let job = acc.job_number.clone();
+    let acc_epoch = acc.session_epoch;
     let mut am: account::ActiveModel = acc.into();
     am.password_hash = Set(hash_password(&password)?);
     am.must_change_password = Set(true);
     am.failed_attempts = Set(0);
     am.locked_until = Set(None);
     am.active = Set(true);
+    am.session_epoch = Set(acc_epoch.wrapping_add(1));
     am.update(&txn).await?;
+    super::manage::unthrottle(&txn, &job).await?;
     let who = Who {
         account_id: None,
         job_number: "cli".into(),

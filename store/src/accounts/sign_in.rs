@@ -1,7 +1,6 @@
-//! Sign-in with lockout, its audit lines, and sign-out.
+//! Sign-in, throttled rather than locked, its audit lines, and sign-out.
 
-use chrono::{DateTime, Duration, Utc};
-use domain::access::{LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS};
+use domain::access::{ACCOUNT_THROTTLE, ADDRESS_THROTTLE};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use super::account_region;
@@ -9,77 +8,102 @@ use super::passwords::{verify_password, DUMMY_HASH};
 use super::Actor;
 use crate::audit::{self, Entry, Meta, Who};
 use crate::entities::account;
-use crate::{immediate, Db, Result};
+use crate::{guard, immediate, Db, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInError {
     /// Unknown job number or wrong password: the page does not say which.
     BadCredentials,
-    Locked {
-        until: DateTime<Utc>,
-    },
+    /// Too many failures: try again after this many seconds. Said the same for
+    /// unknown job numbers, so it tells nothing about which ones exist.
+    Throttled { seconds: i64 },
 }
 
-/// 等保 L3: five failures in a row lock the account for 15 minutes. Every
-/// attempt is audited, successful or not.
+/// The throttle keys of a job number (as typed, any case).
+pub(crate) fn account_key(job_number: &str) -> String {
+    format!("signin:acct:{}", job_number.trim().to_lowercase())
+}
+
+fn address_key(address: &str) -> String {
+    format!("signin:addr:{address}")
+}
+
+fn pair_key(job_number: &str, address: &str) -> String {
+    format!("signin:pair:{}|{address}", job_number.trim().to_lowercase())
+}
+
+/// The prefix of every pair key of a job number (cleared by an unlock).
+pub(crate) fn pair_prefix(job_number: &str) -> String {
+    format!("signin:pair:{}|", job_number.trim().to_lowercase())
+}
+
+/// 等保 L3 / ASVS 6.3: every attempt is audited. Failures are counted per job
+/// number, per address and per (job number, address); the next try waits by
+/// `domain::access::throttle_wait_seconds` — the address's own (gentler) count always, the account's
+/// count only from an address that has failed on this account, so a guesser
+/// cannot lock the real owner out. Unknown job numbers are counted and
+/// answered exactly like known ones.
 pub async fn sign_in(db: &Db, job_number: &str, password: &str, meta: &Meta) -> Result<std::result::Result<i32, SignInError>> {
     let job_number = job_number.trim();
+    let address = meta.address.as_deref().unwrap_or("unknown");
     let txn = db.begin_with_options(immediate()).await?;
     let found = account::Entity::find()
         .filter(account::Column::JobNumber.eq(job_number))
         .one(&txn)
-        .await?;
-    let Some(acc) = found.filter(|a| a.active) else {
-        // Same work as a real check, so timing does not tell which job numbers exist.
-        let _ = verify_password(password, DUMMY_HASH);
-        let who = Who {
+        .await?
+        .filter(|a| a.active);
+    let who = match &found {
+        Some(acc) => Who {
+            account_id: Some(acc.id),
+            job_number: acc.job_number.clone(),
+            role: acc.role.clone(),
+        },
+        None => Who {
             account_id: None,
             job_number: job_number.to_string(),
             role: String::new(),
-        };
-        audit_sign_in(&txn, &who, "sign_in_failed", None, meta).await?;
-        txn.commit().await?;
-        return Ok(Err(SignInError::BadCredentials));
+        },
     };
-    let who = Who {
-        account_id: Some(acc.id),
-        job_number: acc.job_number.clone(),
-        role: acc.role.clone(),
+    let region = match &found {
+        Some(acc) => account_region(&txn, acc).await?,
+        None => None,
     };
-    let region = account_region(&txn, &acc).await?;
-    if let Some(until) = acc.locked_until.filter(|u| *u > meta.now) {
-        audit_sign_in(&txn, &who, "sign_in_locked", region, meta).await?;
-        txn.commit().await?;
-        return Ok(Err(SignInError::Locked { until }));
+    let mut seconds = guard::wait(&txn, &address_key(address), meta.now, ADDRESS_THROTTLE).await?;
+    let (pair_failures, _) = guard::failures(&txn, &pair_key(job_number, address), meta.now, ACCOUNT_THROTTLE).await?;
+    if pair_failures > 0 {
+        seconds = seconds.max(guard::wait(&txn, &account_key(job_number), meta.now, ACCOUNT_THROTTLE).await?);
     }
-    let ok = verify_password(password, &acc.password_hash);
-    let failed = acc.failed_attempts;
-    let mut am: account::ActiveModel = acc.into();
-    if ok {
-        am.failed_attempts = Set(0);
-        am.locked_until = Set(None);
+    if seconds > 0 {
+        // No password is checked while throttled.
+        audit_sign_in(&txn, &who, "sign_in_throttled", region, meta).await?;
+        txn.commit().await?;
+        return Ok(Err(SignInError::Throttled { seconds }));
+    }
+    // Same work for unknown job numbers, so timing does not tell which exist.
+    let ok = match &found {
+        Some(acc) => verify_password(password, &acc.password_hash),
+        None => {
+            let _ = verify_password(password, DUMMY_HASH);
+            false
+        }
+    };
+    if let (true, Some(acc)) = (ok, found) {
+        // Only this address's count on the account is forgiven: the owner
+        // signing in elsewhere must not reset a guesser's wait.
+        guard::clear(&txn, &pair_key(job_number, address)).await?;
+        let mut am: account::ActiveModel = acc.into();
         am.last_sign_in_at = Set(Some(meta.now));
         let a = am.update(&txn).await?;
         audit_sign_in(&txn, &who, "sign_in", region, meta).await?;
         txn.commit().await?;
         return Ok(Ok(a.id));
     }
-    let failed = failed + 1;
-    let result = if failed >= MAX_FAILED_SIGN_INS {
-        let until = meta.now + Duration::minutes(LOCKOUT_MINUTES);
-        am.failed_attempts = Set(0);
-        am.locked_until = Set(Some(until));
-        am.update(&txn).await?;
-        audit_sign_in(&txn, &who, "locked", region, meta).await?;
-        Err(SignInError::Locked { until })
-    } else {
-        am.failed_attempts = Set(failed);
-        am.update(&txn).await?;
-        audit_sign_in(&txn, &who, "sign_in_failed", region, meta).await?;
-        Err(SignInError::BadCredentials)
-    };
+    guard::fail(&txn, &account_key(job_number), meta.now, ACCOUNT_THROTTLE).await?;
+    guard::fail(&txn, &pair_key(job_number, address), meta.now, ACCOUNT_THROTTLE).await?;
+    guard::fail(&txn, &address_key(address), meta.now, ADDRESS_THROTTLE).await?;
+    audit_sign_in(&txn, &who, "sign_in_failed", region, meta).await?;
     txn.commit().await?;
-    Ok(result)
+    Ok(Err(SignInError::BadCredentials))
 }
 
 pub(super) async fn audit_sign_in<C: ConnectionTrait>(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::{json, Value};
 
 use super::read::{fetch, record_of, ref_id};
@@ -83,7 +83,9 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
             }
             Input::Url => {
                 let u = val(field.name);
-                if !u.is_empty() && (u.len() > 500 || !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))) {
+                // Photos are served only by this server (issue 13 item 15): an
+                // outside address would make every evaluator fetch it.
+                if !u.is_empty() && !crate::photos::is_own_photo(&u) {
                     return Err(Error::invalid(field.name, Reason::WebAddress));
                 }
                 o.photo_url = (!u.is_empty()).then_some(u);
@@ -104,6 +106,21 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
                     return Err(Error::invalid(field.name, Reason::OwnParent));
                 }
                 o.refs.push(Some(id));
+            }
+        }
+    }
+    if kind == Kind::Windows {
+        // A window's hall is in its unit's region or below (issue 13 item 1: a
+        // 沈阳 unit's window in a 大连 hall is refused, whoever asks).
+        if let (Some(Some(h)), Some(Some(u))) = (o.refs.first(), o.refs.get(1)) {
+            let hall_region = hall::Entity::find_by_id(*h).one(conn).await?.map(|h| h.region_id);
+            let unit_region = super::scope::unit_region(conn, *u).await?;
+            let inside = match (hall_region, unit_region) {
+                (Some(hr), Some(ur)) => crate::accounts::region_within(conn, hr, ur).await?,
+                _ => false,
+            };
+            if !inside {
+                return Err(Error::invalid("hall", Reason::HallOutsideUnitRegion));
             }
         }
     }

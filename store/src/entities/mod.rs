@@ -312,6 +312,9 @@ pub mod account {
         pub failed_attempts: i32,
         pub locked_until: Option<DateTimeUtc>,
         pub active: bool,
+        /// Raised when the password changes: sessions signed in under an older
+        /// epoch are ended (issue 13 item 8).
+        pub session_epoch: i32,
         pub created_at: DateTimeUtc,
         pub last_sign_in_at: Option<DateTimeUtc>,
     }
@@ -455,6 +458,9 @@ pub mod device {
         pub revoked_at: Option<DateTimeUtc>,
         pub created_by: String,
         pub created_at: DateTimeUtc,
+        /// Wrong codes tried while this pairing code was open; at
+        /// [`domain::access::PAIRING_TRIES`] the code is void.
+        pub pairing_failures: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -701,3 +707,6 @@ pub mod work_order_file {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+mod hardening;
+pub use hardening::attempt_guard;

@@ -4,6 +4,9 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+mod m0012;
+use m0012::M0012Hardening;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -21,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009SmsOutbox),
             Box::new(M0010HotlineCalls),
             Box::new(M0011WorkOrders),
+            Box::new(M0012Hardening),
         ]
     }
 }

@@ -1,0 +1,416 @@
+//! Issue 13 (a security review of the running demo): each finding has a test
+//! here or beside the feature it hardens, and each failed on the code before
+//! the fix.
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
+
+use chrono::Duration;
+use domain::Role;
+
+use crate::helpers::{Backend, Browser, TestApp, NEW_PASSWORD};
+use crate::on_both_databases;
+
+on_both_databases!(
+    a_password_change_or_reset_ends_the_accounts_other_sessions,
+    common_short_and_job_number_passwords_are_refused,
+    numbers_out_of_range_in_a_query_are_422_not_a_dropped_connection,
+    a_unit_administrator_cannot_put_a_window_in_another_citys_hall,
+    cases_from_the_future_or_of_another_region_are_refused,
+);
+
+/// Posts a form as if from `address` (the server trusts X-Forwarded-For here).
+async fn post_from(b: &Browser, address: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    // Pairing forms carry no CSRF token (no session); the others do.
+    let token = if path.starts_with("/device/") {
+        String::new()
+    } else {
+        b.csrf(if path == "/login" { "/login" } else { "/account/password" }).await
+    };
+    let mut all: Vec<(&str, &str)> = if token.is_empty() { vec![] } else { vec![("_csrf", &token)] };
+    all.extend_from_slice(fields);
+    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(all).finish();
+    let res = b
+        .http
+        .post(format!("{}{path}", b.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", address)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    if status == 303 {
+        return (status, res.headers()["location"].to_str().unwrap().to_string());
+    }
+    (status, res.text().await.unwrap())
+}
+
+async fn sign_in_from(b: &Browser, address: &str, job: &str, password: &str) -> (u16, String) {
+    post_from(b, address, "/login", &[("job_number", job), ("password", password)]).await
+}
+
+/// The page's alert text (the message a person reads).
+fn alert(page: &str) -> String {
+    let at = page.find("role=\"alert\"").expect("an alert on the page");
+    let start = at + page[at..].find('>').unwrap() + 1;
+    page[start..].split('<').next().unwrap().to_string()
+}
+
+/// Item 7: no lock anyone can trigger. Failures slow the address that made them
+/// (and the account, but only from addresses that failed on it); the owner
+/// signs in from an address that has not failed; unknown job numbers are
+/// answered exactly like known ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_slow_the_guesser_but_not_the_owner() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::start_with(backend, |c| c.trust_forwarded = true).await;
+        let (_, first) = store::accounts::create(&app.db, Role::SystemAdmin, None, "adm7", app.now())
+            .await
+            .unwrap();
+        let guesser = Browser::new(&app.base);
+        let attacker = "203.0.113.5";
+        for i in 0..4 {
+            let (status, page) = sign_in_from(&guesser, attacker, "adm7", "Wrong-password-1").await;
+            assert_eq!(status, 401, "try {i}: {page}");
+        }
+        // The fifth try waits: 429 and a sentence, not a lock.
+        let (status, known) = sign_in_from(&guesser, attacker, "adm7", "Wrong-password-1").await;
+        assert_eq!(status, 429, "{known}");
+        assert!(alert(&known).contains("尝试次数过多"), "{known}");
+        let (status, _) = sign_in_from(&guesser, attacker, "adm7", &first).await;
+        assert_eq!(status, 429, "from the guessing address even the right password waits");
+
+        // An unknown job number, from another address: the very same answers.
+        let other = "203.0.113.6";
+        for _ in 0..4 {
+            assert_eq!(sign_in_from(&guesser, other, "nobody7", "Wrong-password-1").await.0, 401);
+        }
+        let (status, unknown) = sign_in_from(&guesser, other, "nobody7", "Wrong-password-1").await;
+        assert_eq!(status, 429);
+        assert_eq!(alert(&unknown), alert(&known), "nothing tells which job numbers exist");
+
+        // The owner, from an address that has not failed, is not held up.
+        let owner = Browser::new(&app.base);
+        assert_eq!(
+            sign_in_from(&owner, "198.51.100.7", "adm7", &first).await,
+            (303, "/account/password".into()),
+            "the real owner passes"
+        );
+
+        // The wait grows: 2 s after the fourth failure, then 4 s after the fifth.
+        app.advance(Duration::seconds(3));
+        assert_eq!(sign_in_from(&guesser, attacker, "adm7", "Wrong-password-2").await.0, 401);
+        let (status, page) = sign_in_from(&guesser, attacker, "adm7", "Wrong-password-3").await;
+        assert_eq!(status, 429);
+        assert!(alert(&page).contains("4 秒"), "{page}");
+        app.advance(Duration::seconds(5));
+        assert_eq!(sign_in_from(&guesser, attacker, "adm7", &first).await.0, 303, "after the wait");
+
+        let throttled = app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'sign_in_throttled'")
+            .await;
+        assert_eq!(throttled.as_deref(), Some("4"), "every refused try is audited");
+        assert_eq!(
+            app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM account WHERE locked_until IS NOT NULL")
+                .await
+                .as_deref(),
+            Some("0"),
+            "no account is locked"
+        );
+    }
+}
+
+/// Item 8: a password change ends every other session of the account (the
+/// one that changed it goes on); an administrator's reset ends them all.
+async fn a_password_change_or_reset_ends_the_accounts_other_sessions(app: TestApp) {
+    let first_tab = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "ua8").await;
+    let other = Browser::new(&app.base);
+    assert_eq!(other.sign_in("ua8", NEW_PASSWORD).await, (303, "/admin".into()));
+    assert_eq!(other.get("/admin").await.0, 200);
+    assert_eq!(first_tab.get("/admin").await.0, 200);
+
+    let newer = "Another-pass-2026";
+    let (status, to) = first_tab
+        .post_page("/account/password", &[("current", NEW_PASSWORD), ("new", newer), ("repeat", newer)])
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/admin"));
+    assert_eq!(first_tab.get("/admin").await.0, 200, "the session that changed it goes on");
+    assert_eq!(
+        other.get("/admin").await,
+        (303, "/login?expired=1".into()),
+        "the other session is ended"
+    );
+    assert_eq!(other.get("/admin").await, (303, "/login".into()), "and stays ended");
+
+    // An administrator's reset ends the person's sessions too.
+    let center = app.signed_in(Role::CenterAdmin, Some("210100"), "ca8").await;
+    assert_eq!(center.post_page("/admin/accounts/ua8/reset", &[]).await.0, 200);
+    assert_eq!(first_tab.get("/admin").await, (303, "/login?expired=1".into()));
+}
+
+/// Item 9: under 10 characters, one of the 10,000 most common passwords (in
+/// any case), or holding the job number: refused with the reason.
+async fn common_short_and_job_number_passwords_are_refused(app: TestApp) {
+    let (_, first) = store::accounts::create(&app.db, Role::UnitAdmin, Some("U-MARKET"), "ua9", app.now())
+        .await
+        .unwrap();
+    let b = Browser::new(&app.base);
+    assert_eq!(b.sign_in("ua9", &first).await, (303, "/account/password".into()));
+    for (password, says) in [
+        ("Short-1a", "至少 10 个字符"),
+        ("Q1w2e3r4t5", "最常见"),
+        ("abcdefghijkl", "至少三类"),
+        ("QWERTYUIOP", "最常见"),
+        ("Ua9-Spring-2026", "不能包含工号"),
+    ] {
+        let (status, page) = b
+            .post_page("/account/password", &[("current", &first), ("new", password), ("repeat", password)])
+            .await;
+        assert_eq!(status, 422, "{password}: {page}");
+        assert!(alert(&page).contains(says), "{password}: {}", alert(&page));
+    }
+    let (status, page) = b
+        .post_page("/account/password", &[("current", &first), ("new", &first), ("repeat", &first)])
+        .await;
+    assert_eq!(status, 422, "the first password again is refused");
+    assert!(alert(&page).contains("不能与当前密码相同"), "{page}");
+    assert_eq!(b.get("/admin").await, (303, "/account/password".into()), "nothing changed");
+    assert_eq!(
+        b.post_page(
+            "/account/password",
+            &[("current", &first), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)]
+        )
+        .await,
+        (303, "/admin".into())
+    );
+}
+
+/// Item 10: pairing codes cannot be guessed. An address that tried five wrong
+/// codes waits ten minutes (pages and the kiosk API say 429); five wrong codes
+/// tried while a code is open void it, wherever they came from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_code_guesses_are_limited_per_address_and_per_code() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::start_with(backend, |c| c.trust_forwarded = true).await;
+        let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "pa10").await;
+        let code = crate::devices::pairing_code(&admin, "W01").await;
+        let wrong = if code == "12345678" { "87654321" } else { "12345678" };
+        let d = Browser::new(&app.base);
+        let a = "203.0.113.10";
+        for _ in 0..4 {
+            assert_eq!(post_from(&d, a, "/device/pair", &[("code", wrong)]).await.0, 422);
+        }
+        // A fifth wrong code, from elsewhere: the open code has seen five and is void.
+        let b = "203.0.113.11";
+        assert_eq!(post_from(&d, b, "/device/pair", &[("code", wrong)]).await.0, 422);
+        let (status, page) = post_from(&d, b, "/device/pair", &[("code", &code)]).await;
+        assert_eq!(status, 422, "the guessed-at code no longer pairs: {page}");
+        assert_eq!(
+            app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM device WHERE paired_at IS NOT NULL")
+                .await
+                .as_deref(),
+            Some("0")
+        );
+        let (_, devices) = admin.get("/admin/devices/W01").await;
+        assert!(!devices.contains(&code), "a void code is no longer shown");
+
+        // The first address: its fifth wrong code is answered, the sixth try waits.
+        assert_eq!(post_from(&d, a, "/device/pair", &[("code", wrong)]).await.0, 422);
+        let fresh = crate::devices::pairing_code(&admin, "W01").await;
+        let (status, page) = post_from(&d, a, "/device/pair", &[("code", &fresh)]).await;
+        assert_eq!(status, 429, "{page}");
+        assert!(page.contains("错误次数过多"), "{page}");
+        let res = d
+            .http
+            .post(app.url("/device/api/pair"))
+            .header("x-forwarded-for", a)
+            .header("content-type", "application/json")
+            .body(format!("{{\"code\": \"{fresh}\"}}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 429);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "too_many_tries");
+        // Another address pairs with the fresh code at once.
+        assert_eq!(
+            post_from(&d, "198.51.100.20", "/device/pair", &[("code", &fresh)]).await,
+            (303, "/device".into())
+        );
+        // Ten minutes later the first address may try again.
+        app.advance(Duration::minutes(11));
+        let late = crate::devices::pairing_code(&admin, "W02").await;
+        assert_eq!(
+            post_from(&Browser::new(&app.base), a, "/device/pair", &[("code", &late)]).await.0,
+            303
+        );
+    }
+}
+
+/// Item 13: numbers in a query beyond their range answer 422 (JSON on the API,
+/// a readable page on admin lists), never a dropped connection.
+async fn numbers_out_of_range_in_a_query_are_422_not_a_dropped_connection(app: TestApp) {
+    for path in [
+        "/api/v1/items?offset=9223372036854775808",
+        "/api/v1/staff?offset=18446744073709551615",
+    ] {
+        let res = app.http.get(app.url(path)).bearer_auth(&app.key).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["field"], "offset", "{path}: {body}");
+    }
+    let res = app
+        .http
+        .get(app.url("/api/v1/windows?offset=999999999&limit=1"))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "a far but valid offset is an empty page");
+    let admin = app.signed_in(Role::SystemAdmin, None, "root13").await;
+    for path in [
+        "/admin/staff?page=184467440737095518",
+        "/admin/audit?page=0",
+        "/admin/accounts?page=-1",
+    ] {
+        let (status, page) = admin.get(path).await;
+        assert_eq!(status, 422, "{path}");
+        assert!(page.contains("参数超出范围"), "{path}: {page}");
+    }
+    assert_eq!(admin.get("/admin/staff?page=2").await.0, 200);
+}
+
+/// Item 14: a Content Security Policy that allows exactly the page's own
+/// inline scripts (by hash), no framing but the evaluator's frame of a rating
+/// page, no referrer (rating links carry tokens), HSTS behind https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_a_strict_content_security_policy_and_no_referrer() {
+    let app = TestApp::start_with(Backend::Sqlite, |c| c.public_url = "https://haocha.example".into()).await;
+    let case = app.report_case("CSP-1", "W01", Some("S1001")).await;
+    let url = case["rating_url"].as_str().unwrap().replace("https://haocha.example", &app.base);
+    let res = app.http.get(&url).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    let page = res.text().await.unwrap();
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'self'"), "the evaluator frames rating pages: {csp}");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-frame-options"], "SAMEORIGIN");
+    assert!(h["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    // Every inline script of the page (the hydration script) is allowed by its hash, and only those.
+    let hashes = server::web::headers::inline_script_hashes(&page);
+    assert!(!hashes.is_empty(), "the rating page hydrates an island");
+    for hsh in &hashes {
+        assert!(csp.contains(hsh.as_str()), "{hsh} in {csp}");
+    }
+    assert_eq!(csp.matches("'sha256-").count(), hashes.len());
+
+    let res = app.http.get(app.url("/login")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    let res = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+
+    // Over plain http, no HSTS.
+    let plain = TestApp::start(Backend::Sqlite).await;
+    let res = plain.http.get(plain.url("/")).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
+    assert!(res.headers().get("content-security-policy").is_some());
+}
+
+/// Item 1: every reference of a record is checked — a 沈阳 unit's window in a
+/// 大连 hall is refused (and nothing is stored), by whoever asks.
+async fn a_unit_administrator_cannot_put_a_window_in_another_citys_hall(app: TestApp) {
+    let unit = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "ua1").await;
+    let windows = app.count_rows("service_window").await;
+    let (status, page) = unit
+        .post_page(
+            "/admin/windows",
+            &[("code", "W-EVIL"), ("name", "假窗口"), ("hall", "H-DL-01"), ("unit", "U-MARKET")],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("该大厅不在所属部门的地区"), "{page}");
+    let system = app.signed_in(Role::SystemAdmin, None, "root1").await;
+    assert_eq!(
+        system
+            .post_page(
+                "/admin/windows",
+                &[("code", "W-EVIL"), ("name", "假窗口"), ("hall", "H-DL-01"), ("unit", "U-MARKET")]
+            )
+            .await
+            .0,
+        422,
+        "the data must hold together for everyone"
+    );
+    // Moving an existing window there is refused alike.
+    let (status, _) = unit
+        .post_page(
+            "/admin/windows/W01",
+            &[
+                ("code", "W01"),
+                ("name", "1号窗口 综合受理"),
+                ("hall", "H-DL-01"),
+                ("unit", "U-MARKET"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(app.count_rows("service_window").await, windows, "nothing stored");
+    assert_eq!(
+        app.scalar("SELECT h.code AS v FROM service_window w JOIN hall h ON h.id = w.hall_id WHERE w.code = 'W01'")
+            .await
+            .as_deref(),
+        Some("H-SY-01")
+    );
+    // Inside the unit's region it still works.
+    let (status, _) = unit
+        .post_page(
+            "/admin/windows",
+            &[("code", "W-NEW"), ("name", "新窗口"), ("hall", "H-SY-01"), ("unit", "U-MARKET")],
+        )
+        .await;
+    assert_eq!(status, 303);
+}
+
+/// Item 5: a completion more than five minutes ahead, and an item or a staff
+/// member of another city on this window, are refused (422 naming the field).
+async fn cases_from_the_future_or_of_another_region_are_refused(app: TestApp) {
+    let mut body = crate::helpers::case_body("FUT-1", "W01", Some("S1001"));
+    body["completed_at"] = "3000-01-01T00:00:00+08:00".into();
+    let res = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["field"], "completed_at", "{v}");
+    // Two minutes ahead is clock skew: accepted.
+    let mut body = crate::helpers::case_body("FUT-2", "W01", Some("S1001"));
+    body["completed_at"] = (app.now() + Duration::minutes(2)).to_rfc3339().into();
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status().as_u16(), 201);
+
+    let mut body = crate::helpers::case_body("MIX-1", "W01", None);
+    body["item_code"] = "11210200MB0001-001".into();
+    let res = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["field"], "item_code", "a 大连 item on a 沈阳 window: {v}");
+    let res = app
+        .post_json("/api/v1/cases", &crate::helpers::case_body("MIX-2", "W01", Some("D2001")))
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["field"], "staff_number", "a 大连 person on a 沈阳 window: {v}");
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM service_case WHERE case_number IN ('FUT-1', 'MIX-1', 'MIX-2')")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // A 大连 case on a 大连 window is fine.
+    let mut body = crate::helpers::case_body("DL-OK", "DL01", Some("D2001"));
+    body["item_code"] = "11210200MB0001-001".into();
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status().as_u16(), 201);
+}
