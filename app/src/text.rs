@@ -265,6 +265,14 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
             "所属部门不在该窗口大厅所在地区（或其上级地区）".into(),
             "its unit is not of the window's region (or a region above it)".into(),
         ),
+        R::OwnWindowOnly => zh_en(
+            "评价器只能评价其配对的窗口；全大厅评价请使用自助终端".into(),
+            "an evaluator rates only the window it is paired to; a kiosk rates the hall".into(),
+        ),
+        R::QueuedTooLong { hours } => zh_en(
+            format!("离线评价超过 {hours} 小时，按本地区政策不再接收"),
+            format!("queued on the device for more than {hours} h: the region's policy refuses it"),
+        ),
         R::InFuture => zh_en(
             "时间不能晚于当前时间 5 分钟以上".into(),
             "must not be more than 5 minutes in the future".into(),

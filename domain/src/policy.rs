@@ -73,6 +73,12 @@ pub struct Policy {
     /// verification, up to `rectify` (德宏: a longer deadline, explained;
     /// 山西示范区: the unit sets it within the maximum). Otherwise the tier decides.
     pub unit_sets_deadline: bool,
+    /// Ratings one kiosk or evaluator may give in a minute (by the time the
+    /// citizen rated); more are stored flagged `device_burst` and not counted.
+    pub device_per_minute: u32,
+    /// How old a rating queued on a device while offline may be when it
+    /// arrives (hours); older ones, and ones from the future, are refused.
+    pub device_queue_hours: u32,
     /// Where the rules come from, e.g. "000 第十条".
     pub citation: String,
 }
@@ -91,6 +97,8 @@ impl Default for Policy {
             rectify: Span::WorkingDays(15),
             rectify_extension: Span::WorkingDays(15),
             unit_sets_deadline: false,
+            device_per_minute: 6,
+            device_queue_hours: 24,
             citation: String::new(),
         }
     }
@@ -119,6 +127,10 @@ pub struct PolicyOverride {
     pub rectify_extension: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_sets_deadline: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_per_minute: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_queue_hours: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
 }
@@ -168,13 +180,15 @@ impl PolicyOverride {
         }
         span_ok(&self.rectify, 90, "rectify")?;
         span_ok(&self.rectify_extension, 90, "rectify_extension")?;
-        if let Some(h) = self.reminder_hours {
-            if !(1..=720).contains(&h) {
-                return Err(RangeError {
-                    field: "reminder_hours",
-                    min: 1,
-                    max: 720,
-                });
+        for (v, field, min, max) in [
+            (self.reminder_hours, "reminder_hours", 1, 720),
+            (self.device_per_minute, "device_per_minute", 1, 60),
+            (self.device_queue_hours, "device_queue_hours", 1, 168),
+        ] {
+            if let Some(n) = v {
+                if !(min..=max).contains(&n) {
+                    return Err(RangeError { field, min, max });
+                }
             }
         }
         Ok(())
@@ -211,6 +225,12 @@ pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Polic
         }
         if let Some(v) = o.unit_sets_deadline {
             p.unit_sets_deadline = v;
+        }
+        if let Some(v) = o.device_per_minute {
+            p.device_per_minute = v;
+        }
+        if let Some(v) = o.device_queue_hours {
+            p.device_queue_hours = v;
         }
         if let Some(v) = &o.citation {
             p.citation = v.clone();
@@ -358,5 +378,20 @@ mod tests {
         };
         assert!(bad.check().is_err());
         assert!(liaoning().check().is_ok());
+        // Device limits (issue 13 item 2): defaults, inherited, and in range.
+        assert_eq!(
+            (resolve([&liaoning()]).device_per_minute, resolve([&liaoning()]).device_queue_hours),
+            (6, 24)
+        );
+        let city = PolicyOverride {
+            device_per_minute: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(resolve([&liaoning(), &city]).device_per_minute, 3);
+        let too_long = PolicyOverride {
+            device_queue_hours: Some(169),
+            ..Default::default()
+        };
+        assert_eq!(too_long.check().unwrap_err().field, "device_queue_hours");
     }
 }

@@ -80,9 +80,10 @@ for (const b of backends) {
       test.setTimeout(120_000);
       // An administrator shows a pairing code for window W01.
       const job = `kadm-${b.name}`;
-      await signIn(page, job, createAccount('unit_admin', 'U-MARKET', job, { HAOCHA_DATABASE_URL: b.url, HAOCHA_DATA_KEY: DATA_KEY }));
+      await signIn(page, job, createAccount('center_admin', '210100', job, { HAOCHA_DATABASE_URL: b.url, HAOCHA_DATA_KEY: DATA_KEY }));
       await page.goto('/admin/devices/W01');
-      await page.getByRole('button', { name: '生成配对码' }).click();
+      // A hall-wide kiosk is the center's to pair (issue 13 item 2).
+      await page.getByRole('button', { name: '自助终端配对码（全大厅）' }).click();
       const code = (await page.locator('#pairing-code').textContent()).trim();
 
       // The terminal: touch only, its own browser.
@@ -176,9 +177,10 @@ for (const b of backends) {
 
     test('elderly mode and idle reset', async ({ browser, page }) => {
       const job = `kadm2-${b.name}`;
-      await signIn(page, job, createAccount('unit_admin', 'U-MARKET', job, { HAOCHA_DATABASE_URL: b.url, HAOCHA_DATA_KEY: DATA_KEY }));
+      await signIn(page, job, createAccount('center_admin', '210100', job, { HAOCHA_DATABASE_URL: b.url, HAOCHA_DATA_KEY: DATA_KEY }));
       await page.goto('/admin/devices/W02');
-      await page.getByRole('button', { name: '生成配对码' }).click();
+      // A hall-wide kiosk is the center's to pair (issue 13 item 2).
+      await page.getByRole('button', { name: '自助终端配对码（全大厅）' }).click();
       const code = (await page.locator('#pairing-code').textContent()).trim();
       const ctx = await browser.newContext({ hasTouch: true, viewport: { width: 1024, height: 768 }, locale: 'zh-CN',
         baseURL: `http://127.0.0.1:${b.port}` });

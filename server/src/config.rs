@@ -20,6 +20,8 @@ pub const KEYS: &[&str] = &[
     "static_burst",
     "trust_forwarded",
     "job_seconds",
+    "max_connections",
+    "max_streams_per_address",
     "sms_url",
     "sms_template",
     "sms_timeout_ms",
@@ -123,6 +125,12 @@ pub struct Config {
     /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
     /// from `X-Forwarded-For` / `X-Real-IP` (audit trail, static-code burst rule).
     pub trust_forwarded: bool,
+    /// Header and body timeouts, and `HAOCHA_MAX_CONNECTIONS` (default 4096):
+    /// open connections beyond it are answered 503 at once.
+    pub serve_limits: crate::serve::Limits,
+    /// `HAOCHA_MAX_STREAMS_PER_ADDRESS` (default 64): open event streams
+    /// (window screens, evaluators) one address may hold; more are 429.
+    pub max_streams_per_address: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/haocha.db?mode=rwc";
@@ -194,6 +202,21 @@ impl Config {
                 .filter(|s| (1..=86_400).contains(s))
                 .ok_or_else(|| format!("HAOCHA_JOB_SECONDS `{v}` must be seconds between 1 and 86400"))?,
         };
+        let whole = |name: &str, default: usize, max: usize| -> Result<usize, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| format!("{name} `{v}` must be a whole number from 1 to {max}")),
+            }
+        };
+        let serve_limits = crate::serve::Limits {
+            max_connections: whole("HAOCHA_MAX_CONNECTIONS", 4096, 1_000_000)?,
+            ..Default::default()
+        };
+        let max_streams_per_address = whole("HAOCHA_MAX_STREAMS_PER_ADDRESS", 64, 100_000)?;
         let sms_timeout_ms = match var("HAOCHA_SMS_TIMEOUT_MS") {
             None => 5000,
             Some(v) => v
@@ -205,6 +228,8 @@ impl Config {
         Ok(Config {
             addr,
             job_seconds,
+            serve_limits,
+            max_streams_per_address,
             sms_url: var("HAOCHA_SMS_URL"),
             sms_template: var("HAOCHA_SMS_TEMPLATE").unwrap_or_else(|| crate::sms::DEFAULT_TEMPLATE.into()),
             sms_timeout_ms,

@@ -15,6 +15,7 @@ pub mod rating;
 pub mod config;
 pub mod jobs;
 pub mod qr;
+pub mod serve;
 pub mod sms;
 
 use std::sync::Arc;
@@ -45,6 +46,49 @@ pub struct AppState {
     pub leptos: Arc<LeptosOptions>,
     pub clock: Clock,
     pub sms: Arc<dyn sms::SmsGateway>,
+    /// Open event streams per client address.
+    pub streams: Arc<Streams>,
+}
+
+/// Open event streams (window screens, evaluators) per client address, so one
+/// address cannot hold the server's connections open (issue 13 item 11).
+#[derive(Debug, Default)]
+pub struct Streams(std::sync::Mutex<std::collections::HashMap<String, usize>>);
+
+/// One open stream; dropping it (the stream ends) frees its place.
+#[derive(Debug)]
+pub struct StreamGuard {
+    streams: Arc<Streams>,
+    key: String,
+}
+
+impl Streams {
+    /// A place for one more stream from `address`, unless it holds `max` already.
+    pub fn enter(self: &Arc<Self>, address: Option<&str>, max: usize) -> Option<StreamGuard> {
+        let key = address.unwrap_or("unknown").to_string();
+        let mut open = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(key.clone()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamGuard {
+            streams: self.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let mut open = self.streams.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -68,6 +112,7 @@ impl AppState {
             config: Arc::new(config),
             leptos: Arc::new(leptos),
             clock: Arc::new(Utc::now),
+            streams: Arc::new(Streams::default()),
         }
     }
 
@@ -83,6 +128,8 @@ impl AppState {
 
 /// Request bodies above this are refused with 413 (ratings and cases are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest body any route takes (appeal evidence: five files of 5 MB).
+pub const BODY_LIMIT_MAX: usize = 5 * store::work_orders::MAX_EVIDENCE + 256 * 1024;
 
 /// One span per request: method, matched route (never the path itself: it may
 /// carry a rating token), then status and latency when the answer is sent.
@@ -222,6 +269,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn({
+            let limit = state.config.serve_limits.body_timeout;
+            move |req, next| serve::body_deadline(limit, req, next)
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -456,6 +456,7 @@ async fn serve(db: store::Db, config: Config) -> Result<(), String> {
         }
     });
     let every = std::time::Duration::from_secs(config.job_seconds);
+    let limits = config.serve_limits;
     let state = AppState::new(db, config);
     server::jobs::spawn(state.clone(), every);
     let app = router(state);
@@ -463,10 +464,8 @@ async fn serve(db: store::Db, config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     eprintln!("haocha is running: open {public}/");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    server::serve::serve(listener, app, limits, shutdown_signal()).await;
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM (systemd, container stop): finish requests in flight, then exit.

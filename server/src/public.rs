@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use store::cases::TokenState;
 
 use crate::web::extract::paired_device;
-use crate::web::{html, Language, Message, PageError};
+use crate::web::{html, ClientAddr, Language, Message, PageError};
 use crate::{qr, AppState};
 
 async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Error> {
@@ -101,11 +101,16 @@ pub async fn window_events(
     State(st): State<AppState>,
     Path(code): Path<String>,
     Language { lang, .. }: Language,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
     if !paired_to(&st, &headers, &code).await {
         return Err(StatusCode::UNAUTHORIZED);
     }
+    let guard = st
+        .streams
+        .enter(address.as_deref(), st.config.max_streams_per_address)
+        .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
     match screen_info(&st, &code).await {
         Ok(_) => {}
         Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
@@ -129,6 +134,11 @@ pub async fn window_events(
                 return Some((Ok(Event::default().event("message").data(body)), (st, code, Some(info))));
             }
         }
+    });
+    // The stream's place is freed when the stream ends.
+    let stream = futures::StreamExt::map(stream, move |e| {
+        let _held = &guard;
+        e
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

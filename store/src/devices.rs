@@ -48,6 +48,7 @@ pub struct DeviceRow {
     /// The pairing code while it can still be used.
     pub pairing_code: Option<String>,
     pub pairing_expires_at: Option<DateTime<Utc>>,
+    pub kind: DeviceKind,
 }
 
 /// A window's devices, for an administrator whose scope covers the window.
@@ -68,13 +69,18 @@ pub async fn list(db: &Db, actor: &Actor, window_code: &str, now: DateTime<Utc>)
             revoked_at: d.revoked_at,
             pairing_code: d.pairing_code.filter(|_| d.paired_at.is_none()),
             pairing_expires_at: d.pairing_expires_at,
+            kind: DeviceKind::parse(&d.kind),
         })
         .collect())
 }
 
 /// Starts pairing a tablet to a window: a one-time 8-digit code, valid 10 min.
-pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Meta) -> Result<String> {
+pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, kind: DeviceKind, meta: &Meta) -> Result<String> {
     admin::get(db, actor, Kind::Windows, window_code).await?;
+    // A kiosk rates the whole hall: only its center (or the system) pairs one.
+    if kind == DeviceKind::Kiosk && !matches!(actor.scope, Scope::All | Scope::Regions { .. }) {
+        return Err(Error::Forbidden);
+    }
     let w = window_by_code(db, window_code).await?;
     let region = window_region(db, &w).await?;
     let txn = db.begin_with_options(immediate()).await?;
@@ -100,6 +106,7 @@ pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Met
         revoked_at: Set(None),
         created_by: Set(actor.job_number.clone()),
         created_at: Set(meta.now),
+        kind: Set(kind.code().to_string()),
         ..Default::default()
     }
     .insert(&txn)
@@ -112,7 +119,7 @@ pub async fn start_pairing(db: &Db, actor: &Actor, window_code: &str, meta: &Met
             object_kind: "devices",
             object_code: &format!("{}#{}", w.code, d.id),
             before: None,
-            after: Some(json!({"window": w.code})),
+            after: Some(json!({"window": w.code, "kind": kind.code()})),
             region_id: region,
         },
         meta,
@@ -174,11 +181,40 @@ pub async fn complete_pairing(db: &Db, code: &str, address: Option<&str>, now: D
     Ok(credential)
 }
 
+/// What a paired device may rate (issue 13 item 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A window's evaluator (or screen): its own window only. Any
+    /// administrator whose scope covers the window pairs one.
+    Evaluator,
+    /// A hall's self-service kiosk: any window of the hall, or the hall.
+    /// Only a center or system administrator pairs one.
+    Kiosk,
+}
+
+impl DeviceKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeviceKind::Evaluator => "evaluator",
+            DeviceKind::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> DeviceKind {
+        if s == "kiosk" {
+            DeviceKind::Kiosk
+        } else {
+            DeviceKind::Evaluator
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
     pub id: i32,
     pub window_id: i32,
     pub window_code: String,
+    pub kind: DeviceKind,
 }
 
 /// The device a credential belongs to; `Unauthorized` if unknown or revoked.
@@ -197,6 +233,7 @@ pub async fn authenticate(db: &Db, credential: &str) -> Result<DeviceInfo> {
         id: d.id,
         window_id: w.id,
         window_code: w.code,
+        kind: DeviceKind::parse(&d.kind),
     })
 }
 
@@ -427,7 +464,11 @@ pub async fn kiosk_setup(db: &Db, d: &DeviceInfo) -> Result<KioskSetup> {
         .ok_or(Error::NotFound("window"))?;
     let h = hall::Entity::find_by_id(w.hall_id).one(db).await?.ok_or(Error::NotFound("hall"))?;
     Ok(KioskSetup {
-        windows: crate::place_ratings::hall_windows(db, h.id).await?,
+        // An evaluator in kiosk mode offers its own window only.
+        windows: match d.kind {
+            DeviceKind::Kiosk => crate::place_ratings::hall_windows(db, h.id).await?,
+            DeviceKind::Evaluator => vec![(w.code.clone(), w.name.clone())],
+        },
         hall_code: h.code,
         hall_name: h.name,
         window_code: w.code,
@@ -444,9 +485,6 @@ pub struct KioskRating<'a> {
     /// When the citizen rated, by the kiosk's clock.
     pub rated_at: Option<DateTime<Utc>>,
 }
-
-/// How far back a kiosk's own time of rating is believed.
-pub const KIOSK_QUEUE_DAYS: i64 = 7;
 
 /// Stores a kiosk rating exactly once per submission id (channel `kiosk`).
 /// The window must be an active window of the kiosk's hall.
@@ -470,16 +508,34 @@ pub async fn kiosk_rate(
         None => place(db, Place::Hall(&hall.code)).await,
         Some(code) => place(db, Place::Window(code)).await,
     };
+    // An evaluator rates its own window only; a kiosk any window of its hall.
+    if d.kind == DeviceKind::Evaluator && r.window_code.map(str::trim) != Some(own.code.as_str()) {
+        return Err(Error::invalid("window_code", Reason::OwnWindowOnly));
+    }
     let p = match p {
         Ok(p) if p.hall_id == hall.id => p,
         Ok(_) | Err(Error::NotFound(_)) => return Err(Error::invalid("window_code", Reason::NotInHall)),
         Err(e) => return Err(e),
     };
     let rater = format!("kiosk{:011}", d.id);
-    let rated_at = r
-        .rated_at
-        .filter(|t| *t <= now + Duration::minutes(5) && *t > now - Duration::days(KIOSK_QUEUE_DAYS))
-        .map(|t| t.min(now));
+    // The hall's policy bounds what a device may claim (issue 13 item 2): a
+    // time of rating within its offline-queue horizon and not in the future,
+    // and a rate a citizen queue can reach.
+    let (policy, _) = crate::policies::for_region(db, hall.region_id).await?;
+    if let Some(t) = r.rated_at {
+        if t > now + Duration::minutes(5) {
+            return Err(Error::invalid("rated_at", Reason::InFuture));
+        }
+        if t < now - Duration::hours(i64::from(policy.device_queue_hours)) {
+            return Err(Error::invalid(
+                "rated_at",
+                Reason::QueuedTooLong {
+                    hours: policy.device_queue_hours,
+                },
+            ));
+        }
+    }
+    let rated_at = r.rated_at.map(|t| t.min(now));
     let sub = Submission {
         input: r.input,
         submission_id: r.submission_id,
@@ -488,6 +544,7 @@ pub async fn kiosk_rate(
         channel: Channel::Kiosk,
         device_id: Some(d.id),
         rated_at,
+        device_per_minute: Some(policy.device_per_minute),
     };
     crate::place_ratings::rate(db, key, &p, &sub, None, now).await
 }

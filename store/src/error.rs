@@ -90,6 +90,10 @@ pub enum Reason {
     NotOfWindowRegion,
     /// A time more than five minutes ahead of the server's clock.
     InFuture,
+    /// An evaluator rates only the window it is paired to.
+    OwnWindowOnly,
+    /// A rating queued on a device longer than the region allows.
+    QueuedTooLong { hours: u32 },
 }
 
 /// Why a write conflicts with what is stored.

@@ -106,6 +106,9 @@ pub struct Submission<'a> {
     pub device_id: Option<i32>,
     /// When the citizen rated, if earlier than now (queued offline).
     pub rated_at: Option<DateTime<Utc>>,
+    /// A paired device's limit: ratings a minute (by the time of rating)
+    /// beyond it are flagged `device_burst` and not counted.
+    pub device_per_minute: Option<u32>,
 }
 
 impl<'a> Submission<'a> {
@@ -119,6 +122,7 @@ impl<'a> Submission<'a> {
             channel: Channel::StaticQr,
             device_id: None,
             rated_at: None,
+            device_per_minute: None,
         }
     }
 }
@@ -158,6 +162,10 @@ pub async fn rate(
     let repeat = match limits {
         Some(limits) => repeat_reason(&txn, p, sub, address_hash.as_deref(), limits, now).await?,
         None => None,
+    };
+    let repeat = match (repeat, sub.device_id, sub.device_per_minute) {
+        (None, Some(device), Some(per_minute)) => device_burst(&txn, device, sub.rated_at.unwrap_or(now).min(now), per_minute).await?,
+        (r, _, _) => r,
     };
     let target = if p.window_id.is_some() { Target::Window } else { Target::Hall };
     let inserted = place_rating::ActiveModel {
@@ -239,6 +247,32 @@ async fn repeat_reason(
         .count(txn)
         .await?;
     Ok((recent >= limits.burst_count).then_some("burst"))
+}
+
+/// Issue 13 item 2: a paired device gives at most `per_minute` ratings in the
+/// minute before `at` (its time of rating — queued ratings keep theirs); the
+/// rest are a burst no citizen queue can make, flagged and not counted.
+async fn device_burst(txn: &sea_orm::DatabaseTransaction, device: i32, at: DateTime<Utc>, per_minute: u32) -> Result<Option<&'static str>> {
+    use sea_orm::Condition;
+    let from = at - Duration::seconds(60);
+    let within = Condition::any()
+        .add(
+            Condition::all()
+                .add(place_rating::Column::RatedAt.gt(from))
+                .add(place_rating::Column::RatedAt.lte(at)),
+        )
+        .add(
+            Condition::all()
+                .add(place_rating::Column::RatedAt.is_null())
+                .add(place_rating::Column::CreatedAt.gt(from))
+                .add(place_rating::Column::CreatedAt.lte(at)),
+        );
+    let recent = place_rating::Entity::find()
+        .filter(place_rating::Column::DeviceId.eq(device))
+        .filter(within)
+        .count(txn)
+        .await?;
+    Ok((recent >= u64::from(per_minute)).then_some("device_burst"))
 }
 
 /// Halls' windows, for the print pages: `(code, name)` of active windows.

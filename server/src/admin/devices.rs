@@ -24,7 +24,14 @@ async fn devices_page(st: &AppState, ctx: &Ctx, window: &str, code: Option<Strin
     let views = rows
         .iter()
         .map(|r| DeviceRowView {
-            label: format!("#{}", r.id),
+            label: format!(
+                "#{} {}",
+                r.id,
+                match r.kind {
+                    store::devices::DeviceKind::Kiosk => lang.t("自助终端（全大厅）", "Kiosk (whole hall)"),
+                    store::devices::DeviceKind::Evaluator => lang.t("评价器 / 窗口屏", "Evaluator / window screen"),
+                }
+            ),
             status: match (r.revoked_at, r.paired_at) {
                 (Some(t), _) => format!("{} {}", lang.t("已吊销", "Revoked"), fmt(t)),
                 (None, Some(t)) => format!("{} {}", lang.t("已配对", "Paired"), fmt(t)),
@@ -40,8 +47,12 @@ async fn devices_page(st: &AppState, ctx: &Ctx, window: &str, code: Option<Strin
         st.config.public_url.clone(),
     );
     let code = code.map(|c| (c, until.unwrap_or_default()));
+    let may_pair_kiosk = matches!(
+        ctx.actor.scope,
+        store::accounts::Scope::All | store::accounts::Scope::Regions { .. }
+    );
     Ok(ctx.page(st, StatusCode::OK, lang.t("评价器", "Evaluators").into(), move || {
-        view! { <DevicesPage nav=nav window_code=wc window_name=wn rows=views code=code public_url=public/> }
+        view! { <DevicesPage nav=nav window_code=wc window_name=wn rows=views code=code public_url=public may_pair_kiosk=may_pair_kiosk/> }
     }))
 }
 
@@ -63,7 +74,8 @@ pub async fn admin_pair(
 ) -> Result<Response, PageError> {
     ctx.set_path(format!("/admin/devices/{window}"));
     ctx.check_csrf_form(&body).await?;
-    let code = store::devices::start_pairing(&st.db, &ctx.actor, &window, &ctx.meta).await?;
+    let kind = store::devices::DeviceKind::parse(&crate::web::form_field(&body, "kind"));
+    let code = store::devices::start_pairing(&st.db, &ctx.actor, &window, kind, &ctx.meta).await?;
     devices_page(&st, &ctx, &window, Some(code)).await
 }
 

@@ -46,6 +46,19 @@ fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
         ),
         (lang.t("提醒短信", "Reminder SMS").into(), format!("{} h", p.reminder_hours)),
         (
+            lang.t("设备评价上限", "Device ratings").into(),
+            match lang {
+                Lang::Zh => format!(
+                    "每台每分钟 {} 条；离线评价 {} 小时内有效",
+                    p.device_per_minute, p.device_queue_hours
+                ),
+                Lang::En => format!(
+                    "{} a minute per device; offline ratings within {} h",
+                    p.device_per_minute, p.device_queue_hours
+                ),
+            },
+        ),
+        (
             lang.t("追加评价期限", "Follow-up within").into(),
             span_text(lang, p.follow_up_within),
         ),
@@ -103,6 +116,8 @@ async fn page(
         },
         default_after: span_field(o.default_after),
         reminder_hours: o.reminder_hours.map(|h| h.to_string()).unwrap_or_default(),
+        device_per_minute: o.device_per_minute.map(|h| h.to_string()).unwrap_or_default(),
+        device_queue_hours: o.device_queue_hours.map(|h| h.to_string()).unwrap_or_default(),
         follow_up_within: span_field(o.follow_up_within),
         real_name: match o.real_name {
             None => String::new(),
@@ -169,6 +184,14 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
         l => Some(Some(domain::Level::parse(l).ok_or("default_level")?)),
     };
     let reminder = get("reminder_hours");
+    let number = |name: &'static str| -> Result<Option<u32>, &'static str> {
+        let v = get(name);
+        if v.is_empty() {
+            Ok(None)
+        } else {
+            v.parse().map(Some).map_err(|_| name)
+        }
+    };
     Ok(PolicyOverride {
         default_level,
         default_after: span("default_after")?,
@@ -187,6 +210,8 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
         first_contact: span("first_contact")?,
         rectify: span("rectify")?,
         rectify_extension: span("rectify_extension")?,
+        device_per_minute: number("device_per_minute")?,
+        device_queue_hours: number("device_queue_hours")?,
         unit_sets_deadline: match get("unit_sets_deadline").as_str() {
             "" => None,
             "yes" => Some(true),

@@ -176,6 +176,7 @@ async fn list_page(st: &AppState, ctx: &Ctx, q: OrdersQuery, problem: Option<Str
                     reason: match f.reason.as_str() {
                         "same_browser" => lang.t("同一浏览器重复评价", "Same browser again").to_string(),
                         "burst" => lang.t("短时间大量评价", "Burst from one address").to_string(),
+                        "device_burst" => lang.t("同一设备每分钟评价过多", "Too many a minute from one device").to_string(),
                         other => other.to_string(),
                     },
                     comment: f.comment.unwrap_or_default(),

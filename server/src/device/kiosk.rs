@@ -78,13 +78,20 @@ pub async fn rate(
     };
     let s = match store::devices::kiosk_rate(&st.db, &st.config.data_key, &d, &r, st.now()).await {
         Ok(s) => s,
-        Err(store::Error::Invalid { field: "window_code", .. }) => {
+        Err(store::Error::Invalid {
+            field: "window_code",
+            reason: store::Reason::NotInHall,
+        }) => {
             let m = lang.t(
                 "所选窗口不属于本大厅或已停用。",
                 "The chosen window is not in this hall or no longer in use.",
             );
             return Err(ApiError::invalid("window_code", m));
         }
+        Err(store::Error::Invalid {
+            field: field @ ("window_code" | "rated_at"),
+            reason,
+        }) => return Err(ApiError::invalid(field, text::reason(lang, &reason))),
         Err(store::Error::Invalid { .. }) => {
             let m = lang.t(
                 "评价编号无效（应为 16–64 位字母或数字）。",
@@ -124,6 +131,10 @@ pub async fn pair(
         .map_err(|_| ApiError::bad_request(lang.t("请求应为 {\"code\": \"8 位数字\"}", "Send {\"code\": \"8 digits\"}")).field("code"))?;
     let credential = match store::devices::complete_pairing(&st.db, &b.code, address.as_deref(), st.now()).await {
         Ok(c) => c,
+        Err(store::Error::Invalid {
+            field: field @ ("window_code" | "rated_at"),
+            reason,
+        }) => return Err(ApiError::invalid(field, text::reason(lang, &reason))),
         Err(store::Error::Invalid { .. }) => {
             let m = lang.t(
                 "配对码无效或已过期，请让管理员重新生成。",

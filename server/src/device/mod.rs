@@ -136,9 +136,14 @@ pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, C
 pub async fn events(
     State(st): State<AppState>,
     Language { lang, .. }: Language,
+    ClientAddr(address): ClientAddr,
     headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
     let d = paired_device(&st, &headers).await.ok_or(StatusCode::UNAUTHORIZED)?;
+    let guard = st
+        .streams
+        .enter(address.as_deref(), st.config.max_streams_per_address)
+        .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
     let stream = futures::stream::unfold((st, d, None::<DeviceScreen>), move |(st, d, last)| async move {
         loop {
             if last.is_some() {
@@ -161,6 +166,11 @@ pub async fn events(
                 return Some((Ok(Event::default().event("message").data(body)), (st, d, Some(s))));
             }
         }
+    });
+    // The stream's place is freed when the stream ends.
+    let stream = futures::StreamExt::map(stream, move |e| {
+        let _held = &guard;
+        e
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -15,6 +15,8 @@ on_both_databases!(
     numbers_out_of_range_in_a_query_are_422_not_a_dropped_connection,
     a_unit_administrator_cannot_put_a_window_in_another_citys_hall,
     cases_from_the_future_or_of_another_region_are_refused,
+    a_device_cannot_rate_faster_than_a_queue_of_citizens,
+    only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_window,
 );
 
 /// Posts a form as if from `address` (the server trusts X-Forwarded-For here).
@@ -413,4 +415,202 @@ async fn cases_from_the_future_or_of_another_region_are_refused(app: TestApp) {
     let mut body = crate::helpers::case_body("DL-OK", "DL01", Some("D2001"));
     body["item_code"] = "11210200MB0001-001".into();
     assert_eq!(app.post_json("/api/v1/cases", &body).await.status().as_u16(), 201);
+}
+
+/// Item 2: a paired kiosk posting ratings faster than the policy's rate per
+/// minute (6 by default, by the time of rating) has the surplus stored flagged
+/// `device_burst`: not counted, no work order, on the center's review list.
+async fn a_device_cannot_rate_faster_than_a_queue_of_citizens(app: TestApp) {
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "kb2").await;
+    let code = crate::devices::pairing_code(&admin, "W01").await;
+    let kiosk = Browser::new(&app.base);
+    let res = kiosk
+        .http
+        .post(app.url("/device/api/pair"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"code\": \"{code}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let orders = app.count_rows("work_order").await;
+    for i in 0..10 {
+        let body = serde_json::json!({
+            "submission_id": format!("burstKiosk{i:010}"),
+            "window_code": "W01",
+            "level": "very_dissatisfied",
+            "tags": ["attitude"],
+        });
+        let res = kiosk
+            .http
+            .post(app.url("/device/api/ratings"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201, "stored, never dropped: {}", res.text().await.unwrap());
+    }
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE counted = TRUE")
+            .await
+            .as_deref(),
+        Some("6"),
+        "six a minute count"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE repeat_reason = 'device_burst' AND counted = FALSE")
+            .await
+            .as_deref(),
+        Some("4")
+    );
+    assert_eq!(app.count_rows("work_order").await, orders + 6, "flagged ones open no order");
+    // The next minute counts again.
+    app.advance(Duration::seconds(61));
+    let body = serde_json::json!({"submission_id": "burstKioskLater00001", "window_code": "W01", "level": "satisfied"});
+    let res = kiosk
+        .http
+        .post(app.url("/device/api/ratings"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE counted = TRUE")
+            .await
+            .as_deref(),
+        Some("7")
+    );
+}
+
+/// Item 11: the server does not hold what it cannot serve — unfinished
+/// headers are cut off, a body that does not arrive is 408, connections beyond
+/// the limit get 503 at once, and one address may hold only so many event
+/// streams (429).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_and_floods_are_answered_not_held() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start_with(Backend::Sqlite, |c| {
+        c.serve_limits.header_timeout = std::time::Duration::from_secs(1);
+        c.serve_limits.body_timeout = std::time::Duration::from_secs(1);
+        c.serve_limits.max_connections = 3;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let read_all = |mut s: tokio::net::TcpStream| async move {
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).to_string()
+    };
+
+    // Headers that never end: the connection is closed within the timeout.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    let started = std::time::Instant::now();
+    let answer = read_all(s).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "closed in time");
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // A body that never arrives: 408.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    let answer = read_all(s).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // Three connections held open: the fourth is told 503 at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let answer = read_all(s).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    drop(held);
+    // Once they are gone (closed by the header timeout at the latest), pages answer again.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.http.get(app.url("/")).send().await.unwrap().status().as_u16(), 200);
+
+    // Event streams: two per address, the third is 429 (a server of its own:
+    // the clients' pooled connections would meet the connection limit above).
+    let app = TestApp::start_with(Backend::Sqlite, |c| c.max_streams_per_address = 2).await;
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "st11").await;
+    let code = crate::devices::pairing_code(&admin, "W01").await;
+    let screen = Browser::new(&app.base);
+    assert_eq!(screen.post_raw("/device/pair", &[("code", &code), ("for", "screen")]).await.0, 303);
+    drop(admin);
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let res = screen.http.get(app.url("/w/W01/events")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        open.push(res);
+    }
+    let res = screen.http.get(app.url("/w/W01/events")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+}
+
+/// Item 2: a unit administrator pairs only its windows' evaluators; a kiosk
+/// (any window of the hall, or the hall) is the center's to pair; an evaluator
+/// rates its own window and nothing else.
+async fn only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_window(app: TestApp) {
+    let unit = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "kp1").await;
+    let devices = app.count_rows("device").await;
+    assert_eq!(unit.post_page("/admin/devices/W01/pair", &[("kind", "kiosk")]).await.0, 403);
+    assert_eq!(app.count_rows("device").await, devices, "nothing stored");
+    let (_, page) = unit.get("/admin/devices/W01").await;
+    assert!(!page.contains("自助终端配对码"), "the unit is not offered a kiosk code");
+    let center = app.signed_in(Role::CenterAdmin, Some("210100"), "kp2").await;
+    let (_, page) = center.get("/admin/devices/W01").await;
+    assert!(page.contains("自助终端配对码"), "{page}");
+
+    // The unit's evaluator on W01, in kiosk mode: W01 only.
+    let code = crate::devices::pairing_code(&unit, "W01").await;
+    let evaluator = Browser::new(&app.base);
+    let post = |b: &Browser, path: &str, body: serde_json::Value| {
+        let req = b
+            .http
+            .post(app.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(post(&evaluator, "/device/api/pair", serde_json::json!({"code": code})).await.0, 200);
+    let setup: serde_json::Value = evaluator
+        .http
+        .get(app.url("/device/api/kiosk"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(setup["windows"].as_array().map(Vec::len), Some(1), "{setup}");
+    for (window, id) in [(Some("W02"), "evalOther0000000001"), (None, "evalHall00000000001")] {
+        let (status, body) = post(
+            &evaluator,
+            "/device/api/ratings",
+            serde_json::json!({"submission_id": id, "window_code": window, "level": "very_satisfied"}),
+        )
+        .await;
+        assert_eq!((status, body["field"].as_str()), (422, Some("window_code")), "{body}");
+    }
+    let (status, _) = post(
+        &evaluator,
+        "/device/api/ratings",
+        serde_json::json!({"submission_id": "evalOwn000000000001", "window_code": "W01", "level": "very_satisfied"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating").await.as_deref(),
+        Some("1"),
+        "only its own window's rating is stored"
+    );
 }

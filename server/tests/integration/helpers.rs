@@ -98,18 +98,16 @@ impl TestApp {
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,
+            serve_limits: server::serve::Limits::default(),
+            max_streams_per_address: 64,
         };
         adjust(&mut config);
         let clock = Arc::new(Mutex::new(now));
         let c = clock.clone();
+        let limits = config.serve_limits;
         let state = AppState::new(db.clone(), config).with_clock(Arc::new(move || *c.lock().expect("clock")));
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-        });
+        // The production server loop, with its timeouts and connection limit.
+        tokio::spawn(async move { server::serve::serve(listener, router(state), limits, std::future::pending()).await });
         TestApp {
             base: format!("http://{addr}"),
             key,

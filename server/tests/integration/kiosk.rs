@@ -70,9 +70,11 @@ async fn get(d: &Browser, path: &str) -> (u16, Value) {
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
+/// A hall-wide kiosk, paired by the center (issue 13 item 2: a unit
+/// administrator may pair only its windows' evaluators).
 async fn kiosk(app: &TestApp, job: &str) -> Browser {
-    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), job).await;
-    let (status, page) = admin.post_page("/admin/devices/W01/pair", &[]).await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("210100"), job).await;
+    let (status, page) = admin.post_page("/admin/devices/W01/pair", &[("kind", "kiosk")]).await;
     assert_eq!(status, 200);
     let at = page.find("id=\"pairing-code\"").unwrap();
     let start = at + page[at..].find('>').unwrap() + 1;
@@ -154,18 +156,25 @@ async fn kiosk_ratings_are_stored_once_however_often_they_are_resent(app: TestAp
     let mut late = rating("kioskQueue0000000099", Some("W01"), "basically_satisfied", &[]);
     late["rated_at"] = json!((app.now() - Duration::hours(20)).to_rfc3339());
     assert_eq!(send(&d, "/device/api/ratings", &late).await.0, 201);
+    // Issue 13 item 2: a time in the future, or older than the policy's offline
+    // horizon (24 h by default), is refused with its field; nothing is stored.
     let mut wrong_clock = rating("kioskQueue0000000098", Some("W01"), "satisfied", &[]);
     wrong_clock["rated_at"] = json!((app.now() + Duration::days(400)).to_rfc3339());
-    assert_eq!(send(&d, "/device/api/ratings", &wrong_clock).await.0, 201);
+    let (status, body) = send(&d, "/device/api/ratings", &wrong_clock).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("rated_at")), "{body}");
+    let mut too_old = rating("kioskQueue0000000096", Some("W01"), "very_dissatisfied", &[]);
+    too_old["rated_at"] = json!((app.now() - Duration::hours(25)).to_rfc3339());
+    let (status, body) = send(&d, "/device/api/ratings", &too_old).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("rated_at")), "{body}");
     assert_eq!(
         app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE rated_at IS NOT NULL")
             .await
             .as_deref(),
         Some("1"),
-        "a time in the future is not believed"
+        "only the believable queued time is kept"
     );
     let (_, body) = get(&d, "/device/api/kiosk").await;
-    assert_eq!(body["rated_today"], 6);
+    assert_eq!(body["rated_today"], 5);
 
     // Revoked: the terminal keeps its queue, the server takes nothing more.
     let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "k2b").await;
@@ -173,7 +182,7 @@ async fn kiosk_ratings_are_stored_once_however_often_they_are_resent(app: TestAp
     assert_eq!(admin.post_page(&format!("/admin/devices/W01/revoke/{id}"), &[]).await.0, 303);
     let (status, body) = send(&d, "/device/api/ratings", &rating("kioskQueue0000000097", None, "satisfied", &[])).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("unpaired")));
-    assert_eq!(app.count_rows("place_rating").await, 6);
+    assert_eq!(app.count_rows("place_rating").await, 5, "the two refused times stored nothing");
 }
 
 async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {

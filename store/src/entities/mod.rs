@@ -461,6 +461,8 @@ pub mod device {
         /// Wrong codes tried while this pairing code was open; at
         /// [`domain::access::PAIRING_TRIES`] the code is void.
         pub pairing_failures: i32,
+        /// `evaluator` (its window only) or `kiosk` (any window of the hall, or the hall).
+        pub kind: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

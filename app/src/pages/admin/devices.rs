@@ -20,6 +20,9 @@ pub fn DevicesPage(
     rows: Vec<DeviceRowView>,
     code: Option<(String, String)>,
     public_url: String,
+    /// Center and system administrators may pair a hall-wide kiosk.
+    #[prop(optional)]
+    may_pair_kiosk: bool,
 ) -> impl IntoView {
     let lang = nav.lang;
     let csrf = nav.csrf.clone();
@@ -42,6 +45,17 @@ pub fn DevicesPage(
                 <Csrf token=csrf.clone()/>
                 <button type="submit">{lang.t("生成配对码", "Show a pairing code")}</button>
             </form>
+            {may_pair_kiosk.then(|| view! {
+                <form method="post" action=format!("/admin/devices/{window_code}/pair") class="inline">
+                    <Csrf token=csrf.clone()/>
+                    <input type="hidden" name="kind" value="kiosk"/>
+                    <button type="submit">{lang.t("自助终端配对码（全大厅）", "Kiosk pairing code (whole hall)")}</button>
+                </form>
+            })}
+            <p class="hint">{lang.t(
+                "评价器与窗口屏只评价/显示本窗口；自助终端可评价本大厅任一窗口或整个大厅，只能由中心或系统管理员配对。",
+                "An evaluator or window screen serves this window only; a kiosk rates any window of the hall or the hall itself and is paired only by a center or system administrator.",
+            )}</p>
             <table class="list devices">
                 <thead>
                     <tr>

@@ -15,6 +15,8 @@ pub struct PolicyForm {
     pub default_level: String,
     pub default_after: (String, String),
     pub reminder_hours: String,
+    pub device_per_minute: String,
+    pub device_queue_hours: String,
     pub follow_up_within: (String, String),
     /// "" (inherit), "required", "encouraged".
     pub real_name: String,
@@ -81,6 +83,14 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
                 <label>
                     <span>{lang.t("提醒短信（办结后小时数）", "Reminder SMS (hours after completion)")}</span>
                     <input name="reminder_hours" value=form.reminder_hours inputmode="numeric" placeholder=lang.t("继承", "inherit")/>
+                </label>
+                <label>
+                    <span>{lang.t("评价器/自助终端每分钟评价上限（超出的标记为异常、不计入）", "Ratings per minute per evaluator or kiosk (more are flagged, not counted)")}</span>
+                    <input name="device_per_minute" value=form.device_per_minute inputmode="numeric" placeholder=lang.t("继承", "inherit")/>
+                </label>
+                <label>
+                    <span>{lang.t("设备离线评价最长保留（小时，更早的拒收）", "Offline ratings accepted from a device up to (hours; older are refused)")}</span>
+                    <input name="device_queue_hours" value=form.device_queue_hours inputmode="numeric" placeholder=lang.t("继承", "inherit")/>
                 </label>
                 <SpanInput lang=lang name="follow_up_within" label=lang.t("追加评价期限（首评后）", "Follow-up within (after the first rating)") value=form.follow_up_within/>
                 <label>
