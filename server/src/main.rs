@@ -74,7 +74,14 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum ApiKeyCommand {
     /// Create a key for a business system; prints the key alone on stdout.
-    Create { name: String },
+    /// The key reads and rates the cases it reports; `--scope CODE` (a region
+    /// code or a unit code) lets it read and rate that region's (and below) or
+    /// that unit's cases too.
+    Create {
+        name: String,
+        #[arg(long)]
+        scope: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -116,9 +123,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::ApiKey {
-            command: ApiKeyCommand::Create { name },
+            command: ApiKeyCommand::Create { name, scope },
         } => {
-            let (_, key) = store::keys::create(&db, &name, Utc::now()).await.map_err(said)?;
+            let scope = store::keys::resolve_scope(&db, scope.as_deref()).await.map_err(said)?;
+            let (_, key) = store::keys::create(&db, &name, scope, Utc::now()).await.map_err(said)?;
             println!("{key}");
             Ok(())
         }
@@ -240,7 +248,7 @@ async fn demo(db: &store::Db, config: &Config) -> Result<(), String> {
         );
         return Ok(());
     }
-    let (client, key) = store::keys::create(db, "demo business system 演示业务系统", now)
+    let (client, key) = store::keys::create(db, "demo business system 演示业务系统", Default::default(), now)
         .await
         .map_err(|e| e.to_string())?;
     // One completed case per window, so every window screen shows a code at once.

@@ -129,6 +129,10 @@ pub async fn hotline(db: &Db, key: &DataKey, k: &KeyPress<'_>, now: DateTime<Utc
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InviteCase {
     pub case_number: String,
+    /// The business system that reported it (a case number is unique only
+    /// within its system): its id and name.
+    pub system_id: i32,
+    pub system: String,
     pub window_code: String,
     pub completed_at: DateTime<Utc>,
     /// Masked: 138****1234.
@@ -136,32 +140,64 @@ pub struct InviteCase {
     pub rated: bool,
 }
 
-async fn case_in_scope(db: &Db, actor: &Actor, number: &str) -> Result<service_case::Model> {
-    let c = service_case::Entity::find()
-        .filter(service_case::Column::CaseNumber.eq(number.trim()))
-        .order_by_desc(service_case::Column::Id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("case"))?;
-    let w = service_window::Entity::find_by_id(c.window_id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("window"))?;
-    // The window's own scope rule decides (system, center, unit administrators);
-    // a case out of scope reads as missing, so case numbers cannot be probed.
-    match admin::get(db, actor, Kind::Windows, &w.code).await {
-        Ok(_) => Ok(c),
-        Err(Error::Forbidden) => Err(Error::NotFound("case")),
-        Err(e) => Err(e),
+/// The cases in the actor's scope with this number, newest first (one per
+/// issuing system).
+async fn cases_in_scope(db: &Db, actor: &Actor, number: &str, system: Option<i32>) -> Result<Vec<service_case::Model>> {
+    let mut q = service_case::Entity::find().filter(service_case::Column::CaseNumber.eq(number.trim()));
+    if let Some(s) = system {
+        q = q.filter(service_case::Column::ApiClientId.eq(s));
+    }
+    let mut out = Vec::new();
+    for c in q.order_by_desc(service_case::Column::Id).all(db).await? {
+        let w = service_window::Entity::find_by_id(c.window_id)
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound("window"))?;
+        // The window's own scope rule decides (system, center, unit administrators);
+        // a case out of scope reads as missing, so case numbers cannot be probed.
+        match admin::get(db, actor, Kind::Windows, &w.code).await {
+            Ok(_) => out.push(c),
+            Err(Error::Forbidden) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The one case meant: `Conflict::SeveralSystems` when the number names cases
+/// of more than one business system in scope and `system` does not choose.
+async fn case_in_scope(db: &Db, actor: &Actor, number: &str, system: Option<i32>) -> Result<service_case::Model> {
+    let mut found = cases_in_scope(db, actor, number, system).await?;
+    match found.len() {
+        0 => Err(Error::NotFound("case")),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::Conflict(crate::Conflict::SeveralSystems(number.trim().to_string()))),
     }
 }
 
+/// The business systems (id, name) whose case of this number is in scope.
+pub async fn systems_of_case(db: &Db, actor: &Actor, number: &str) -> Result<Vec<(i32, String)>> {
+    let mut out = Vec::new();
+    for c in cases_in_scope(db, actor, number, None).await? {
+        out.push((c.api_client_id, system_name(db, c.api_client_id).await?));
+    }
+    Ok(out)
+}
+
+async fn system_name(db: &Db, id: i32) -> Result<String> {
+    Ok(crate::entities::api_client::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default())
+}
+
 /// The case as the phone-invitation form shows it.
-pub async fn invite_case(db: &Db, key: &DataKey, actor: &Actor, number: &str) -> Result<InviteCase> {
+pub async fn invite_case(db: &Db, key: &DataKey, actor: &Actor, number: &str, system: Option<i32>) -> Result<InviteCase> {
     if !actor.role.is_admin() {
         return Err(Error::Forbidden);
     }
-    let c = case_in_scope(db, actor, number).await?;
+    let c = case_in_scope(db, actor, number, system).await?;
     let w = service_window::Entity::find_by_id(c.window_id)
         .one(db)
         .await?
@@ -174,6 +210,8 @@ pub async fn invite_case(db: &Db, key: &DataKey, actor: &Actor, number: &str) ->
         .is_some();
     Ok(InviteCase {
         rated,
+        system: system_name(db, c.api_client_id).await?,
+        system_id: c.api_client_id,
         case_number: c.case_number,
         window_code: w.code,
         completed_at: c.completed_at,
@@ -187,11 +225,11 @@ pub async fn invite_case(db: &Db, key: &DataKey, actor: &Actor, number: &str) ->
 
 /// Stores the rating a rater gave on the phone (channel `phone_invite`) and
 /// audits who entered it, in one transaction. Only administrators, in scope.
-pub async fn record_invite(db: &Db, actor: &Actor, number: &str, input: &RatingInput, meta: &Meta) -> Result<i32> {
+pub async fn record_invite(db: &Db, actor: &Actor, number: &str, system: Option<i32>, input: &RatingInput, meta: &Meta) -> Result<i32> {
     if !actor.role.is_admin() {
         return Err(Error::Forbidden);
     }
-    let c = case_in_scope(db, actor, number).await?;
+    let c = case_in_scope(db, actor, number, system).await?;
     let region = match service_window::Entity::find_by_id(c.window_id).one(db).await? {
         Some(w) => hall::Entity::find_by_id(w.hall_id).one(db).await?.map(|h| h.region_id),
         None => None,
@@ -207,6 +245,7 @@ pub async fn record_invite(db: &Db, actor: &Actor, number: &str, input: &RatingI
             object_code: &c.case_number,
             before: None,
             after: Some(json!({
+                "system": c.api_client_id,
                 "level": input.level.code(),
                 "tags": input.tags.iter().map(|t| t.code()).collect::<Vec<_>>(),
                 "channel": Channel::PhoneInvite.code(),

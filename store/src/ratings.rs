@@ -237,8 +237,11 @@ async fn replay(db: &Db, dk: &DataKey, client_id: i32, key: &str, fp: &str) -> R
     Ok(Some(records(db, dk, vec![r]).await?.remove(0)))
 }
 
-/// A case number is unique per issuing system; a pushing system may rate cases
-/// another system issued, as long as the number names exactly one case.
+/// A case number is unique per issuing system. A key rates the case it
+/// reported under that number; another system's case only when an
+/// administrator granted the key that case's region or unit (issue 13 item 4),
+/// and then only when the number names exactly one such case. A case out of
+/// the key's reach reads as unknown, so numbers cannot be probed.
 async fn find_case_for_client<C: ConnectionTrait>(conn: &C, client_id: i32, number: &str) -> Result<service_case::Model> {
     if let Some(c) = service_case::Entity::find()
         .filter(service_case::Column::ApiClientId.eq(client_id))
@@ -250,6 +253,7 @@ async fn find_case_for_client<C: ConnectionTrait>(conn: &C, client_id: i32, numb
     }
     let mut found = service_case::Entity::find()
         .filter(service_case::Column::CaseNumber.eq(number))
+        .filter(crate::keys::case_condition(conn, client_id).await?)
         .limit(2)
         .all(conn)
         .await?;
@@ -358,12 +362,22 @@ pub async fn list_ratings(
     limit: u64,
 ) -> Result<(Vec<RatingRecord>, Option<i32>)> {
     let limit = limit.clamp(1, 500);
+    // Its own cases' ratings and what it pushed; with a granted region or
+    // unit, that scope's cases' ratings too.
+    let mut mine = Condition::any()
+        .add(rating::Column::IssuerClientId.eq(client_id))
+        .add(rating::Column::ApiClientId.eq(client_id));
+    if let Some(g) = crate::keys::granted(db, client_id).await? {
+        use sea_orm::QueryTrait;
+        let in_scope = service_case::Entity::find()
+            .select_only()
+            .column(service_case::Column::Id)
+            .filter(g)
+            .into_query();
+        mine = mine.add(rating::Column::CaseId.in_subquery(in_scope));
+    }
     let mut q = rating::Entity::find()
-        .filter(
-            Condition::any()
-                .add(rating::Column::IssuerClientId.eq(client_id))
-                .add(rating::Column::ApiClientId.eq(client_id)),
-        )
+        .filter(mine)
         .order_by_asc(rating::Column::Id)
         .limit(limit + 1);
     if let Some(a) = after {

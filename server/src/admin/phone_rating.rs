@@ -19,6 +19,8 @@ use crate::AppState;
 #[derive(Debug, Deserialize, Default)]
 pub struct PhoneQuery {
     pub case: Option<String>,
+    /// The business system whose case is meant, when a number names several.
+    pub system: Option<i32>,
     pub lang: Option<String>,
     pub notice: Option<String>,
 }
@@ -27,6 +29,7 @@ async fn page(
     st: &AppState,
     ctx: &Ctx,
     number: String,
+    system: Option<i32>,
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
@@ -39,8 +42,10 @@ async fn page(
             view! { <PhoneRatingPage nav=nav number=number case=None notice=notice error=error/> }
         }));
     }
-    let case = match store::phone::invite_case(&st.db, &st.config.data_key, &ctx.actor, &number).await {
+    let case = match store::phone::invite_case(&st.db, &st.config.data_key, &ctx.actor, &number, system).await {
         Ok(c) => PhoneCaseView {
+            system_id: c.system_id,
+            system: c.system,
             completed: c
                 .completed_at
                 .with_timezone(&store::console::china())
@@ -60,6 +65,21 @@ async fn page(
                 view! { <PhoneRatingPage nav=nav number=number case=None notice=None error=e/> }
             }));
         }
+        Err(store::Error::Conflict(store::Conflict::SeveralSystems(_))) => {
+            // One number, several business systems: the administrator chooses
+            // which system's case is meant (issue 13 item 4).
+            let choices = store::phone::systems_of_case(&st.db, &ctx.actor, &number).await?;
+            let e = Some(
+                lang.t(
+                    "该办件编号属于多个业务系统，请选择要录入的办件所属系统。",
+                    "This case number belongs to several business systems: choose which system's case you mean.",
+                )
+                .to_string(),
+            );
+            return Ok(ctx.page(st, StatusCode::CONFLICT, title.into(), move || {
+                view! { <PhoneRatingPage nav=nav number=number case=None choices=choices notice=None error=e/> }
+            }));
+        }
         Err(e) => return Err(e.into()),
     };
     Ok(ctx.page(st, status, title.into(), move || {
@@ -74,7 +94,7 @@ pub async fn phone_form(
     PageQuery(q): PageQuery<PhoneQuery>,
 ) -> Result<Response, PageError> {
     let notice = (q.notice.as_deref() == Some("recorded")).then(|| ctx.lang.t("已如实录入评价。", "The rating is recorded.").to_string());
-    page(&st, &ctx, q.case.unwrap_or_default(), StatusCode::OK, notice, None).await
+    page(&st, &ctx, q.case.unwrap_or_default(), q.system, StatusCode::OK, notice, None).await
 }
 
 /// `POST /admin/phone-rating` (`case_number`, `level`, `tags`, `comment`)
@@ -82,21 +102,28 @@ pub async fn record(State(st): State<AppState>, Signed(ctx, _): Signed<Admin>, b
     ctx.check_csrf_form(&body).await?;
     let lang = ctx.lang;
     let Some(form) = parse_rating_form(&body) else {
-        return page(&st, &ctx, String::new(), StatusCode::BAD_REQUEST, None, Some("UTF-8".into())).await;
+        return page(&st, &ctx, String::new(), None, StatusCode::BAD_REQUEST, None, Some("UTF-8".into())).await;
     };
     let number = form_field(&body, "case_number");
+    let system = match form_field(&body, "system").trim() {
+        "" => None,
+        s => Some(s.parse::<i32>().map_err(|_| PageError::BadRequest)?),
+    };
     let input = match RatingInput::parse_on(Channel::PhoneInvite, &form.level, &form.tags, Some(&form.comment)) {
         Ok(i) => i,
         Err(e) => {
             let m = text::rating_error(lang, &e, false).to_string();
-            return page(&st, &ctx, number, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await;
+            return page(&st, &ctx, number, system, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await;
         }
     };
-    match store::phone::record_invite(&st.db, &ctx.actor, &number, &input, &ctx.meta).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/phone-rating?case={}&notice=recorded", url_part(&number))).into_response()),
+    match store::phone::record_invite(&st.db, &ctx.actor, &number, system, &input, &ctx.meta).await {
+        Ok(_) => {
+            let system = system.map(|s| format!("&system={s}")).unwrap_or_default();
+            Ok(Redirect::to(&format!("/admin/phone-rating?case={}{system}&notice=recorded", url_part(&number))).into_response())
+        }
         Err(store::Error::AlreadyRated) => {
             let m = lang.t("该办件已有评价，没有录入。", "This case is rated already; nothing was recorded.");
-            page(&st, &ctx, number, StatusCode::CONFLICT, None, Some(m.into())).await
+            page(&st, &ctx, number, system, StatusCode::CONFLICT, None, Some(m.into())).await
         }
         Err(e) => Err(e.into()),
     }

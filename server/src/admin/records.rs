@@ -105,7 +105,7 @@ async fn edit_view(
     for f in kind.fields() {
         let input = match f.input {
             Input::Code if code.is_some() => FieldInput::Readonly,
-            Input::Code | Input::Name | Input::Url => FieldInput::Text,
+            Input::Code | Input::Name | Input::Url | Input::Scope => FieldInput::Text,
             Input::Ref { kind: rk, optional } => FieldInput::Select {
                 options: store::admin::options(&st.db, &ctx.actor, rk).await?,
                 optional,
@@ -115,7 +115,7 @@ async fn edit_view(
             name: f.name.to_string(),
             label: lang.t(f.zh, f.en).to_string(),
             value: values.get(f.name).cloned().unwrap_or_default(),
-            required: !matches!(f.input, Input::Url | Input::Ref { optional: true, .. }),
+            required: !matches!(f.input, Input::Url | Input::Scope | Input::Ref { optional: true, .. }),
             error: error.as_ref().filter(|(field, _)| field == f.name).map(|(_, m)| m.clone()),
             input,
         });
@@ -225,7 +225,8 @@ async fn save_common(st: AppState, mut ctx: Ctx, slug: String, code: Option<Stri
     let lang = ctx.lang;
     if kind == Kind::Clients && code.is_none() {
         let name = form.get("name").cloned().unwrap_or_default();
-        return match store::admin::create_client(&st.db, &ctx.actor, &name, &ctx.meta).await {
+        let scope = form.get("scope").cloned().unwrap_or_default();
+        return match store::admin::create_client(&st.db, &ctx.actor, &name, &scope, &ctx.meta).await {
             Ok((_, key)) => {
                 let nav = ctx.nav();
                 let mut res = ctx.page(

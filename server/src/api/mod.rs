@@ -286,7 +286,9 @@ impl From<store::ratings::RatingRecord> for RatingOut {
 ///
 /// The same rules as the rating page: a bad level needs a reason tag, and a
 /// case is rated once per target. Send an `Idempotency-Key`; a repeat with the
-/// same key and body returns the first answer.
+/// same key and body returns the first answer. A key rates the cases it
+/// reported, and those of the region or unit it was granted; any other case
+/// number is unknown to it.
 #[utoipa::path(
     post, path = "/api/v1/ratings", tag = "ratings", request_body = RatingIn,
     security(("api_key" = [])),
@@ -294,7 +296,7 @@ impl From<store::ratings::RatingRecord> for RatingOut {
     responses(
         (status = 201, description = "Rating stored (or the first answer for this key)", body = RatingOut),
         (status = 400, description = "Not JSON", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 409, description = "Already rated", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 409, description = "Already rated, or the number names cases of several systems in the key's scope", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
@@ -337,7 +339,9 @@ pub struct RatingsPage {
     pub next: Option<String>,
 }
 
-/// Read ratings of your cases (and those you pushed), oldest first.
+/// Read ratings of your cases (and those you pushed), oldest first; with a key
+/// granted a region or unit (`haocha api-key create NAME --scope CODE`), that
+/// scope's cases' ratings too.
 #[utoipa::path(
     get, path = "/api/v1/ratings", tag = "ratings", params(RatingsQuery),
     security(("api_key" = [])),

@@ -156,7 +156,9 @@ async fn ratings_are_read_back_in_a_stable_order_with_a_cursor_and_masked_phones
     assert_eq!(status, 400, "{err}");
 
     // Another business system sees none of these.
-    let (_, other_key) = store::keys::create(&app.db, "other", chrono::Utc::now()).await.expect("key");
+    let (_, other_key) = store::keys::create(&app.db, "other", Default::default(), chrono::Utc::now())
+        .await
+        .expect("key");
     let res = app
         .http
         .get(app.url("/api/v1/ratings"))

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 fn haocha(db_url: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_haocha"))
@@ -45,10 +45,24 @@ async fn demo_and_api_key_create_print_a_working_key_alone_on_stdout() {
     assert_eq!(key_out, format!("{key}\n"));
     assert_ne!(key, demo_key);
 
+    // Issue 13 item 4: a key granted a region; an unknown scope makes none.
+    let (ok, scoped_out, err) = haocha(&url, &["api-key", "create", "市级平台", "--scope", "210100"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = haocha(&url, &["api-key", "create", "错误范围", "--scope", "NOPE"]);
+    assert!(!ok && err.contains("scope"), "{err}");
+
     let db = store::open(&url).await.expect("open");
     for k in [demo_key, key] {
         store::keys::authenticate(&db, k).await.expect("the printed key works");
     }
+    let scoped = store::keys::authenticate(&db, scoped_out.trim()).await.expect("scoped key works");
+    let granted = store::keys::KeyScope {
+        region_id: scoped.scope_region_id,
+        unit_id: scoped.scope_unit_id,
+    };
+    assert_eq!(store::keys::scope_code(&db, granted).await.unwrap(), "210100");
+    let clients = store::entities::api_client::Entity::find().all(&db).await.unwrap();
+    assert!(!clients.iter().any(|c| c.name == "错误范围"), "a refused key is not made");
     let screen = store::cases::window_screen(&db, "W01", chrono::Utc::now()).await.expect("W01");
     assert!(screen.current.is_some(), "demo data puts a case on every window screen");
     // The after-visit path is there at once: one reminder due, one default due.

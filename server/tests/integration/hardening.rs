@@ -17,6 +17,7 @@ on_both_databases!(
     cases_from_the_future_or_of_another_region_are_refused,
     a_device_cannot_rate_faster_than_a_queue_of_citizens,
     only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_window,
+    an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope,
 );
 
 /// Posts a form as if from `address` (the server trusts X-Forwarded-For here).
@@ -613,4 +614,128 @@ async fn only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_wind
         Some("1"),
         "only its own window's rating is stored"
     );
+}
+
+/// Pushes a rating with `key`; (status, body).
+async fn push_with(app: &TestApp, key: &str, idem: &str, number: &str) -> (u16, serde_json::Value) {
+    let res = app
+        .http
+        .post(app.url("/api/v1/ratings"))
+        .bearer_auth(key)
+        .header("idempotency-key", idem)
+        .json(&serde_json::json!({"case_number": number, "level": "satisfied", "target": "item", "channel": "online"}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+async fn list_with(app: &TestApp, key: &str) -> Vec<String> {
+    let res = app.http.get(app.url("/api/v1/ratings")).bearer_auth(key).send().await.unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    body["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["case_number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope(app: TestApp) {
+    // System A (the test key) reports two cases; one rated at once.
+    app.report_case("SHARED-1", "W01", Some("S1001")).await;
+    app.report_case("A-ONLY-1", "W01", Some("S1001")).await;
+    app.report_case("A-SOCIAL-1", "W03", None).await;
+    assert_eq!(push_with(&app, &app.key, "a1", "SHARED-1").await.0, 201);
+
+    // System B, no scope: A's case is unknown to it, rating or reading.
+    let none = store::keys::KeyScope::default();
+    let (b_id, b) = store::keys::create(&app.db, "second system", none, app.now()).await.unwrap();
+    let (status, body) = push_with(&app, &b, "b1", "A-ONLY-1").await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("case_number")), "{body}");
+    assert_eq!(app.count_rows("rating").await, 1, "nothing stored for B");
+    assert!(list_with(&app, &b).await.is_empty(), "B reads none of A's ratings");
+    // B may use the same number for its own case (numbers are unique per system).
+    let res = app
+        .http
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&b)
+        .json(&crate::helpers::case_body("SHARED-1", "W02", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    // The phone-rating page says which system a case is of, and asks when a
+    // number names two.
+    let admin = app.signed_in(Role::SystemAdmin, None, "keysadm").await;
+    let (status, html) = admin.get("/admin/phone-rating?case=SHARED-1").await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("test system") && html.contains("second system"), "{html}");
+    assert!(html.contains(&format!("system={b_id}")));
+    let (status, html) = admin.get(&format!("/admin/phone-rating?case=SHARED-1&system={b_id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("second system") && html.contains("W02") && !html.contains("W01"),
+        "{html}"
+    );
+    let (status, _) = admin
+        .post_page(
+            "/admin/phone-rating",
+            &[
+                ("case_number", "SHARED-1"),
+                ("system", &b_id.to_string()),
+                ("level", "very_satisfied"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM rating r JOIN service_case c ON c.id = r.case_id \
+             WHERE c.api_client_id = {b_id} AND r.channel = 'phone_invite'"
+        ))
+        .await
+        .as_deref(),
+        Some("1"),
+        "the phone rating went to B's case, not A's"
+    );
+
+    // C, granted 沈阳 (210100): rates and reads A's cases there; an ambiguous
+    // number is refused rather than guessed.
+    let scope = store::keys::resolve_scope(&app.db, Some("210100")).await.unwrap();
+    let (_, c) = store::keys::create(&app.db, "city platform", scope, app.now()).await.unwrap();
+    assert_eq!(push_with(&app, &c, "c1", "A-ONLY-1").await.0, 201);
+    let (status, body) = push_with(&app, &c, "c2", "SHARED-1").await;
+    assert_eq!(status, 409, "{body}");
+    let seen = list_with(&app, &c).await;
+    assert!(
+        seen.contains(&"A-ONLY-1".to_string()) && seen.contains(&"SHARED-1".to_string()),
+        "{seen:?}"
+    );
+    // D, granted the social-security unit: its window's case, not the market's.
+    let scope = store::keys::resolve_scope(&app.db, Some("U-SOCIAL")).await.unwrap();
+    let (_, d) = store::keys::create(&app.db, "social system", scope, app.now()).await.unwrap();
+    assert_eq!(push_with(&app, &d, "d1", "A-SOCIAL-1").await.0, 201);
+    let (status, body) = push_with(&app, &d, "d2", "A-ONLY-1").await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("case_number")));
+    assert_eq!(list_with(&app, &d).await, ["A-SOCIAL-1"]);
+    assert!(store::keys::resolve_scope(&app.db, Some("NOPE")).await.is_err());
+
+    // /admin/clients names each key's scope; a scope is set when the key is made.
+    let (_, html) = admin.get("/admin/clients").await;
+    assert!(
+        html.contains("210100") && html.contains("U-SOCIAL") && html.contains("仅本系统报送"),
+        "{html}"
+    );
+    let (status, html) = admin
+        .post_page("/admin/clients", &[("name", "bad scope"), ("scope", "999999")])
+        .await;
+    assert_eq!(status, 422, "{html}");
+    let (status, html) = admin
+        .post_page("/admin/clients", &[("name", "county platform"), ("scope", "210100")])
+        .await;
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("hc_"), "the key is shown once");
 }

@@ -79,7 +79,9 @@ impl TestApp {
         let db = store::open(&url).await.expect("open and migrate test database");
         let now = Utc::now();
         store::directory::load_demo(&db, now).await.expect("load demo data");
-        let (_, key) = store::keys::create(&db, "test system", now).await.expect("create key");
+        let (_, key) = store::keys::create(&db, "test system", Default::default(), now)
+            .await
+            .expect("create key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config {

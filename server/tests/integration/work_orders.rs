@@ -219,7 +219,9 @@ async fn a_bad_rating_is_verified_replied_revisited_and_closed_by_qc(app: TestAp
     assert_eq!(list["work_orders"].as_array().unwrap().len(), 1);
     assert!(list["next"].is_null());
     // Another business system does not see it.
-    let (_, other) = store::keys::create(&app.db, "other system", app.now()).await.unwrap();
+    let (_, other) = store::keys::create(&app.db, "other system", Default::default(), app.now())
+        .await
+        .unwrap();
     let res = app
         .http
         .get(app.url(&format!("/api/v1/work-orders/{id}")))

@@ -22,6 +22,8 @@ pub enum Input {
     Ref { kind: Kind, optional: bool },
     /// An optional web address (a staff photo).
     Url,
+    /// A business system's granted scope: a region code or a unit code, optional.
+    Scope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +126,15 @@ const ITEM_FIELDS: &[Field] = &[
         },
     ),
 ];
-const CLIENT_FIELDS: &[Field] = &[f("name", "业务系统名称", "Business system", Input::Name)];
+const CLIENT_FIELDS: &[Field] = &[
+    f("name", "业务系统名称", "Business system", Input::Name),
+    f(
+        "scope",
+        "授权范围（区划代码或部门编码；空 = 仅本系统报送的办件）",
+        "Granted scope (region or unit code; empty = only the cases it reported)",
+        Input::Scope,
+    ),
+];
 
 impl Kind {
     pub const ALL: [Kind; 7] = [

@@ -72,7 +72,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                 name: r.name,
                 active: r.active,
                 refs: vec![r.parent_id],
-                photo_url: None
+                photo_url: None,
+                grant: Default::default()
             }
         ),
         Kind::Units => list_kind!(
@@ -90,7 +91,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                 name: r.name,
                 active: r.active,
                 refs: vec![Some(r.region_id)],
-                photo_url: None
+                photo_url: None,
+                grant: Default::default()
             }
         ),
         Kind::Halls => list_kind!(
@@ -108,7 +110,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                 name: r.name,
                 active: r.active,
                 refs: vec![Some(r.region_id)],
-                photo_url: None
+                photo_url: None,
+                grant: Default::default()
             }
         ),
         Kind::Windows => {
@@ -132,7 +135,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                     name: r.name,
                     active: r.active,
                     refs: vec![Some(r.hall_id), Some(r.unit_id)],
-                    photo_url: None
+                    photo_url: None,
+                    grant: Default::default()
                 }
             )
         }
@@ -157,7 +161,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                     name: r.name,
                     active: r.active,
                     refs: vec![Some(r.unit_id)],
-                    photo_url: r.photo_url
+                    photo_url: r.photo_url,
+                    grant: Default::default()
                 }
             )
         }
@@ -182,7 +187,8 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                     name: r.name,
                     active: r.active,
                     refs: vec![Some(r.unit_id)],
-                    photo_url: None
+                    photo_url: None,
+                    grant: Default::default()
                 }
             )
         }
@@ -214,6 +220,10 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                         active: r.revoked_at.is_none(),
                         refs: vec![],
                         photo_url: None,
+                        grant: crate::keys::KeyScope {
+                            region_id: r.scope_region_id,
+                            unit_id: r.scope_unit_id,
+                        },
                     })
                     .collect(),
                 total,
@@ -229,6 +239,10 @@ pub async fn list(db: &Db, actor: &Actor, kind: Kind, q: Option<&str>, active: O
                 Input::Code => o.code.clone(),
                 Input::Name => o.name.clone(),
                 Input::Url => o.photo_url.clone().unwrap_or_default(),
+                Input::Scope => match crate::keys::scope_code(db, o.grant).await?.as_str() {
+                    "" => "仅本系统报送 · own cases only".to_string(),
+                    c => c.to_string(),
+                },
                 Input::Ref { kind: rk, .. } => match refs.next().copied().flatten() {
                     Some(id) => ref_code(db, rk, id).await?.map(|(c, n)| format!("{n} ({c})")).unwrap_or_default(),
                     None => String::new(),

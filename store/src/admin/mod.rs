@@ -30,6 +30,8 @@ struct Obj {
     /// Referenced ids, in the order of the kind's `Ref` fields.
     refs: Vec<Option<i32>>,
     photo_url: Option<String>,
+    /// A business system's granted region or unit (clients only).
+    grant: crate::keys::KeyScope,
 }
 
 /// A stored object as a form shows it: field name → value (references by code).

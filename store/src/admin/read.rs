@@ -23,6 +23,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![r.parent_id],
                 photo_url: None,
+                grant: Default::default(),
             }),
         Kind::Units => unit::Entity::find()
             .filter(unit::Column::Code.eq(code))
@@ -35,6 +36,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![Some(r.region_id)],
                 photo_url: None,
+                grant: Default::default(),
             }),
         Kind::Halls => hall::Entity::find()
             .filter(hall::Column::Code.eq(code))
@@ -47,6 +49,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![Some(r.region_id)],
                 photo_url: None,
+                grant: Default::default(),
             }),
         Kind::Windows => service_window::Entity::find()
             .filter(service_window::Column::Code.eq(code))
@@ -59,6 +62,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![Some(r.hall_id), Some(r.unit_id)],
                 photo_url: None,
+                grant: Default::default(),
             }),
         Kind::Staff => staff::Entity::find()
             .filter(staff::Column::Number.eq(code))
@@ -71,6 +75,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![Some(r.unit_id)],
                 photo_url: r.photo_url,
+                grant: Default::default(),
             }),
         Kind::Items => item::Entity::find()
             .filter(item::Column::Code.eq(code))
@@ -83,6 +88,7 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.active,
                 refs: vec![Some(r.unit_id)],
                 photo_url: None,
+                grant: Default::default(),
             }),
         Kind::Clients => match code.parse::<i32>() {
             Ok(id) => api_client::Entity::find_by_id(id).one(conn).await?.map(|r| Obj {
@@ -92,6 +98,10 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
                 active: r.revoked_at.is_none(),
                 refs: vec![],
                 photo_url: None,
+                grant: crate::keys::KeyScope {
+                    region_id: r.scope_region_id,
+                    unit_id: r.scope_unit_id,
+                },
             }),
             Err(_) => None,
         },
@@ -120,6 +130,7 @@ pub(super) async fn record_of<C: ConnectionTrait>(conn: &C, kind: Kind, o: &Obj)
             Input::Code => o.code.clone(),
             Input::Name => o.name.clone(),
             Input::Url => o.photo_url.clone().unwrap_or_default(),
+            Input::Scope => crate::keys::scope_code(conn, o.grant).await?,
             Input::Ref { kind: rk, .. } => match refs.next().copied().flatten() {
                 Some(id) => ref_code(conn, rk, id).await?.map(|(c, _)| c).unwrap_or_default(),
                 None => String::new(),

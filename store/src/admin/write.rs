@@ -62,6 +62,7 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
         active: existing.map(|e| e.active).unwrap_or(true),
         refs: vec![],
         photo_url: None,
+        grant: Default::default(),
     };
     if existing.is_some() {
         // The edit form's checkbox: absent means unchecked.
@@ -90,6 +91,7 @@ async fn parse_form<C: ConnectionTrait>(conn: &C, kind: Kind, existing: Option<&
                 }
                 o.photo_url = (!u.is_empty()).then_some(u);
             }
+            Input::Scope => o.grant = crate::keys::resolve_scope(conn, Some(&val(field.name))).await?,
             Input::Ref { kind: rk, optional } => {
                 let c = val(field.name);
                 if c.is_empty() {
@@ -242,6 +244,8 @@ pub(super) async fn write<C: ConnectionTrait>(conn: &C, kind: Kind, o: &Obj, now
             let am = api_client::ActiveModel {
                 id: Set(o.id),
                 name: Set(o.name.clone()),
+                scope_region_id: Set(o.grant.region_id),
+                scope_unit_id: Set(o.grant.unit_id),
                 ..Default::default()
             };
             am.update(conn).await?.id
@@ -333,12 +337,13 @@ pub async fn save(db: &Db, actor: &Actor, kind: Kind, code: Option<&str>, form: 
 
 /// Creates a business-system client (system administrators only); returns its
 /// id and its key, which is shown once.
-pub async fn create_client(db: &Db, actor: &Actor, name: &str, meta: &Meta) -> Result<(i32, String)> {
+pub async fn create_client(db: &Db, actor: &Actor, name: &str, scope: &str, meta: &Meta) -> Result<(i32, String)> {
     if actor.scope != Scope::All {
         return Err(Error::Forbidden);
     }
     let txn = db.begin_with_options(immediate()).await?;
-    let (id, key) = crate::keys::create(&txn, name, meta.now).await?;
+    let grant = crate::keys::resolve_scope(&txn, Some(scope)).await?;
+    let (id, key) = crate::keys::create(&txn, name, grant, meta.now).await?;
     audit::append(
         &txn,
         Entry {
@@ -347,7 +352,7 @@ pub async fn create_client(db: &Db, actor: &Actor, name: &str, meta: &Meta) -> R
             object_kind: Kind::Clients.slug(),
             object_code: &id.to_string(),
             before: None,
-            after: Some(json!({"name": name.trim()})),
+            after: Some(json!({"name": name.trim(), "scope": scope.trim()})),
             region_id: None,
         },
         meta,

@@ -161,6 +161,11 @@ pub mod api_client {
         pub key_hash: String,
         pub created_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
+        /// A region (and below) whose cases the key may read and rate besides
+        /// its own (issue 13 item 4); at most one of this and `scope_unit_id`.
+        pub scope_region_id: Option<i32>,
+        /// A unit whose cases (by item or window) the key may read and rate.
+        pub scope_unit_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

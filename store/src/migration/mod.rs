@@ -7,7 +7,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 mod m0012;
 mod m0013;
 use m0012::M0012Hardening;
-use m0013::M0013DeviceKinds;
+use m0013::M0013DevicesAndKeys;
 
 pub struct Migrator;
 
@@ -27,7 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010HotlineCalls),
             Box::new(M0011WorkOrders),
             Box::new(M0012Hardening),
-            Box::new(M0013DeviceKinds),
+            Box::new(M0013DevicesAndKeys),
         ]
     }
 }

@@ -8,6 +8,9 @@ use crate::Lang;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PhoneCaseView {
     pub case_number: String,
+    /// The business system that reported the case (a number is unique only within it).
+    pub system_id: i32,
+    pub system: String,
     pub window_code: String,
     pub completed: String,
     /// Masked.
@@ -22,16 +25,30 @@ pub fn PhoneRatingPage(
     nav: Nav,
     number: String,
     case: Option<PhoneCaseView>,
+    /// When the number names cases of several business systems: (id, name) to choose from.
+    #[prop(optional)]
+    choices: Vec<(i32, String)>,
     notice: Option<String>,
     error: Option<String>,
 ) -> impl IntoView {
     let lang = nav.lang;
     let csrf = nav.csrf.clone();
+    let choose = (!choices.is_empty()).then(|| {
+        let n = super::encode(&number);
+        view! {
+            <ul class="choices">
+                {choices.into_iter().map(|(id, name)| view! {
+                    <li><a href=format!("/admin/phone-rating?case={n}&system={id}")>{name}" · "{lang.t("业务系统", "system")}" #"{id}</a></li>
+                }).collect_view()}
+            </ul>
+        }
+    });
     let form = case.map(|c| {
         let rated = c.rated;
         view! {
             <dl class="case">
                 <div><dt>{lang.t("办件编号", "Case")}</dt><dd>{c.case_number.clone()}</dd></div>
+                <div><dt>{lang.t("业务系统", "Business system")}</dt><dd>{c.system.clone()}" #"{c.system_id}</dd></div>
                 <div><dt>{lang.t("窗口", "Window")}</dt><dd>{c.window_code}</dd></div>
                 <div><dt>{lang.t("办结时间", "Completed")}</dt><dd>{c.completed}</dd></div>
                 <div><dt>{lang.t("联系电话", "Phone")}</dt><dd>{c.phone}</dd></div>
@@ -43,6 +60,7 @@ pub fn PhoneRatingPage(
                     <form method="post" action="/admin/phone-rating" class="form">
                         <Csrf token=csrf.clone()/>
                         <input type="hidden" name="case_number" value=c.case_number/>
+                        <input type="hidden" name="system" value=c.system_id.to_string()/>
                         <fieldset>
                             <legend>{lang.t("评价人在电话中给出的评价", "The rating the rater gave on the phone")}</legend>
                             {domain::Level::ALL.into_iter().map(|l| view! {
@@ -80,6 +98,7 @@ pub fn PhoneRatingPage(
                 </label>
                 <button type="submit">{lang.t("查找", "Find")}</button>
             </form>
+            {choose}
             {form}
         </Shell>
     }
