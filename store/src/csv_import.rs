@@ -172,72 +172,119 @@ pub async fn import(db: &Db, actor: &Actor, kind: Kind, bytes: &[u8], meta: &Met
     if rows.is_empty() && errors.is_empty() {
         errors.push(err(2, "", "the file has no data rows / 文件没有数据行"));
     }
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-    let txn = db.begin_with_options(immediate()).await?;
-    for (line, form) in &rows {
+    admin::remembering(write_rows(db, actor, kind, rows, errors, meta)).await
+}
+
+/// Checks every row, then writes them all, or nothing when a row is refused.
+async fn write_rows(
+    db: &Db,
+    actor: &Actor,
+    kind: Kind,
+    rows: Vec<(u64, BTreeMap<String, String>)>,
+    mut errors: Vec<RowError>,
+    meta: &Meta,
+) -> Result<Outcome> {
+    let fields = kind.fields();
+    // Pass 1: every row checked against the same rules as a save, reading
+    // only — no transaction holds the writer while a large file is checked.
+    let mut plan: Vec<(u64, Option<String>, BTreeMap<String, String>)> = Vec::with_capacity(rows.len());
+    let codes: Vec<String> = rows.iter().filter_map(|(_, f)| f.get("code").cloned()).collect();
+    let existing = admin::existing(db, kind, &codes).await?;
+    for (line, mut form) in rows {
         let code = form.get("code").cloned().unwrap_or_default();
-        let exists = admin::get(&txn, actor, kind, &code).await;
-        let target = match exists {
-            Ok(_) => Some(code.as_str()),
-            Err(Error::NotFound(_)) => None,
-            Err(Error::Forbidden) => {
-                errors.push(err(
-                    *line,
-                    fields[0].zh,
-                    format!("`{code}` is outside your scope / 不在您的管理范围内"),
-                ));
-                continue;
-            }
-            Err(e @ Error::Db(_)) => {
-                txn.rollback().await?;
-                return Err(e);
-            }
-            Err(other) => {
-                errors.push(err(*line, "", other.to_string()));
-                continue;
-            }
-        };
-        let mut form = form.clone();
         // An imported row updates an existing object and keeps it active.
         form.insert("active".into(), "on".into());
-        match admin::save_in(&txn, actor, kind, target, &form, meta).await {
-            Ok((_, "create")) => created += 1,
-            Ok((_, "update")) => updated += 1,
-            Ok(_) => unchanged += 1,
-            Err(Error::Invalid { field, reason }) => {
-                let column = fields.iter().find(|f| f.name == field).map(|f| f.zh).unwrap_or(field);
-                errors.push(RowError {
-                    line: *line,
-                    column: column.to_string(),
-                    problem: RowProblem::Invalid(reason),
-                });
-            }
-            Err(Error::Forbidden) => errors.push(RowError {
-                line: *line,
-                column: String::new(),
-                problem: RowProblem::Forbidden,
-            }),
-            Err(Error::Conflict(c)) => errors.push(RowError {
-                line: *line,
-                column: fields[0].zh.to_string(),
-                problem: RowProblem::Conflict(c),
-            }),
-            Err(e) => {
-                txn.rollback().await?;
-                return Err(e);
-            }
+        // As an update of the object with this code; as a create when there is none.
+        let target = existing.contains(&code).then(|| code.clone());
+        let outcome = admin::check(db, actor, kind, target.as_deref(), &form).await.map(|()| target);
+        match outcome {
+            Ok(target) => plan.push((line, target, form)),
+            Err(Error::Forbidden) => errors.push(err(
+                line,
+                fields[0].zh,
+                format!("`{code}` is outside your scope / 不在您的管理范围内"),
+            )),
+            Err(e) => errors.push(row_error(fields, line, e)?),
         }
     }
     if !errors.is_empty() {
-        txn.rollback().await?;
         errors.sort_by_key(|e| e.line);
         return Ok(Outcome::Rejected(errors));
     }
-    txn.commit().await?;
+    // Pass 2: written in short transactions (at most ~40 ms each), so that a
+    // rating submitted meanwhile waits for one of them at most (issue 13 item
+    // 12), never for the whole file.
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut rest = plan.iter().peekable();
+    while rest.peek().is_some() {
+        let txn = db.begin_with_options(immediate()).await?;
+        let started = std::time::Instant::now();
+        let mut chunk = (0, 0, 0);
+        while started.elapsed() < CHUNK_TIME {
+            let Some((line, target, form)) = rest.next() else { break };
+            match admin::save_in(&txn, actor, kind, target.as_deref(), form, meta).await {
+                Ok((_, "create")) => chunk.0 += 1,
+                Ok((_, "update")) => chunk.1 += 1,
+                Ok(_) => chunk.2 += 1,
+                Err(e) => {
+                    // Only a change made between the two passes gets here
+                    // (someone took a code meanwhile): this chunk is undone,
+                    // what was written before it stays, and the file says so.
+                    txn.rollback().await?;
+                    let done = created + updated + unchanged;
+                    let mut errors = vec![row_error(fields, *line, e)?];
+                    if done > 0 {
+                        errors.push(err(
+                            *line,
+                            "",
+                            format!(
+                                "the {done} rows before this one were imported; fix this row and import the file again \
+                                 (imported rows then count as unchanged) / 此行之前的 {done} 行已导入；改正此行后重新导入整个文件即可（已导入的行记为未变）"
+                            ),
+                        ));
+                    }
+                    return Ok(Outcome::Rejected(errors));
+                }
+            }
+        }
+        txn.commit().await?;
+        created += chunk.0;
+        updated += chunk.1;
+        unchanged += chunk.2;
+    }
     Ok(Outcome::Imported {
         created,
         updated,
         unchanged,
+    })
+}
+
+/// How long one write transaction of an import may hold the writer.
+const CHUNK_TIME: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// A refused row as the import page lists it; database errors pass through.
+fn row_error(fields: &[admin::Field], line: u64, e: Error) -> Result<RowError> {
+    Ok(match e {
+        Error::Invalid { field, reason } => {
+            let column = fields.iter().find(|f| f.name == field).map(|f| f.zh).unwrap_or(field);
+            RowError {
+                line,
+                column: column.to_string(),
+                problem: RowProblem::Invalid(reason),
+            }
+        }
+        Error::Forbidden => RowError {
+            line,
+            column: String::new(),
+            problem: RowProblem::Forbidden,
+        },
+        Error::Conflict(c) => RowError {
+            line,
+            column: fields[0].zh.to_string(),
+            problem: RowProblem::Conflict(c),
+        },
+        e @ Error::Db(_) => return Err(e),
+        other => err(line, "", other.to_string()),
     })
 }
 

@@ -18,6 +18,7 @@ on_both_databases!(
     a_device_cannot_rate_faster_than_a_queue_of_citizens,
     only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_window,
     an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope,
+    citizens_rate_while_thirty_thousand_staff_are_imported,
 );
 
 /// Posts a form as if from `address` (the server trusts X-Forwarded-For here).
@@ -738,4 +739,54 @@ async fn an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope(ap
         .await;
     assert_eq!(status, 201, "{html}");
     assert!(html.contains("hc_"), "the key is shown once");
+}
+
+/// Issue 13 item 12: a 30,000-row staff import (≈ 870 KB) must not make a
+/// citizen's rating wait for it, let alone fail.
+async fn citizens_rate_while_thirty_thousand_staff_are_imported(app: TestApp) {
+    const ROWS: usize = 30_000;
+    let mut urls = Vec::new();
+    for i in 0..300 {
+        let body = app.report_case(&format!("IMP-{i:03}"), "W01", Some("S1001")).await;
+        urls.push(body["rating_url"].as_str().unwrap().to_string());
+    }
+    let mut csv = String::from("工号,姓名,所属部门\r\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("T{i:06},导入测试人员{i:05},U-MARKET\r\n"));
+    }
+    let staff_before = app.count_rows("staff").await;
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "imp1").await;
+    let import_started = std::time::Instant::now();
+    let import = tokio::spawn(async move { admin.upload("staff", csv.into_bytes()).await });
+
+    // Citizens go on rating, one every 25 ms, for as long as the import runs.
+    let mut took = Vec::new();
+    let mut during = 0;
+    for url in &urls {
+        if import.is_finished() {
+            break;
+        }
+        let started = std::time::Instant::now();
+        let (status, html) = app.post_form(url, &[("level", "very_dissatisfied"), ("tags", "efficiency")]).await;
+        took.push(started.elapsed());
+        assert_eq!(status, 201, "a rating during the import: {html}");
+        during += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (status, page) = import.await.unwrap();
+    let import_took = import_started.elapsed();
+    assert_eq!(status, 200, "{}", &page[..page.len().min(2000)]);
+    assert!(page.contains(&format!("新增 {ROWS} 条")), "{}", &page[..page.len().min(2000)]);
+    assert_eq!(app.count_rows("staff").await, staff_before + ROWS as i64);
+    assert!(during >= 10, "the import ran long enough to rate during it ({during} ratings)");
+    assert_eq!(app.count_rows("rating").await, during as i64, "every rating stored");
+    assert_eq!(app.count_rows("work_order").await, during as i64, "and each bad one followed up");
+    took.sort();
+    let p99 = took[(took.len() * 99).div_ceil(100) - 1];
+    eprintln!(
+        "ratings during a {ROWS}-row import ({import_took:?}): {during}, median {:?}, p99 {p99:?}, slowest {:?}",
+        took[took.len() / 2],
+        &took[took.len().saturating_sub(5)..]
+    );
+    assert!(p99 <= std::time::Duration::from_millis(200), "p99 {p99:?} ≤ 200 ms");
 }

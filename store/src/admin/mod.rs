@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 mod kinds;
 mod list;
+mod memo;
 mod read;
 mod remove;
 mod scope;
@@ -14,11 +15,12 @@ mod write;
 
 pub use kinds::{Field, Input, Kind};
 pub use list::list;
-pub use read::{get, options};
+pub use memo::remembering;
+pub use read::{existing, get, options};
 pub use remove::remove;
 pub use scope::can_list;
 pub(crate) use write::save_in;
-pub use write::{create_client, save};
+pub use write::{check, create_client, save};
 
 /// One object in a kind-independent shape.
 #[derive(Debug, Clone, PartialEq, Eq)]

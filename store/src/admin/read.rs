@@ -110,16 +110,75 @@ pub(super) async fn fetch<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) 
 
 /// Code and name of a referenced object.
 pub(super) async fn ref_code<C: ConnectionTrait>(conn: &C, kind: Kind, id: i32) -> Result<Option<(String, String)>> {
-    Ok(match kind {
+    if let Some(hit) = super::memo::code(kind, id) {
+        return Ok(hit);
+    }
+    let found = match kind {
         Kind::Regions => region::Entity::find_by_id(id).one(conn).await?.map(|r| (r.code, r.name)),
         Kind::Units => unit::Entity::find_by_id(id).one(conn).await?.map(|r| (r.code, r.name)),
         Kind::Halls => hall::Entity::find_by_id(id).one(conn).await?.map(|r| (r.code, r.name)),
         _ => None,
-    })
+    };
+    super::memo::keep_code(kind, id, found.clone());
+    Ok(found)
 }
 
 pub(super) async fn ref_id<C: ConnectionTrait>(conn: &C, kind: Kind, code: &str) -> Result<Option<i32>> {
-    Ok(fetch(conn, kind, code).await?.map(|o| o.id))
+    if let Some(hit) = super::memo::id(kind, code) {
+        return Ok(hit);
+    }
+    let id = fetch(conn, kind, code).await?.map(|o| o.id);
+    super::memo::keep_id(kind, code, id);
+    Ok(id)
+}
+
+/// Which of these codes an importable kind already has (whoever may see
+/// them), in one query per 500 codes.
+pub async fn existing<C: ConnectionTrait>(conn: &C, kind: Kind, codes: &[String]) -> Result<std::collections::HashSet<String>> {
+    use sea_orm::QuerySelect;
+    let mut out = std::collections::HashSet::new();
+    for chunk in codes.chunks(500) {
+        let found: Vec<String> = match kind {
+            Kind::Windows => {
+                service_window::Entity::find()
+                    .select_only()
+                    .column(service_window::Column::Code)
+                    .filter(service_window::Column::Code.is_in(chunk.iter().cloned()))
+                    .into_tuple()
+                    .all(conn)
+                    .await?
+            }
+            Kind::Staff => {
+                staff::Entity::find()
+                    .select_only()
+                    .column(staff::Column::Number)
+                    .filter(staff::Column::Number.is_in(chunk.iter().cloned()))
+                    .into_tuple()
+                    .all(conn)
+                    .await?
+            }
+            Kind::Items => {
+                item::Entity::find()
+                    .select_only()
+                    .column(item::Column::Code)
+                    .filter(item::Column::Code.is_in(chunk.iter().cloned()))
+                    .into_tuple()
+                    .all(conn)
+                    .await?
+            }
+            _ => {
+                let mut v = Vec::new();
+                for c in chunk {
+                    if fetch(conn, kind, c).await?.is_some() {
+                        v.push(c.clone());
+                    }
+                }
+                v
+            }
+        };
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 pub(super) async fn record_of<C: ConnectionTrait>(conn: &C, kind: Kind, o: &Obj) -> Result<Record> {

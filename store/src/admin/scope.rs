@@ -35,7 +35,21 @@ pub(super) fn allowed(actor: &Actor, kind: Kind, place: &Place) -> bool {
 }
 
 pub(super) async fn unit_region<C: ConnectionTrait>(conn: &C, unit_id: i32) -> Result<Option<i32>> {
-    Ok(unit::Entity::find_by_id(unit_id).one(conn).await?.map(|u| u.region_id))
+    if let Some(hit) = super::memo::region(Kind::Units, unit_id) {
+        return Ok(hit);
+    }
+    let r = unit::Entity::find_by_id(unit_id).one(conn).await?.map(|u| u.region_id);
+    super::memo::keep_region(Kind::Units, unit_id, r);
+    Ok(r)
+}
+
+async fn hall_region<C: ConnectionTrait>(conn: &C, hall_id: i32) -> Result<Option<i32>> {
+    if let Some(hit) = super::memo::region(Kind::Halls, hall_id) {
+        return Ok(hit);
+    }
+    let r = hall::Entity::find_by_id(hall_id).one(conn).await?.map(|h| h.region_id);
+    super::memo::keep_region(Kind::Halls, hall_id, r);
+    Ok(r)
 }
 
 pub(super) async fn place_of<C: ConnectionTrait>(conn: &C, kind: Kind, o: &Obj) -> Result<Place> {
@@ -51,7 +65,7 @@ pub(super) async fn place_of<C: ConnectionTrait>(conn: &C, kind: Kind, o: &Obj) 
         },
         Kind::Windows => {
             let hall_region = match r0 {
-                Some(h) => hall::Entity::find_by_id(h).one(conn).await?.map(|h| h.region_id),
+                Some(h) => hall_region(conn, h).await?,
                 None => None,
             };
             let unit = o.refs.get(1).copied().flatten();

@@ -263,16 +263,16 @@ pub(super) fn audit_region(kind: Kind, o: &Obj, place: &Place) -> Option<i32> {
     }
 }
 
-/// Creates (`code` None) or updates an object from form values, after checking
-/// the actor's scope for the object as it was *and* as it will be. Returns the code.
-pub(crate) async fn save_in<C: ConnectionTrait>(
+/// Checks a create (`code` None) or an update from form values as
+/// [`save_in`] would make it — scope of the object as it was and as it will be,
+/// every field, a free code — without writing: `(existing, new)`.
+pub(super) async fn prepare<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     kind: Kind,
     code: Option<&str>,
     form: &BTreeMap<String, String>,
-    meta: &Meta,
-) -> Result<(String, &'static str)> {
+) -> Result<(Option<Obj>, Obj, Place)> {
     if !can_list(actor, kind) || (kind == Kind::Clients && code.is_none()) {
         return Err(Error::Forbidden);
     }
@@ -286,7 +286,7 @@ pub(crate) async fn save_in<C: ConnectionTrait>(
         }
         None => None,
     };
-    let mut o = parse_form(conn, kind, existing.as_ref(), form).await?;
+    let o = parse_form(conn, kind, existing.as_ref(), form).await?;
     let place = place_of(conn, kind, &o).await?;
     if !allowed(actor, kind, &place) {
         return Err(Error::Forbidden);
@@ -294,6 +294,32 @@ pub(crate) async fn save_in<C: ConnectionTrait>(
     if existing.is_none() && fetch(conn, kind, &o.code).await?.is_some() {
         return Err(Error::Conflict(Conflict::CodeTaken(o.code.clone())));
     }
+    Ok((existing, o, place))
+}
+
+/// Whether a create or update from these form values would be accepted
+/// (nothing is written): what an import checks every row with first.
+pub async fn check<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    kind: Kind,
+    code: Option<&str>,
+    form: &BTreeMap<String, String>,
+) -> Result<()> {
+    prepare(conn, actor, kind, code, form).await.map(|_| ())
+}
+
+/// Creates (`code` None) or updates an object from form values, after checking
+/// the actor's scope for the object as it was *and* as it will be. Returns the code.
+pub(crate) async fn save_in<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    kind: Kind,
+    code: Option<&str>,
+    form: &BTreeMap<String, String>,
+    meta: &Meta,
+) -> Result<(String, &'static str)> {
+    let (existing, mut o, place) = prepare(conn, actor, kind, code, form).await?;
     let before = match &existing {
         Some(e) => Some(audit_json(&record_of(conn, kind, e).await?)),
         None => None,
