@@ -277,6 +277,22 @@ pub fn reason(lang: Lang, r: &store::Reason) -> String {
             "时间不能晚于当前时间 5 分钟以上".into(),
             "must not be more than 5 minutes in the future".into(),
         ),
+        R::RealNameNeeded => zh_en(
+            "本地区实行实名评价：请先用手机号和短信验证码验证".into(),
+            "this region rates under real names: prove your phone with an SMS code first".into(),
+        ),
+        R::CodeTooSoon { seconds } => zh_en(
+            format!("验证码已发送，请 {seconds} 秒后再重新获取"),
+            format!("a code was just sent; ask again in {seconds} s"),
+        ),
+        R::WrongCode { left } => zh_en(
+            format!("验证码不正确，还可尝试 {left} 次"),
+            format!("wrong code; {left} tries left"),
+        ),
+        R::NoLiveCode => zh_en(
+            "验证码已失效（超过 10 分钟或错误次数过多），请重新获取".into(),
+            "the code is no longer valid (older than 10 minutes or too many wrong tries): ask for a new one".into(),
+        ),
     }
 }
 

@@ -247,7 +247,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/{file}", get(rating::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
         .route("/s/1/{code}", get(rating::sms_link))
-        .route("/q/1/{kind}/{code}/{file}", get(places::image))
+        .route("/q/1/{kind}/{code}/{file}", get(places::image).post(places::verify))
         .route("/staff-photo/{job}", get(public::staff_photo))
         .route("/device", get(device::page))
         .route("/device/pair", get(device::pair_form).post(device::pair))

@@ -5,7 +5,7 @@
 use app::islands::FormInit;
 use app::pages::message::{MessagePage, Tone};
 use app::pages::print::{PrintCode, PrintPage};
-use app::pages::rating::PlaceRatingPage;
+use app::pages::rating::{PlaceRatingPage, RealNamePage, RealNameStep};
 use app::text;
 use app::{render, Lang};
 use axum::body::Bytes;
@@ -23,6 +23,8 @@ use crate::web::{html, Anyone, ClientAddr, Language, Message, PageError, Signed}
 use crate::{qr, AppState};
 
 const RATER_COOKIE: &str = "hc_rater";
+/// A phone proven by SMS code where the region requires real names.
+const REAL_NAME_COOKIE: &str = "hc_real";
 
 /// The versioned static path of a window (`w`) or hall (`h`).
 pub fn static_path(kind: &str, code: &str) -> String {
@@ -48,6 +50,23 @@ fn rater_id(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|kv| kv.trim().strip_prefix("hc_rater=").map(str::to_string))
         .filter(|v| (16..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_string))
+        .filter(|v| (16..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn real_name_cookie(token: &str, max_age: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{REAL_NAME_COOKIE}={token}; Path=/q/; Max-Age={max_age}; HttpOnly; SameSite=Lax"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("hc_real=; Path=/q/; Max-Age=0"))
 }
 
 fn rater_cookie(id: &str) -> HeaderValue {
@@ -78,7 +97,15 @@ fn legend(lang: Lang, p: &PlaceView) -> String {
     }
 }
 
-fn form_page(st: &AppState, lang: Lang, p: PlaceView, init: FormInit, status: StatusCode, cookies: Vec<HeaderValue>) -> Response {
+fn form_page(
+    st: &AppState,
+    lang: Lang,
+    p: PlaceView,
+    init: FormInit,
+    status: StatusCode,
+    cookies: Vec<HeaderValue>,
+    proven: Option<String>,
+) -> Response {
     let (hall, window) = (p.hall_name.clone(), p.window_name.clone());
     let doc = render::document(
         &st.leptos,
@@ -87,7 +114,7 @@ fn form_page(st: &AppState, lang: Lang, p: PlaceView, init: FormInit, status: St
         true,
         None,
         move || {
-            view! { <PlaceRatingPage lang=lang hall_name=hall window_name=window init=init/> }
+            view! { <PlaceRatingPage lang=lang hall_name=hall window_name=window init=init proven=proven/> }
         },
     );
     let mut res = html(status, doc, None);
@@ -117,6 +144,22 @@ pub async fn page(
     if rater_id(&headers).is_none() {
         cookies.push(rater_cookie(&store::random_token(16)));
     }
+    let proven = if p.real_name {
+        let token = cookie_value(&headers, REAL_NAME_COOKIE).unwrap_or_default();
+        match store::phone_check::proven_phone(&st.db, &st.config.data_key, &token, st.now()).await {
+            Ok(Some(masked)) => Some(masked),
+            Ok(None) => {
+                let step = RealNameStep {
+                    path,
+                    ..Default::default()
+                };
+                return real_name_page(&st, lang, p, step, StatusCode::OK, cookies);
+            }
+            Err(e) => return PageError::internal(e).into_response(),
+        }
+    } else {
+        None
+    };
     let init = FormInit {
         action: path,
         submission: Some(store::random_token(16)),
@@ -124,7 +167,102 @@ pub async fn page(
         lang,
         ..Default::default()
     };
-    form_page(&st, lang, p, init, StatusCode::OK, cookies)
+    form_page(&st, lang, p, init, StatusCode::OK, cookies, proven)
+}
+
+fn real_name_page(st: &AppState, lang: Lang, p: PlaceView, step: RealNameStep, status: StatusCode, cookies: Vec<HeaderValue>) -> Response {
+    let (hall, window) = (p.hall_name.clone(), p.window_name.clone());
+    let doc = render::document(
+        &st.leptos,
+        lang,
+        lang.t("实名评价", "Real-name rating").to_string(),
+        false,
+        None,
+        move || {
+            view! { <RealNamePage lang=lang hall_name=hall window_name=window step=step/> }
+        },
+    );
+    let mut res = html(status, doc, None);
+    for c in cookies {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// `POST /q/1/{w|h}/{code}/verify` (`action` = `send` with `phone`, or
+/// `check` with `phone` and `code`): the real-name step of a static code
+/// where the region requires real names (issue 13 item 6).
+pub async fn verify(
+    State(st): State<AppState>,
+    Path((kind, code, file)): Path<(String, String, String)>,
+    Language { lang, .. }: Language,
+    body: Bytes,
+) -> Response {
+    let path = static_path(&kind, &code);
+    let place = match place_of(&kind, &code) {
+        Some(place) if file == "verify" => place,
+        _ => return not_found(&st, lang, path),
+    };
+    let p = match store::place_ratings::place(&st.db, place).await {
+        Ok(p) if p.real_name => p,
+        Ok(_) | Err(store::Error::NotFound(_)) => return not_found(&st, lang, path),
+        Err(e) => return PageError::internal(e).into_response(),
+    };
+    let field = |name: &str| crate::web::form_field(&body, name);
+    let phone = field("phone").trim().to_string();
+    let mut step = RealNameStep {
+        path: path.clone(),
+        phone: phone.clone(),
+        ..Default::default()
+    };
+    let refused = |e: store::Error| match e {
+        store::Error::Invalid { reason, .. } => {
+            let status = match reason {
+                store::Reason::CodeTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok((status, text::reason(lang, &reason)))
+        }
+        other => Err(PageError::internal(other).into_response()),
+    };
+    if field("action") == "check" {
+        return match store::phone_check::verify(&st.db, &st.config.data_key, &phone, &field("code"), st.now()).await {
+            Ok(token) => {
+                let mut res = axum::response::Redirect::to(&format!("{path}?lang={}", lang.code())).into_response();
+                let max_age = store::phone_check::PROVEN_MINUTES * 60;
+                res.headers_mut().append(header::SET_COOKIE, real_name_cookie(&token, max_age));
+                res
+            }
+            Err(e) => match refused(e) {
+                Ok((status, m)) => {
+                    step.sent = true;
+                    step.error = Some(m);
+                    real_name_page(&st, lang, p, step, status, vec![])
+                }
+                Err(res) => res,
+            },
+        };
+    }
+    match store::phone_check::send(&st.db, &st.config.data_key, &phone, st.now()).await {
+        Ok(()) => {
+            step.sent = true;
+            step.notice = Some(format!(
+                "{}{}",
+                lang.t("验证码已发送至 ", "A code was sent to "),
+                domain::values::mask_phone(&phone)
+            ));
+            real_name_page(&st, lang, p, step, StatusCode::OK, vec![])
+        }
+        Err(e) => match refused(e) {
+            Ok((status, m)) => {
+                // Asked again within the minute: the code sent before still works.
+                step.sent = status == StatusCode::TOO_MANY_REQUESTS;
+                step.error = Some(m);
+                real_name_page(&st, lang, p, step, status, vec![])
+            }
+            Err(res) => res,
+        },
+    }
 }
 
 /// `POST /q/1/{w|h}/{code}`: plain form or the island's fetch.
@@ -172,7 +310,7 @@ pub async fn submit(
                 error: Some(msg),
                 ..Default::default()
             };
-            return form_page(&st, lang, p, init, StatusCode::UNPROCESSABLE_ENTITY, vec![]);
+            return form_page(&st, lang, p, init, StatusCode::UNPROCESSABLE_ENTITY, vec![], None);
         }
     };
     // Without the cookie (first visit with cookies off) the burst rule still applies.
@@ -184,9 +322,27 @@ pub async fn submit(
             (r, Some(c))
         }
     };
-    let sub = Submission::static_qr(&input, form.submission.trim(), &rater, addr.0.as_deref());
+    let token = cookie_value(&headers, REAL_NAME_COOKIE);
+    let mut sub = Submission::static_qr(&input, form.submission.trim(), &rater, addr.0.as_deref());
+    sub.real_name_token = token.as_deref();
     let stored = match store::place_ratings::rate(&st.db, &st.config.data_key, &p, &sub, Some(&st.config.static_limits), st.now()).await {
         Ok(s) => s,
+        Err(store::Error::Invalid {
+            field: "phone",
+            reason: reason @ store::Reason::RealNameNeeded,
+        }) => {
+            // No proven phone (or its proof was used): the real-name step again.
+            let m = text::reason(lang, &reason);
+            if json {
+                return json_reply(StatusCode::UNPROCESSABLE_ENTITY, false, "real_name", &m, Some("phone"));
+            }
+            let step = RealNameStep {
+                path,
+                error: Some(m),
+                ..Default::default()
+            };
+            return real_name_page(&st, lang, p, step, StatusCode::UNPROCESSABLE_ENTITY, vec![]);
+        }
         Err(store::Error::Invalid { field, .. }) => {
             let m = lang.t(
                 "表单不完整，请刷新页面后重新评价。",
@@ -230,6 +386,10 @@ pub async fn submit(
     };
     if let Some(c) = new_cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if token.is_some() && p.real_name {
+        // The proof was good for this one rating.
+        res.headers_mut().append(header::SET_COOKIE, real_name_cookie("", 0));
     }
     res
 }

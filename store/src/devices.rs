@@ -545,6 +545,7 @@ pub async fn kiosk_rate(
         device_id: Some(d.id),
         rated_at,
         device_per_minute: Some(policy.device_per_minute),
+        real_name_token: None,
     };
     crate::place_ratings::rate(db, key, &p, &sub, None, now).await
 }

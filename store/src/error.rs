@@ -94,6 +94,14 @@ pub enum Reason {
     OwnWindowOnly,
     /// A rating queued on a device longer than the region allows.
     QueuedTooLong { hours: u32 },
+    /// The region requires real names: prove a phone by SMS code first.
+    RealNameNeeded,
+    /// A real-name code asked for again within a minute.
+    CodeTooSoon { seconds: i64 },
+    /// A wrong SMS code; `left` tries remain on this code.
+    WrongCode { left: i32 },
+    /// No live code for this phone (none sent, expired, or too many wrong tries).
+    NoLiveCode,
 }
 
 /// Why a write conflicts with what is stored.

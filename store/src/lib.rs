@@ -25,6 +25,7 @@ pub mod keys;
 pub mod links;
 pub mod migration;
 pub mod phone;
+pub mod phone_check;
 pub mod photos;
 pub mod place_ratings;
 pub mod policies;

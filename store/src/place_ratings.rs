@@ -27,6 +27,14 @@ pub struct PlaceView {
     pub window_id: Option<i32>,
     pub window_code: Option<String>,
     pub window_name: Option<String>,
+    /// The hall's region requires real names (004 第五条): a static-code
+    /// rating needs a phone proven by SMS code (`crate::phone_check`).
+    pub real_name: bool,
+}
+
+async fn real_name(db: &Db, region_id: i32) -> Result<bool> {
+    let (policy, _) = crate::policies::for_region(db, region_id).await?;
+    Ok(policy.real_name == domain::policy::RealName::Required)
 }
 
 pub async fn place(db: &Db, p: Place<'_>) -> Result<PlaceView> {
@@ -40,6 +48,7 @@ pub async fn place(db: &Db, p: Place<'_>) -> Result<PlaceView> {
                 .ok_or(Error::NotFound("window"))?;
             let h = hall::Entity::find_by_id(w.hall_id).one(db).await?.ok_or(Error::NotFound("hall"))?;
             Ok(PlaceView {
+                real_name: real_name(db, h.region_id).await?,
                 hall_id: h.id,
                 hall_code: h.code,
                 hall_name: h.name,
@@ -56,6 +65,7 @@ pub async fn place(db: &Db, p: Place<'_>) -> Result<PlaceView> {
                 .await?
                 .ok_or(Error::NotFound("hall"))?;
             Ok(PlaceView {
+                real_name: real_name(db, h.region_id).await?,
                 hall_id: h.id,
                 hall_code: h.code,
                 hall_name: h.name,
@@ -109,6 +119,9 @@ pub struct Submission<'a> {
     /// A paired device's limit: ratings a minute (by the time of rating)
     /// beyond it are flagged `device_burst` and not counted.
     pub device_per_minute: Option<u32>,
+    /// The token of a phone proven by SMS code, where the region requires
+    /// real names (static codes).
+    pub real_name_token: Option<&'a str>,
 }
 
 impl<'a> Submission<'a> {
@@ -123,6 +136,7 @@ impl<'a> Submission<'a> {
             device_id: None,
             rated_at: None,
             device_per_minute: None,
+            real_name_token: None,
         }
     }
 }
@@ -167,6 +181,19 @@ pub async fn rate(
         (None, Some(device), Some(per_minute)) => device_burst(&txn, device, sub.rated_at.unwrap_or(now).min(now), per_minute).await?,
         (r, _, _) => r,
     };
+    // Where the region requires real names, a static-code rating is given
+    // from a phone proven by SMS code, each proof good for one rating.
+    let proven = if p.real_name && sub.channel == Channel::StaticQr {
+        match crate::phone_check::consume(&txn, key, sub.real_name_token, now).await {
+            Ok(proven) => Some(proven),
+            Err(e) => {
+                txn.rollback().await?;
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
     let target = if p.window_id.is_some() { Target::Window } else { Target::Hall };
     let inserted = place_rating::ActiveModel {
         hall_id: Set(p.hall_id),
@@ -186,6 +213,8 @@ pub async fn rate(
         created_at: Set(now),
         device_id: Set(sub.device_id),
         rated_at: Set(sub.rated_at.filter(|t| *t <= now)),
+        phone_sealed: Set(proven.as_ref().map(|p| p.phone_sealed.clone())),
+        phone_hash: Set(proven.map(|p| p.phone_hash)),
         ..Default::default()
     }
     .insert(&txn)

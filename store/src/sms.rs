@@ -136,6 +136,35 @@ async fn insert<C: ConnectionTrait>(conn: &C, key: &DataKey, m: NewMessage<'_>, 
     .await?)
 }
 
+/// Queues a message the rater is waiting for (a real-name code) to go at
+/// once, whatever the hour.
+pub(crate) async fn queue_now<C: ConnectionTrait>(
+    conn: &C,
+    key: &DataKey,
+    kind: &str,
+    phone: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    insert(
+        conn,
+        key,
+        NewMessage {
+            kind,
+            direction: "out",
+            case_id: None,
+            phone,
+            body,
+            dedupe_key: None,
+            state: "queued",
+            not_before: now,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// A message to a phone stored sealed elsewhere (a case's applicant, a
 /// unit's 负责人): copied sealed, never opened.
 pub(crate) struct Sealed<'a> {

@@ -31,7 +31,15 @@ pub fn RatingPage(lang: Lang, case: CaseInfo, init: FormInit) -> impl IntoView {
 /// `/q/1/w/{code}` and `/q/1/h/{code}`: rating a window or hall from its static
 /// code, without a case. The same form; the legend names the place.
 #[component]
-pub fn PlaceRatingPage(lang: Lang, hall_name: String, window_name: Option<String>, init: FormInit) -> impl IntoView {
+pub fn PlaceRatingPage(
+    lang: Lang,
+    hall_name: String,
+    window_name: Option<String>,
+    init: FormInit,
+    /// Where the region rates under real names: the proven phone, masked.
+    #[prop(default = None)]
+    proven: Option<String>,
+) -> impl IntoView {
     let path = init.action.clone();
     view! {
         <main class="page narrow">
@@ -52,6 +60,9 @@ pub fn PlaceRatingPage(lang: Lang, hall_name: String, window_name: Option<String
                     <dd>{hall_name}</dd>
                 </div>
             </dl>
+            {proven.map(|p| view! {
+                <p class="notice ok" role="status">{lang.t("实名评价，已验证手机号：", "Rating under your real name; phone proven: ")}{p}</p>
+            })}
             <RatingForm init=init/>
             <p class="privacy">
                 {lang.t(
@@ -59,6 +70,73 @@ pub fn PlaceRatingPage(lang: Lang, hall_name: String, window_name: Option<String
                     "Rating is voluntary and free. Staff cannot see what you chose.",
                 )}
             </p>
+        </main>
+    }
+}
+
+/// What the real-name step shows.
+#[derive(Debug, Clone, Default)]
+pub struct RealNameStep {
+    /// The static code's path; the forms post to `{path}/verify`.
+    pub path: String,
+    pub phone: String,
+    /// A code was sent: ask for it.
+    pub sent: bool,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A static code where the region requires real names (004 第五条): the rater
+/// proves a phone with an SMS code before rating. Plain forms: works without
+/// JavaScript.
+#[component]
+pub fn RealNamePage(lang: Lang, hall_name: String, window_name: Option<String>, step: RealNameStep) -> impl IntoView {
+    let action = format!("{}/verify?lang={}", step.path, lang.code());
+    let path = step.path.clone();
+    view! {
+        <main class="page narrow">
+            <header class="top">
+                <span class="brand">{lang.t("政务服务好差评", "Government service rating")}</span>
+                <LangSwitch lang=lang path=path/>
+            </header>
+            <h1>{lang.t("实名评价：请先验证手机号", "Real-name rating: prove your phone first")}</h1>
+            <dl class="case">
+                {window_name.map(|w| view! {
+                    <div>
+                        <dt>{lang.t("窗口", "Window")}</dt>
+                        <dd class="item-name">{w}</dd>
+                    </div>
+                })}
+                <div>
+                    <dt>{lang.t("大厅", "Hall")}</dt>
+                    <dd>{hall_name}</dd>
+                </div>
+            </dl>
+            <p>{lang.t(
+                "本地区实行“好差评”实名制，以便核实和回访您的意见。您的手机号只用于核实和回访，不会告诉被评价的工作人员。",
+                "This region rates under real names so that your opinion can be checked and followed up. Your phone is used only for that and never shown to the staff you rate.",
+            )}</p>
+            {step.notice.map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
+            {step.error.map(|e| view! { <p class="notice problem" role="alert">{e}</p> })}
+            <form method="post" action=action.clone() class="form">
+                <input type="hidden" name="action" value="send"/>
+                <label>
+                    <span>{lang.t("手机号", "Mobile number")}</span>
+                    <input name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20" required value=step.phone.clone()/>
+                </label>
+                <button type="submit">{if step.sent { lang.t("重新获取验证码", "Send a new code") } else { lang.t("获取短信验证码", "Send me a code") }}</button>
+            </form>
+            {step.sent.then(|| view! {
+                <form method="post" action=action class="form">
+                    <input type="hidden" name="action" value="check"/>
+                    <input type="hidden" name="phone" value=step.phone/>
+                    <label>
+                        <span>{lang.t("6 位短信验证码", "The 6-digit code from the SMS")}</span>
+                        <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required/>
+                    </label>
+                    <button type="submit" class="submit">{lang.t("验证并评价", "Verify and rate")}</button>
+                </form>
+            })}
         </main>
     }
 }

@@ -19,6 +19,7 @@ on_both_databases!(
     only_the_center_pairs_a_hall_wide_kiosk_and_an_evaluator_rates_its_window,
     an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope,
     citizens_rate_while_thirty_thousand_staff_are_imported,
+    where_real_names_are_required_a_static_rating_needs_a_phone_proven_by_sms_code,
 );
 
 /// Posts a form as if from `address` (the server trusts X-Forwarded-For here).
@@ -789,4 +790,137 @@ async fn citizens_rate_while_thirty_thousand_staff_are_imported(app: TestApp) {
         &took[took.len().saturating_sub(5)..]
     );
     assert!(p99 <= std::time::Duration::from_millis(200), "p99 {p99:?} ≤ 200 ms");
+}
+
+async fn check_code(b: &Browser, code: String) -> (u16, String) {
+    b.post_raw(
+        "/q/1/w/W01/verify",
+        &[("action", "check"), ("phone", "13800131234"), ("code", &code)],
+    )
+    .await
+}
+
+/// The code in the newest real-name SMS in the outbox.
+async fn newest_code(app: &TestApp) -> String {
+    let body = app
+        .scalar("SELECT body AS v FROM sms_message WHERE kind = 'real_name_code' ORDER BY id DESC LIMIT 1")
+        .await
+        .expect("a code was queued");
+    body.chars().skip_while(|c| !c.is_ascii_digit()).take(6).collect()
+}
+
+/// Issue 13 item 6 (004 第五条 实名制): a region whose policy requires real
+/// names counts a static-code rating only from a phone proven by SMS code.
+async fn where_real_names_are_required_a_static_rating_needs_a_phone_proven_by_sms_code(app: TestApp) {
+    let who = store::audit::Who {
+        account_id: None,
+        job_number: "test".into(),
+        role: "system_admin".into(),
+    };
+    let meta = store::audit::Meta {
+        now: app.now(),
+        address: None,
+    };
+    let o = domain::policy::PolicyOverride {
+        real_name: Some(domain::policy::RealName::Required),
+        ..Default::default()
+    };
+    store::policies::set(&app.db, &who, "210100", &o, &meta).await.unwrap();
+    let places = |filter: &str| format!("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE {filter}");
+    let codes = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE kind = 'real_name_code'";
+
+    // The code asks for a phone first and shows no rating form.
+    let b = Browser::new(&app.base);
+    let (status, html) = b.get("/q/1/w/W01").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("实名评价") && html.contains("name=\"phone\""), "{html}");
+    assert!(!html.contains("name=\"submission\""), "no rating form before the phone is proven");
+    // A rating posted anyway is refused and stores nothing.
+    let rating = [("submission", "realName000000000001"), ("level", "satisfied")];
+    let (status, html) = b.post_raw("/q/1/w/W01", &rating).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("短信验证码验证"), "{html}");
+    assert_eq!(app.scalar(&places("1 = 1")).await.as_deref(), Some("0"));
+
+    // A bad number sends nothing; a good one gets one code a minute.
+    let verify = "/q/1/w/W01/verify";
+    let (status, _) = b.post_raw(verify, &[("action", "send"), ("phone", "12345")]).await;
+    assert_eq!(status, 422);
+    assert_eq!(app.scalar(codes).await.as_deref(), Some("0"));
+    let send = [("action", "send"), ("phone", "13800131234")];
+    let (status, html) = b.post_raw(verify, &send).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("验证码已发送至 138****1234") && html.contains("name=\"code\""),
+        "{html}"
+    );
+    let (status, html) = b.post_raw(verify, &send).await;
+    assert_eq!(status, 429, "one code per phone per minute");
+    assert!(html.contains("秒后再重新获取"), "{html}");
+    assert_eq!(app.scalar(codes).await.as_deref(), Some("1"));
+
+    // Five wrong tries void the code; even the right one then fails.
+    let right = newest_code(&app).await;
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    for left in (1..5).rev() {
+        let (status, html) = b
+            .post_raw(verify, &[("action", "check"), ("phone", "13800131234"), ("code", wrong)])
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains(&format!("还可尝试 {left} 次")), "{html}");
+    }
+    let (status, html) = check_code(&b, wrong.to_string()).await;
+    assert!(status == 422 && html.contains("验证码已失效"), "{html}");
+    let (status, _) = check_code(&b, right.clone()).await;
+    assert_eq!(status, 422, "a voided code stays void");
+
+    // A code older than 10 minutes is void too.
+    app.advance(Duration::seconds(61));
+    assert_eq!(b.post_raw(verify, &send).await.0, 200);
+    app.advance(Duration::minutes(11));
+    let (status, _) = check_code(&b, newest_code(&app).await).await;
+    assert_eq!(status, 422, "expired");
+
+    // A fresh code, entered right: the rating form, and the rating counts
+    // with the phone it was proven from (kept sealed; the order is real-name).
+    assert_eq!(b.post_raw(verify, &send).await.0, 200);
+    let (status, to) = check_code(&b, newest_code(&app).await).await;
+    assert_eq!((status, to.as_str()), (303, "/q/1/w/W01?lang=zh"));
+    let (status, html) = b.get("/q/1/w/W01").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("已验证手机号") && html.contains("138****1234") && html.contains("name=\"submission\""),
+        "{html}"
+    );
+    assert!(!html.contains("13800131234"), "the full number is never shown");
+    let bad = [
+        ("submission", "realName000000000002"),
+        ("level", "very_dissatisfied"),
+        ("tags", "efficiency"),
+    ];
+    let (status, html) = b.post_raw("/q/1/w/W01", &bad).await;
+    assert_eq!(status, 201, "{html}");
+    assert_eq!(
+        app.scalar(&places("counted AND phone_hash IS NOT NULL AND phone_sealed NOT LIKE '%1380013%'"))
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM work_order WHERE real_name AND place_rating_id IS NOT NULL")
+            .await
+            .as_deref(),
+        Some("1"),
+        "its work order is a real-name one (a revisit is required)"
+    );
+
+    // One proof, one rating: the next one asks again.
+    let again = [("submission", "realName000000000003"), ("level", "satisfied")];
+    assert_eq!(b.post_raw("/q/1/w/W01", &again).await.0, 422);
+    let (_, html) = b.get("/q/1/w/W01").await;
+    assert!(html.contains("name=\"phone\"") && !html.contains("name=\"submission\""));
+    assert_eq!(app.scalar(&places("1 = 1")).await.as_deref(), Some("1"));
+    // Regions without the rule are as before: 大连's hall rates at once.
+    let (status, html) = Browser::new(&app.base).get("/q/1/h/H-DL-01").await;
+    assert!(status == 200 && html.contains("name=\"submission\""), "{html}");
 }

@@ -417,6 +417,10 @@ pub mod place_rating {
         pub rated_at: Option<DateTimeUtc>,
         /// Set when an appeal was upheld: kept, marked, out of statistics.
         pub excluded_at: Option<DateTimeUtc>,
+        /// Where the region requires real names: the rater's phone, proven
+        /// by an SMS code, sealed (AES-256-GCM) and keyed-hashed.
+        pub phone_sealed: Option<String>,
+        pub phone_hash: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -717,3 +721,32 @@ pub mod work_order_file {
 
 mod hardening;
 pub use hardening::attempt_guard;
+
+pub mod phone_check {
+    //! A rater's phone proven by a 6-digit SMS code (issue 13 item 6).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "phone_check")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub phone_hash: String,
+        pub phone_sealed: String,
+        /// Keyed hash of the code; the code itself is only in the SMS.
+        pub code_hash: String,
+        pub tries: i32,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub verified_at: Option<DateTimeUtc>,
+        /// Keyed hash of the token the proven browser carries until it rates.
+        #[sea_orm(unique)]
+        pub token_hash: Option<String>,
+        pub used_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -162,9 +162,10 @@ pub(crate) async fn open_for_place<C: ConnectionTrait>(
             unit_id,
             level,
             channel: &p.channel,
-            real_name: false,
+            // A real-name region's static-code rating carries a proven phone.
+            real_name: p.phone_hash.is_some(),
             comment: p.comment.as_deref(),
-            phone_hash: None,
+            phone_hash: p.phone_hash.as_deref(),
             opened_by,
         },
         now,

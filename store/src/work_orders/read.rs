@@ -282,7 +282,7 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
     let cal = crate::calendar::load(db).await?;
     let m = machine(&o)?;
     let (policy, _) = crate::policies::for_region(db, o.region_id).await?;
-    let (item_name, window_name, staff_name, rated_at, tags, comment) = if let Some(r) = o.rating_id {
+    let (item_name, window_name, staff_name, rated_at, tags, comment, sealed) = if let Some(r) = o.rating_id {
         let r = rating::Entity::find_by_id(r).one(db).await?.ok_or(Error::NotFound("rating"))?;
         let c = case.clone().ok_or(Error::NotFound("case"))?;
         let i = item::Entity::find_by_id(c.item_id)
@@ -302,7 +302,8 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
                 .map(|s| format!("{} ({})", s.name, s.number)),
             None => None,
         };
-        (i, w, s, r.created_at, crate::columns::tags_list(&r.tags), r.comment)
+        let sealed = c.phone_sealed.clone();
+        (i, w, s, r.created_at, crate::columns::tags_list(&r.tags), r.comment, sealed)
     } else {
         let p = place_rating::Entity::find_by_id(o.place_rating_id.unwrap_or_default())
             .one(db)
@@ -323,13 +324,11 @@ pub async fn detail(db: &Db, key: &crate::crypto::DataKey, actor: &Actor, id: i3
             p.rated_at.unwrap_or(p.created_at),
             crate::columns::tags_list(&p.tags),
             p.comment,
+            // A real-name static-code rating keeps the proven phone.
+            p.phone_sealed,
         )
     };
-    let phone = case
-        .as_ref()
-        .and_then(|c| c.phone_sealed.as_ref())
-        .and_then(|s| key.open(s))
-        .map(|p| domain::values::mask_phone(&p));
+    let phone = sealed.as_deref().and_then(|s| key.open(s)).map(|p| domain::values::mask_phone(&p));
     let events = work_order_event::Entity::find()
         .filter(work_order_event::Column::OrderId.eq(o.id))
         .order_by_asc(work_order_event::Column::Id)
