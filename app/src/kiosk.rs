@@ -32,6 +32,10 @@ pub struct QueuedRating {
     pub comment: Option<String>,
     /// RFC 3339, the kiosk's clock when the citizen rated.
     pub rated_at: String,
+    /// Where the region requires real names: the token of the phone the
+    /// citizen proved by SMS code just before rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_name_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +53,9 @@ pub struct KioskSetup {
     pub windows: Vec<KioskWindow>,
     #[serde(default)]
     pub rated_today: u64,
+    /// The hall's region requires real names: prove a phone before rating.
+    #[serde(default)]
+    pub real_name: bool,
 }
 
 /// What to do with a queued rating after the server answered `status`, or
@@ -109,6 +116,7 @@ mod tests {
             tags: vec![],
             comment: None,
             rated_at: "2026-11-27T08:00:00Z".into(),
+            real_name_token: None,
         }
     }
 

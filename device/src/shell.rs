@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::state::{Kiosk, Screen};
 use crate::storage::now_ms;
-use crate::views::{Header, PairScreen, RateScreen, StartScreen, ThanksScreen};
+use crate::views::{Header, PairScreen, RateScreen, StartScreen, ThanksScreen, VerifyScreen};
 
 #[component]
 pub(crate) fn KioskApp() -> impl IntoView {
@@ -45,7 +45,7 @@ pub(crate) fn KioskApp() -> impl IntoView {
         move || {
             let now = now_ms();
             match k.screen.get_untracked() {
-                Screen::Rate if now - k.last_touch.get_value() > f64::from(IDLE_SECONDS) * 1000.0 => k.go(Screen::Start),
+                Screen::Rate | Screen::Verify if now - k.last_touch.get_value() > f64::from(IDLE_SECONDS) * 1000.0 => k.go(Screen::Start),
                 Screen::Thanks { .. }
                     if now - k.screen_since.get_value() > f64::from(THANKS_SECONDS) * 1000.0 && now - k.last_touch.get_value() > 3000.0 =>
                 {
@@ -88,6 +88,7 @@ pub(crate) fn KioskApp() -> impl IntoView {
                 Screen::Loading => "loading",
                 Screen::Pair => "pair",
                 Screen::Start => "start",
+                Screen::Verify => "verify",
                 Screen::Rate => "rate",
                 Screen::Thanks { .. } => "thanks",
             }>
@@ -98,6 +99,7 @@ pub(crate) fn KioskApp() -> impl IntoView {
                         Screen::Loading => view! { <p class="k-lead">"…"</p> }.into_any(),
                         Screen::Pair => view! { <PairScreen k=k/> }.into_any(),
                         Screen::Start => view! { <StartScreen k=k/> }.into_any(),
+                        Screen::Verify => view! { <VerifyScreen k=k/> }.into_any(),
                         Screen::Rate => view! { <RateScreen k=k/> }.into_any(),
                         Screen::Thanks { queued } => view! { <ThanksScreen k=k queued=queued/> }.into_any(),
                     }

@@ -16,6 +16,8 @@ pub(crate) enum Screen {
     Pair,
     /// Choose a window (or the hall).
     Start,
+    /// Where the region requires real names: prove a phone by SMS code.
+    Verify,
     /// Rate the chosen place.
     Rate,
     /// Thanks; `queued` when it is kept on the terminal until the network returns.
@@ -35,6 +37,8 @@ pub(crate) struct Kiosk {
     pub(crate) level: RwSignal<Option<Level>>,
     pub(crate) tags: RwSignal<Vec<String>>,
     pub(crate) comment: RwSignal<String>,
+    /// The token of the phone the citizen just proved (real-name regions).
+    pub(crate) proof: RwSignal<Option<String>>,
     pub(crate) error: RwSignal<Option<String>>,
     pub(crate) online: RwSignal<bool>,
     pub(crate) pending: RwSignal<usize>,
@@ -58,6 +62,7 @@ impl Kiosk {
             level: RwSignal::new(None),
             tags: RwSignal::new(Vec::new()),
             comment: RwSignal::new(String::new()),
+            proof: RwSignal::new(None),
             error: RwSignal::new(None),
             online: RwSignal::new(true),
             pending: RwSignal::new(load_queue().len()),
@@ -74,6 +79,7 @@ impl Kiosk {
             self.level.set(None);
             self.tags.set(Vec::new());
             self.comment.set(String::new());
+            self.proof.set(None);
             self.error.set(None);
         }
         self.screen_since.set_value(now_ms());
@@ -137,6 +143,7 @@ impl Kiosk {
             tags,
             comment: Some(comment).filter(|c| !c.is_empty()),
             rated_at: now_rfc3339(),
+            real_name_token: self.proof.get_untracked(),
         };
         let mut queue = load_queue();
         queue.push(item.clone());

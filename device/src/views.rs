@@ -1,4 +1,4 @@
-//! The header and the four screens: pairing, start, rating and thanks.
+//! The header and the five screens: pairing, start, real-name check, rating and thanks.
 
 use app::islands::LevelAndTags;
 use app::kiosk::{ELDER_KEY, LANG_KEY};
@@ -131,7 +131,8 @@ pub(crate) fn StartScreen(k: Kiosk) -> impl IntoView {
     let lang = k.lang.get_untracked();
     let choose = move |code: Option<String>| {
         k.chosen.set(code);
-        k.go(Screen::Rate);
+        let real_name = k.setup.get_untracked().is_some_and(|s| s.real_name);
+        k.go(if real_name { Screen::Verify } else { Screen::Rate });
     };
     view! {
         <section class="k-start">
@@ -149,6 +150,99 @@ pub(crate) fn StartScreen(k: Kiosk) -> impl IntoView {
                 }).collect_view()}
                 <button type="button" class="k-choice k-hall-choice" on:click=move |_| choose(None)>
                     <span class="k-name">{lang.t("对大厅整体评价", "The hall as a whole")}</span>
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Where the hall's region requires real names (004 第五条): the citizen proves
+/// a phone with an SMS code before rating. Needs the network.
+#[component]
+pub(crate) fn VerifyScreen(k: Kiosk) -> impl IntoView {
+    let lang = k.lang.get_untracked();
+    let phone = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let sent = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let offline = lang.t(
+        "网络不可用：实名评价需要联网接收短信验证码，请稍后再试或咨询工作人员。",
+        "No network: a real-name rating needs the SMS code. Try again later or ask the staff.",
+    );
+    let send = move |_| {
+        busy.set(true);
+        let body = serde_json::json!({ "phone": phone.get_untracked() });
+        leptos::task::spawn_local(async move {
+            match post_json("/device/api/real-name", &body).await {
+                Some((200, body)) => {
+                    sent.set(true);
+                    message.set(body["message"].as_str().map(str::to_string));
+                }
+                Some((429, body)) => {
+                    sent.set(true);
+                    message.set(body["message"].as_str().map(str::to_string));
+                }
+                Some((_, body)) => message.set(body["message"].as_str().map(str::to_string)),
+                None => message.set(Some(offline.into())),
+            }
+            busy.set(false);
+        });
+    };
+    let check = move |_| {
+        busy.set(true);
+        let body = serde_json::json!({ "phone": phone.get_untracked(), "code": code.get_untracked() });
+        leptos::task::spawn_local(async move {
+            match post_json("/device/api/real-name", &body).await {
+                Some((200, body)) => {
+                    k.proof.set(body["token"].as_str().map(str::to_string));
+                    k.go(Screen::Rate);
+                }
+                Some((_, body)) => {
+                    code.set(String::new());
+                    message.set(body["message"].as_str().map(str::to_string));
+                }
+                None => message.set(Some(offline.into())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="k-verify">
+            <h1>{lang.t("实名评价：请验证手机号", "Real-name rating: prove your phone")}</h1>
+            <p class="k-lead">{lang.t(
+                "本地区实行实名评价，以便核实和回访您的意见。手机号不会告诉被评价的工作人员。",
+                "This region rates under real names so your opinion can be followed up. Your phone is never shown to the staff.",
+            )}</p>
+            <label>
+                <span>{lang.t("手机号", "Mobile number")}</span>
+                <input
+                    name="phone"
+                    type="tel"
+                    inputmode="numeric"
+                    maxlength="20"
+                    prop:value=move || phone.get()
+                    on:input=move |ev| phone.set(event_target_value(&ev))
+                />
+            </label>
+            <button type="button" class="k-back" disabled=move || busy.get() on:click=send>
+                {move || if sent.get() { lang.t("重新获取验证码", "Send a new code") } else { lang.t("获取短信验证码", "Send me a code") }}
+            </button>
+            <label hidden=move || !sent.get()>
+                <span>{lang.t("6 位短信验证码", "The 6-digit code from the SMS")}</span>
+                <input
+                    name="code"
+                    inputmode="numeric"
+                    maxlength="6"
+                    prop:value=move || code.get()
+                    on:input=move |ev| code.set(event_target_value(&ev))
+                />
+            </label>
+            <p class="error" role="alert">{move || message.get()}</p>
+            <div class="k-actions">
+                <button type="button" class="k-back" on:click=move |_| k.go(Screen::Start)>{lang.t("返回", "Back")}</button>
+                <button type="button" class="submit" disabled=move || busy.get() || !sent.get() on:click=check>
+                    {lang.t("验证并评价", "Verify and rate")}
                 </button>
             </div>
         </section>

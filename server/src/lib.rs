@@ -256,6 +256,7 @@ pub fn router(state: AppState) -> Router {
         .route("/device/api/kiosk", get(device::kiosk::setup))
         .route("/device/api/ratings", post(device::kiosk::rate))
         .route("/device/api/pair", post(device::kiosk::pair))
+        .route("/device/api/real-name", post(device::kiosk::real_name))
         .nest_service("/device/app", device_app)
         .route("/w/{code}/screen", get(public::window_screen))
         .route("/w/{code}/events", get(public::window_events))

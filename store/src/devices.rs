@@ -455,6 +455,9 @@ pub struct KioskSetup {
     pub window_code: String,
     /// Active windows of the hall, `(code, name)` in code order.
     pub windows: Vec<(String, String)>,
+    /// The hall's region requires real names: a phone proven by SMS code
+    /// before each rating (issue 13 item 6).
+    pub real_name: bool,
 }
 
 pub async fn kiosk_setup(db: &Db, d: &DeviceInfo) -> Result<KioskSetup> {
@@ -463,7 +466,9 @@ pub async fn kiosk_setup(db: &Db, d: &DeviceInfo) -> Result<KioskSetup> {
         .await?
         .ok_or(Error::NotFound("window"))?;
     let h = hall::Entity::find_by_id(w.hall_id).one(db).await?.ok_or(Error::NotFound("hall"))?;
+    let (policy, _) = crate::policies::for_region(db, h.region_id).await?;
     Ok(KioskSetup {
+        real_name: policy.real_name == domain::policy::RealName::Required,
         // An evaluator in kiosk mode offers its own window only.
         windows: match d.kind {
             DeviceKind::Kiosk => crate::place_ratings::hall_windows(db, h.id).await?,
@@ -484,6 +489,9 @@ pub struct KioskRating<'a> {
     pub input: &'a domain::RatingInput,
     /// When the citizen rated, by the kiosk's clock.
     pub rated_at: Option<DateTime<Utc>>,
+    /// Where the region requires real names: the token of a phone proven
+    /// by SMS code at the kiosk.
+    pub real_name_token: Option<&'a str>,
 }
 
 /// Stores a kiosk rating exactly once per submission id (channel `kiosk`).
@@ -545,7 +553,7 @@ pub async fn kiosk_rate(
         device_id: Some(d.id),
         rated_at,
         device_per_minute: Some(policy.device_per_minute),
-        real_name_token: None,
+        real_name_token: r.real_name_token,
     };
     crate::place_ratings::rate(db, key, &p, &sub, None, now).await
 }

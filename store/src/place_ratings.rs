@@ -120,7 +120,7 @@ pub struct Submission<'a> {
     /// beyond it are flagged `device_burst` and not counted.
     pub device_per_minute: Option<u32>,
     /// The token of a phone proven by SMS code, where the region requires
-    /// real names (static codes).
+    /// real names (static codes and kiosks).
     pub real_name_token: Option<&'a str>,
 }
 
@@ -183,7 +183,7 @@ pub async fn rate(
     };
     // Where the region requires real names, a static-code rating is given
     // from a phone proven by SMS code, each proof good for one rating.
-    let proven = if p.real_name && sub.channel == Channel::StaticQr {
+    let proven = if p.real_name && matches!(sub.channel, Channel::StaticQr | Channel::Kiosk) {
         match crate::phone_check::consume(&txn, key, sub.real_name_token, now).await {
             Ok(proven) => Some(proven),
             Err(e) => {

@@ -38,6 +38,7 @@ pub async fn setup(State(st): State<AppState>, PairedApi(d): PairedApi) -> Resul
             "window_code": s.window_code,
             "windows": s.windows.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
             "rated_today": today,
+            "real_name": s.real_name,
         }),
     ))
 }
@@ -56,6 +57,9 @@ pub struct KioskRatingBody {
     /// RFC 3339, when the citizen rated (the kiosk's clock).
     #[serde(default)]
     pub rated_at: Option<DateTime<Utc>>,
+    /// Where the region requires real names: from `POST /device/api/real-name`.
+    #[serde(default)]
+    pub real_name_token: Option<String>,
 }
 
 /// `POST /device/api/ratings`: one rating, idempotent by `submission_id`:
@@ -75,6 +79,7 @@ pub async fn rate(
         window_code: b.window_code.as_deref(),
         input: &input,
         rated_at: b.rated_at,
+        real_name_token: b.real_name_token.as_deref(),
     };
     let s = match store::devices::kiosk_rate(&st.db, &st.config.data_key, &d, &r, st.now()).await {
         Ok(s) => s,
@@ -89,7 +94,7 @@ pub async fn rate(
             return Err(ApiError::invalid("window_code", m));
         }
         Err(store::Error::Invalid {
-            field: field @ ("window_code" | "rated_at"),
+            field: field @ ("window_code" | "rated_at" | "phone"),
             reason,
         }) => return Err(ApiError::invalid(field, text::reason(lang, &reason))),
         Err(store::Error::Invalid { .. }) => {
@@ -132,7 +137,7 @@ pub async fn pair(
     let credential = match store::devices::complete_pairing(&st.db, &b.code, address.as_deref(), st.now()).await {
         Ok(c) => c,
         Err(store::Error::Invalid {
-            field: field @ ("window_code" | "rated_at"),
+            field: field @ ("window_code" | "rated_at" | "phone"),
             reason,
         }) => return Err(ApiError::invalid(field, text::reason(lang, &reason))),
         Err(store::Error::Invalid { .. }) => {
@@ -156,4 +161,59 @@ pub async fn pair(
         res.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealNameBody {
+    pub phone: String,
+    /// Absent: send a code to `phone`; present: check it.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// `POST /device/api/real-name` (`{"phone"}` → a code by SMS; `{"phone",
+/// "code"}` → `{"token"}` for one rating within 30 minutes): a kiosk where the
+/// hall's region requires real names (issue 13 item 6).
+pub async fn real_name(
+    State(st): State<AppState>,
+    Language { lang, .. }: Language,
+    PairedApi(_d): PairedApi,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: RealNameBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("{} ({e})", lang.t("请求不是有效的 JSON", "Not valid JSON"))))?;
+    let refused = |e: store::Error| match e {
+        store::Error::Invalid { field, reason } => {
+            let status = match reason {
+                store::Reason::CodeTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            ApiError::new(status, "invalid", text::reason(lang, &reason)).field(field)
+        }
+        other => server_error(other),
+    };
+    match b.code {
+        None => {
+            store::phone_check::send(&st.db, &st.config.data_key, &b.phone, st.now())
+                .await
+                .map_err(refused)?;
+            Ok(json(
+                StatusCode::OK,
+                json!({
+                    "ok": true,
+                    "code": "sent",
+                    "message": format!("{}{}", lang.t("验证码已发送至 ", "A code was sent to "), domain::values::Phone::parse(&b.phone)
+                        .map(|p| domain::values::mask_phone(p.expose()))
+                        .unwrap_or_default()),
+                }),
+            ))
+        }
+        Some(code) => {
+            let token = store::phone_check::verify(&st.db, &st.config.data_key, &b.phone, &code, st.now())
+                .await
+                .map_err(refused)?;
+            Ok(json(StatusCode::OK, json!({"ok": true, "code": "proven", "token": token})))
+        }
+    }
 }

@@ -14,6 +14,7 @@ on_both_databases!(
     a_kiosk_pairs_from_its_keypad_and_sees_its_hall,
     kiosk_ratings_are_stored_once_however_often_they_are_resent,
     bad_kiosk_ratings_are_refused_and_store_nothing,
+    a_real_name_kiosk_rates_from_a_phone_proven_by_sms_code,
 );
 
 #[tokio::test]
@@ -247,5 +248,71 @@ async fn bad_kiosk_ratings_are_refused_and_store_nothing(app: TestApp) {
         .await
         .as_deref(),
         Some("U-MARKET")
+    );
+}
+
+/// Issue 13 item 6: where the region requires real names, a kiosk rating needs
+/// the token of a phone proven by SMS code at the kiosk, one rating per proof.
+async fn a_real_name_kiosk_rates_from_a_phone_proven_by_sms_code(app: TestApp) {
+    let d = kiosk(&app, "k4").await;
+    let (_, setup) = get(&d, "/device/api/kiosk").await;
+    assert_eq!(setup["real_name"], false, "沈阳 encourages real names, does not require them");
+    let who = store::audit::Who {
+        account_id: None,
+        job_number: "test".into(),
+        role: "system_admin".into(),
+    };
+    let meta = store::audit::Meta {
+        now: app.now(),
+        address: None,
+    };
+    let o = domain::policy::PolicyOverride {
+        real_name: Some(domain::policy::RealName::Required),
+        ..Default::default()
+    };
+    store::policies::set(&app.db, &who, "210100", &o, &meta).await.unwrap();
+    let (_, setup) = get(&d, "/device/api/kiosk").await;
+    assert_eq!(setup["real_name"], true, "{setup}");
+
+    let unproven = rating("kioskReal00000000001", Some("W01"), "dissatisfied", &["attitude"]);
+    let (status, body) = send(&d, "/device/api/ratings", &unproven).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("phone")), "{body}");
+    assert_eq!(app.count_rows("place_rating").await, 0);
+
+    // Only a paired terminal may ask for codes.
+    let stranger = Browser::new(&app.base);
+    assert_eq!(
+        send(&stranger, "/device/api/real-name", &json!({"phone": "13800131234"})).await.0,
+        401
+    );
+    let (status, body) = send(&d, "/device/api/real-name", &json!({"phone": "13800131234"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("138****1234"));
+    let (status, body) = send(&d, "/device/api/real-name", &json!({"phone": "13800131234"})).await;
+    assert_eq!((status, body["field"].as_str()), (429, Some("phone")), "{body}");
+    let sms = app
+        .scalar("SELECT body AS v FROM sms_message WHERE kind = 'real_name_code' ORDER BY id DESC LIMIT 1")
+        .await
+        .unwrap();
+    let code: String = sms.chars().skip_while(|c| !c.is_ascii_digit()).take(6).collect();
+    let (status, body) = send(&d, "/device/api/real-name", &json!({"phone": "13800131234", "code": "12345"})).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("sms_code")), "{body}");
+    let (status, body) = send(&d, "/device/api/real-name", &json!({"phone": "13800131234", "code": code})).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().unwrap().to_string();
+
+    let mut proven = rating("kioskReal00000000002", Some("W01"), "dissatisfied", &["attitude"]);
+    proven["real_name_token"] = json!(token);
+    assert_eq!(send(&d, "/device/api/ratings", &proven).await.0, 201);
+    assert_eq!(send(&d, "/device/api/ratings", &proven).await.0, 200, "a resend is the same rating");
+    let mut again = rating("kioskReal00000000003", Some("W01"), "satisfied", &[]);
+    again["real_name_token"] = json!(token);
+    let (status, body) = send(&d, "/device/api/ratings", &again).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("phone")), "one proof, one rating");
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE channel = 'kiosk' AND phone_hash IS NOT NULL AND counted")
+            .await
+            .as_deref(),
+        Some("1")
     );
 }
