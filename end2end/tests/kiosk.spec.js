@@ -266,5 +266,56 @@ for (const b of backends) {
       await expect(screen(kiosk)).toHaveAttribute('data-screen', 'start');
       await ctx.close();
     });
+
+    // Issue 13 item 6 (004 第五条): where the region requires real names, the
+    // citizen proves a phone by SMS code at the kiosk before rating. Runs last:
+    // it turns the rule on for 沈阳 in this backend's own database.
+    test('a real-name region asks for a phone and an SMS code before the rating', async ({ browser, page }) => {
+      test.setTimeout(90_000);
+      const job = `kadm3-${b.name}`;
+      await signIn(page, job, createAccount('system_admin', null, job, { HAOCHA_DATABASE_URL: b.url, HAOCHA_DATA_KEY: DATA_KEY }));
+      await page.goto('/admin/policies/210100');
+      await page.locator('select[name="real_name"]').selectOption('required');
+      await page.getByRole('button', { name: '保存' }).click();
+      await expect(page.locator('select[name="real_name"]')).toHaveValue('required');
+      await page.goto('/admin/devices/W03');
+      await page.getByRole('button', { name: '自助终端配对码（全大厅）' }).click();
+      const code = (await page.locator('#pairing-code').textContent()).trim();
+
+      const ctx = await browser.newContext({ hasTouch: true, viewport: { width: 1280, height: 800 }, locale: 'zh-CN',
+        baseURL: `http://127.0.0.1:${b.port}` });
+      const kiosk = await ctx.newPage();
+      await kiosk.goto('/device/app/');
+      for (const d of code) await kiosk.locator('.k-key', { hasText: new RegExp(`^${d}$`) }).tap();
+      await kiosk.getByRole('button', { name: '配对', exact: true }).tap();
+      await expect(screen(kiosk)).toHaveAttribute('data-screen', 'start');
+      await kiosk.locator('.k-choice', { hasText: '3号窗口' }).tap();
+      await expect(screen(kiosk)).toHaveAttribute('data-screen', 'verify');
+      await kiosk.locator('input[name="phone"]').fill('13900139000');
+      await kiosk.getByRole('button', { name: '获取短信验证码' }).tap();
+      await expect(kiosk.getByRole('alert')).toContainText('验证码已发送至 139****9000');
+
+      // The code, as the SMS outbox (system administrators only) holds it.
+      await page.goto('/admin/outbox');
+      const sms = await page.locator('td.sms-body', { hasText: '评价验证码' }).first().textContent();
+      const sent = sms.match(/(\d{6})/)[1];
+      await kiosk.locator('input[name="code"]').fill(sent === '000000' ? '111111' : '000000');
+      await kiosk.getByRole('button', { name: '验证并评价' }).tap();
+      await expect(kiosk.getByRole('alert')).toContainText('还可尝试 4 次');
+      await kiosk.locator('input[name="code"]').fill(sent);
+      await kiosk.getByRole('button', { name: '验证并评价' }).tap();
+      await expect(screen(kiosk)).toHaveAttribute('data-screen', 'rate');
+      await tapLevel(kiosk, '非常不满意');
+      await kiosk.locator('label.tag').first().tap();
+      await kiosk.getByRole('button', { name: '提交评价' }).tap();
+      await expect(screen(kiosk)).toHaveAttribute('data-screen', 'thanks');
+      await expect(kiosk.locator('.k-thanks')).not.toHaveAttribute('data-queued', 'true');
+      expect(await kiosk.evaluate(() => localStorage.getItem('haocha.kiosk.rejected') || '[]')).toBe('[]');
+      // The next citizen proves their own phone again.
+      await kiosk.getByRole('button', { name: '完成' }).tap();
+      await kiosk.locator('.k-choice', { hasText: '3号窗口' }).tap();
+      await expect(screen(kiosk)).toHaveAttribute('data-screen', 'verify');
+      await ctx.close();
+    });
   });
 }
