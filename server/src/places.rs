@@ -215,15 +215,15 @@ pub async fn verify(
         phone: phone.clone(),
         ..Default::default()
     };
-    let refused = |e: store::Error| match e {
+    let refused = |e: &store::Error| match e {
         store::Error::Invalid { reason, .. } => {
             let status = match reason {
                 store::Reason::CodeTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            Ok((status, text::reason(lang, &reason)))
+            Some((status, text::reason(lang, reason)))
         }
-        other => Err(PageError::internal(other).into_response()),
+        _ => None,
     };
     if field("action") == "check" {
         return match store::phone_check::verify(&st.db, &st.config.data_key, &phone, &field("code"), st.now()).await {
@@ -233,13 +233,13 @@ pub async fn verify(
                 res.headers_mut().append(header::SET_COOKIE, real_name_cookie(&token, max_age));
                 res
             }
-            Err(e) => match refused(e) {
-                Ok((status, m)) => {
+            Err(e) => match refused(&e) {
+                Some((status, m)) => {
                     step.sent = true;
                     step.error = Some(m);
                     real_name_page(&st, lang, p, step, status, vec![])
                 }
-                Err(res) => res,
+                None => PageError::internal(e).into_response(),
             },
         };
     }
@@ -253,14 +253,14 @@ pub async fn verify(
             ));
             real_name_page(&st, lang, p, step, StatusCode::OK, vec![])
         }
-        Err(e) => match refused(e) {
-            Ok((status, m)) => {
+        Err(e) => match refused(&e) {
+            Some((status, m)) => {
                 // Asked again within the minute: the code sent before still works.
                 step.sent = status == StatusCode::TOO_MANY_REQUESTS;
                 step.error = Some(m);
                 real_name_page(&st, lang, p, step, status, vec![])
             }
-            Err(res) => res,
+            None => PageError::internal(e).into_response(),
         },
     }
 }

@@ -716,6 +716,31 @@ async fn an_api_key_reads_and_rates_only_its_own_cases_unless_granted_a_scope(ap
         seen.contains(&"A-ONLY-1".to_string()) && seen.contains(&"SHARED-1".to_string()),
         "{seen:?}"
     );
+    // Work orders read the same way: A's bad rating's order is C's to read, not B's.
+    app.report_case("A-BAD-1", "W01", Some("S1001")).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/ratings"))
+        .bearer_auth(&app.key)
+        .header("idempotency-key", "a-bad")
+        .json(&serde_json::json!({"case_number": "A-BAD-1", "level": "very_dissatisfied", "tags": ["efficiency"], "target": "item", "channel": "online"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let orders = |key: String| {
+        let app = &app;
+        async move {
+            let res = app.http.get(app.url("/api/v1/work-orders")).bearer_auth(key).send().await.unwrap();
+            res.json::<serde_json::Value>().await.unwrap()["work_orders"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(orders(app.key.clone()).await, 1);
+    assert_eq!(orders(c.clone()).await, 1, "granted 沈阳");
+    assert_eq!(orders(b.clone()).await, 0, "not B's");
     // D, granted the social-security unit: its window's case, not the market's.
     let scope = store::keys::resolve_scope(&app.db, Some("U-SOCIAL")).await.unwrap();
     let (_, d) = store::keys::create(&app.db, "social system", scope, app.now()).await.unwrap();

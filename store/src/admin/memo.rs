@@ -9,10 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use super::Kind;
 
+/// A reference's (code, name), or none when there is no such reference.
+type CodeName = Option<(String, String)>;
+
 #[derive(Default)]
 struct Memo {
     ids: Mutex<HashMap<(Kind, String), Option<i32>>>,
-    codes: Mutex<HashMap<(Kind, i32), Option<(String, String)>>>,
+    codes: Mutex<HashMap<(Kind, i32), CodeName>>,
     regions: Mutex<HashMap<(Kind, i32), Option<i32>>>,
 }
 
@@ -47,11 +50,11 @@ pub(super) fn keep_id(kind: Kind, code: &str, id: Option<i32>) {
     }
 }
 
-pub(super) fn code(kind: Kind, id: i32) -> Option<Option<(String, String)>> {
+pub(super) fn code(kind: Kind, id: i32) -> Option<CodeName> {
     with(|m| m.codes.lock().ok()?.get(&(kind, id)).cloned())
 }
 
-pub(super) fn keep_code(kind: Kind, id: i32, v: Option<(String, String)>) {
+pub(super) fn keep_code(kind: Kind, id: i32, v: CodeName) {
     with(|m| m.codes.lock().ok()?.insert((kind, id), v));
 }
 

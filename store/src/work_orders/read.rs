@@ -130,10 +130,12 @@ pub(super) async fn filtered(db: &Db, actor: Option<&Actor>, f: &Filter) -> Resu
         q = q.filter(work_order::Column::OpenedAt.lt(t));
     }
     if let Some(client) = f.client_id {
+        // The cases the key reported, and those of a region or unit it was
+        // granted (issue 13 item 4).
         let cases = Query::select()
             .column(service_case::Column::Id)
             .from(service_case::Entity)
-            .and_where(Expr::col(service_case::Column::ApiClientId).eq(client))
+            .cond_where(crate::keys::case_condition(db, client).await?)
             .to_owned();
         q = q.filter(work_order::Column::CaseId.in_subquery(cases));
     }
