@@ -8,6 +8,7 @@ pub mod access;
 pub mod calendar;
 pub mod catalog;
 pub mod exchange;
+pub mod indicators;
 pub mod level;
 pub mod policy;
 pub mod values;

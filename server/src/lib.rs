@@ -204,6 +204,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::accounts::accounts).post(admin::accounts::create_account),
         )
         .route("/admin/work-orders", get(admin::work_orders::list))
+        .route("/admin/stats", get(admin::stats::stats))
         .route("/admin/work-orders/handler", post(admin::work_orders::set_handler))
         .route("/admin/work-orders/promote/{rating}", post(admin::work_orders::promote))
         .route("/admin/work-orders/{id}", get(admin::work_orders::order))

@@ -32,6 +32,7 @@ pub mod policies;
 pub mod ratings;
 pub mod sessions;
 pub mod sms;
+pub mod stats;
 pub mod work_orders;
 
 use std::time::Duration;

@@ -14,6 +14,7 @@ pub mod phone_rating;
 pub mod policies;
 pub mod records;
 pub mod sign_in;
+pub mod stats;
 pub mod work_orders;
 
 use crate::web::PageError;

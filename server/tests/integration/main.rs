@@ -20,6 +20,7 @@ mod places;
 mod policies;
 mod screen_and_docs;
 mod sms;
+mod stats;
 mod work_orders;
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.

@@ -14,6 +14,7 @@ mod phone_rating;
 mod policies;
 mod records;
 mod sign_in;
+mod stats;
 mod work_orders;
 
 pub use accounts::*;
@@ -28,6 +29,7 @@ pub use phone_rating::*;
 pub use policies::*;
 pub use records::*;
 pub use sign_in::*;
+pub use stats::*;
 pub use work_orders::*;
 
 use leptos::prelude::*;
