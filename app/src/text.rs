@@ -462,3 +462,13 @@ pub fn channel(lang: Lang, c: domain::Channel) -> &'static str {
     };
     lang.t(zh, en)
 }
+
+/// Why a static-code or kiosk rating was flagged and not counted.
+pub fn repeat_reason(lang: Lang, code: &str) -> String {
+    match code {
+        "same_browser" => lang.t("同一浏览器重复评价", "Same browser again").to_string(),
+        "burst" => lang.t("短时间大量评价", "Burst from one address").to_string(),
+        "device_burst" => lang.t("同一设备每分钟评价过多", "Too many a minute from one device").to_string(),
+        other => other.to_string(),
+    }
+}

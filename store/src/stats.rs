@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use domain::indicators::Tally;
 use domain::Level;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::accounts::{Actor, Scope};
 use crate::entities::{
@@ -112,23 +112,14 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
     };
 
     // Cases completed in the period, and which of them are rated.
-    let completed: Vec<i32> = service_case::Entity::find()
-        .select_only()
-        .column(service_case::Column::Id)
-        .filter(r.cases.clone())
-        .filter(service_case::Column::CompletedAt.gte(from))
-        .filter(service_case::Column::CompletedAt.lt(to))
-        .into_tuple()
-        .all(db)
-        .await?;
-    t.completed = completed.len() as u64;
-    let completed_q = service_case::Entity::find()
-        .select_only()
-        .column(service_case::Column::Id)
-        .filter(r.cases.clone())
-        .filter(service_case::Column::CompletedAt.gte(from))
-        .filter(service_case::Column::CompletedAt.lt(to))
-        .into_query();
+    let completed = || {
+        service_case::Entity::find()
+            .filter(r.cases.clone())
+            .filter(service_case::Column::CompletedAt.gte(from))
+            .filter(service_case::Column::CompletedAt.lt(to))
+    };
+    t.completed = completed().count(db).await?;
+    let completed_q = completed().select_only().column(service_case::Column::Id).into_query();
     let rated: Vec<i32> = rating::Entity::find()
         .select_only()
         .column(rating::Column::CaseId)

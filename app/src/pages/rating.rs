@@ -28,6 +28,25 @@ pub fn RatingPage(lang: Lang, case: CaseInfo, init: FormInit) -> impl IntoView {
     }
 }
 
+/// The window (if any) and hall a static code rates.
+#[component]
+fn PlaceCard(lang: Lang, hall_name: String, window_name: Option<String>) -> impl IntoView {
+    view! {
+        <dl class="case">
+            {window_name.map(|w| view! {
+                <div>
+                    <dt>{lang.t("窗口", "Window")}</dt>
+                    <dd class="item-name">{w}</dd>
+                </div>
+            })}
+            <div>
+                <dt>{lang.t("大厅", "Hall")}</dt>
+                <dd>{hall_name}</dd>
+            </div>
+        </dl>
+    }
+}
+
 /// `/q/1/w/{code}` and `/q/1/h/{code}`: rating a window or hall from its static
 /// code, without a case. The same form; the legend names the place.
 #[component]
@@ -48,18 +67,7 @@ pub fn PlaceRatingPage(
                 <LangSwitch lang=lang path=path/>
             </header>
             <h1>{lang.t("请对窗口服务进行评价", "Please rate the service at this window")}</h1>
-            <dl class="case">
-                {window_name.map(|w| view! {
-                    <div>
-                        <dt>{lang.t("窗口", "Window")}</dt>
-                        <dd class="item-name">{w}</dd>
-                    </div>
-                })}
-                <div>
-                    <dt>{lang.t("大厅", "Hall")}</dt>
-                    <dd>{hall_name}</dd>
-                </div>
-            </dl>
+            <PlaceCard lang=lang hall_name=hall_name window_name=window_name/>
             {proven.map(|p| view! {
                 <p class="notice ok" role="status">{lang.t("实名评价，已验证手机号：", "Rating under your real name; phone proven: ")}{p}</p>
             })}
@@ -100,18 +108,7 @@ pub fn RealNamePage(lang: Lang, hall_name: String, window_name: Option<String>, 
                 <LangSwitch lang=lang path=path/>
             </header>
             <h1>{lang.t("实名评价：请先验证手机号", "Real-name rating: prove your phone first")}</h1>
-            <dl class="case">
-                {window_name.map(|w| view! {
-                    <div>
-                        <dt>{lang.t("窗口", "Window")}</dt>
-                        <dd class="item-name">{w}</dd>
-                    </div>
-                })}
-                <div>
-                    <dt>{lang.t("大厅", "Hall")}</dt>
-                    <dd>{hall_name}</dd>
-                </div>
-            </dl>
+            <PlaceCard lang=lang hall_name=hall_name window_name=window_name/>
             <p>{lang.t(
                 "本地区实行“好差评”实名制，以便核实和回访您的意见。您的手机号只用于核实和回访，不会告诉被评价的工作人员。",
                 "This region rates under real names so that your opinion can be checked and followed up. Your phone is used only for that and never shown to the staff you rate.",

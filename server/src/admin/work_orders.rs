@@ -10,7 +10,7 @@ use app::pages::admin::{
 };
 use app::{text, Lang};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +20,7 @@ use serde::Deserialize;
 use store::console::china;
 use store::work_orders::{AppealKind, Contact, Evidence, Filter, OrderRow, Reply, Step};
 
+use crate::web::forms::fields_and_files;
 use crate::web::respond::refusal;
 use crate::web::{form_map, Admin, Ctx, PageError, PageQuery, Signed};
 use crate::AppState;
@@ -173,12 +174,7 @@ async fn list_page(st: &AppState, ctx: &Ctx, q: OrdersQuery, problem: Option<Str
                         None => f.hall,
                     },
                     level: lang.level(f.level).to_string(),
-                    reason: match f.reason.as_str() {
-                        "same_browser" => lang.t("同一浏览器重复评价", "Same browser again").to_string(),
-                        "burst" => lang.t("短时间大量评价", "Burst from one address").to_string(),
-                        "device_burst" => lang.t("同一设备每分钟评价过多", "Too many a minute from one device").to_string(),
-                        other => other.to_string(),
-                    },
+                    reason: text::repeat_reason(lang, &f.reason),
                     comment: f.comment.unwrap_or_default(),
                     at: fmt(f.created_at),
                 })
@@ -481,45 +477,6 @@ pub async fn order(
     order_page(&st, &ctx, id, notice, None, vec![], StatusCode::OK).await
 }
 
-/// The fields of a step form: url-encoded, or multipart with evidence files.
-/// `Err` when the body cannot be read (too large, broken off, not UTF-8).
-async fn read_step(req: Request, st: &AppState) -> Result<(HashMap<String, String>, Vec<Evidence>), ()> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if multipart {
-        let mut m = Multipart::from_request(req, st).await.map_err(|_| ())?;
-        let (mut fields, mut files) = (HashMap::new(), Vec::new());
-        loop {
-            let field = match m.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(_) => return Err(()),
-            };
-            let name = field.name().unwrap_or_default().to_string();
-            if name == "evidence" {
-                let file_name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|_| ())?;
-                if !bytes.is_empty() {
-                    files.push(Evidence {
-                        name: file_name,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            } else if let Ok(v) = field.text().await {
-                fields.entry(name).or_insert(v);
-            }
-        }
-        Ok((fields, files))
-    } else {
-        let body = Bytes::from_request(req, st).await.map_err(|_| ())?;
-        let form = form_map(&body).ok_or(())?;
-        Ok((form.into_iter().collect(), vec![]))
-    }
-}
-
 fn step_of(action: &str, f: &HashMap<String, String>, files: Vec<Evidence>) -> Result<Step, (&'static str, store::Reason)> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let how = || Contact::parse(&get("how")).ok_or(("how", store::Reason::Unknown(get("how"))));
@@ -585,7 +542,7 @@ pub async fn step(
     let id: i32 = id.parse().map_err(|_| PageError::NotFound)?;
     ctx.set_path(format!("/admin/work-orders/{id}"));
     let lang = ctx.lang;
-    let Ok((fields, files)) = read_step(req, &st).await else {
+    let Ok((fields, files)) = fields_and_files(req, &st, "evidence").await else {
         // Nothing was read, so nothing is changed.
         let problem = (
             "evidence".to_string(),
@@ -597,6 +554,7 @@ pub async fn step(
         );
         return order_page(&st, &ctx, id, None, Some(problem), vec![], StatusCode::PAYLOAD_TOO_LARGE).await;
     };
+    let files = files.into_iter().map(|(name, bytes)| Evidence { name, bytes }).collect();
     ctx.check_csrf(fields.get("_csrf").map(String::as_str)).await?;
     let typed: Vec<(String, String)> = fields
         .iter()

@@ -145,3 +145,39 @@ pub fn island_reply(status: StatusCode, ok: bool, code: &str, message: &str, fie
         serde_json::json!({ "ok": ok, "code": code, "message": message, "field": field }),
     )
 }
+
+/// The fields of a form, url-encoded or multipart, and the non-empty files of
+/// its `file_field` as (file name, bytes). `Err` when the body cannot be read
+/// (too large, broken off, not UTF-8): then nothing may be changed.
+pub async fn fields_and_files(
+    req: axum::extract::Request,
+    st: &crate::AppState,
+    file_field: &str,
+) -> Result<(HashMap<String, String>, Vec<(String, Vec<u8>)>), ()> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let body = Bytes::from_request(req, st).await.map_err(|_| ())?;
+        let form = form_map(&body).ok_or(())?;
+        return Ok((form.into_iter().collect(), vec![]));
+    }
+    let mut m = Multipart::from_request(req, st).await.map_err(|_| ())?;
+    let (mut fields, mut files) = (HashMap::new(), Vec::new());
+    while let Some(field) = m.next_field().await.map_err(|_| ())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == file_field {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|_| ())?;
+            if !bytes.is_empty() {
+                files.push((file_name, bytes.to_vec()));
+            }
+        } else if let Ok(v) = field.text().await {
+            fields.entry(name).or_insert(v);
+        }
+    }
+    Ok((fields, files))
+}

@@ -837,20 +837,7 @@ async fn newest_code(app: &TestApp) -> String {
 /// Issue 13 item 6 (004 第五条 实名制): a region whose policy requires real
 /// names counts a static-code rating only from a phone proven by SMS code.
 async fn where_real_names_are_required_a_static_rating_needs_a_phone_proven_by_sms_code(app: TestApp) {
-    let who = store::audit::Who {
-        account_id: None,
-        job_number: "test".into(),
-        role: "system_admin".into(),
-    };
-    let meta = store::audit::Meta {
-        now: app.now(),
-        address: None,
-    };
-    let o = domain::policy::PolicyOverride {
-        real_name: Some(domain::policy::RealName::Required),
-        ..Default::default()
-    };
-    store::policies::set(&app.db, &who, "210100", &o, &meta).await.unwrap();
+    app.require_real_names("210100").await;
     let places = |filter: &str| format!("SELECT CAST(COUNT(*) AS TEXT) AS v FROM place_rating WHERE {filter}");
     let codes = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE kind = 'real_name_code'";
 

@@ -206,6 +206,26 @@ impl TestApp {
         b
     }
 
+    /// The region's policy requires real names (004 第五条), as its center would set it.
+    pub async fn require_real_names(&self, region_code: &str) {
+        let who = store::audit::Who {
+            account_id: None,
+            job_number: "test".into(),
+            role: "system_admin".into(),
+        };
+        let meta = store::audit::Meta {
+            now: self.now(),
+            address: None,
+        };
+        let o = domain::policy::PolicyOverride {
+            real_name: Some(domain::policy::RealName::Required),
+            ..Default::default()
+        };
+        store::policies::set(&self.db, &who, region_code, &o, &meta)
+            .await
+            .expect("set policy");
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         *self.clock.lock().expect("clock")
     }

@@ -257,20 +257,7 @@ async fn a_real_name_kiosk_rates_from_a_phone_proven_by_sms_code(app: TestApp) {
     let d = kiosk(&app, "k4").await;
     let (_, setup) = get(&d, "/device/api/kiosk").await;
     assert_eq!(setup["real_name"], false, "沈阳 encourages real names, does not require them");
-    let who = store::audit::Who {
-        account_id: None,
-        job_number: "test".into(),
-        role: "system_admin".into(),
-    };
-    let meta = store::audit::Meta {
-        now: app.now(),
-        address: None,
-    };
-    let o = domain::policy::PolicyOverride {
-        real_name: Some(domain::policy::RealName::Required),
-        ..Default::default()
-    };
-    store::policies::set(&app.db, &who, "210100", &o, &meta).await.unwrap();
+    app.require_real_names("210100").await;
     let (_, setup) = get(&d, "/device/api/kiosk").await;
     assert_eq!(setup["real_name"], true, "{setup}");
 

@@ -20,3 +20,32 @@ pub mod attempt_guard {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod phone_check {
+    //! A rater's phone proven by a 6-digit SMS code (issue 13 item 6).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "phone_check")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub phone_hash: String,
+        pub phone_sealed: String,
+        /// Keyed hash of the code; the code itself is only in the SMS.
+        pub code_hash: String,
+        pub tries: i32,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub verified_at: Option<DateTimeUtc>,
+        /// Keyed hash of the token the proven browser carries until it rates.
+        #[sea_orm(unique)]
+        pub token_hash: Option<String>,
+        pub used_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
