@@ -115,7 +115,7 @@ pub fn RealNamePage(lang: Lang, hall_name: String, window_name: Option<String>, 
             )}</p>
             {step.notice.map(|n| view! { <p class="notice ok" role="status">{n}</p> })}
             {step.error.map(|e| view! { <p class="notice problem" role="alert">{e}</p> })}
-            <form method="post" action=action.clone() class="form">
+            <form method="post" action=action.clone() class="real-name">
                 <input type="hidden" name="action" value="send"/>
                 <label>
                     <span>{lang.t("手机号", "Mobile number")}</span>
@@ -124,7 +124,7 @@ pub fn RealNamePage(lang: Lang, hall_name: String, window_name: Option<String>, 
                 <button type="submit">{if step.sent { lang.t("重新获取验证码", "Send a new code") } else { lang.t("获取短信验证码", "Send me a code") }}</button>
             </form>
             {step.sent.then(|| view! {
-                <form method="post" action=action class="form">
+                <form method="post" action=action class="real-name">
                     <input type="hidden" name="action" value="check"/>
                     <input type="hidden" name="phone" value=step.phone/>
                     <label>
