@@ -472,3 +472,16 @@ pub fn repeat_reason(lang: Lang, code: &str) -> String {
         other => other.to_string(),
     }
 }
+
+/// What a rating rated (`domain::Target` code).
+pub fn target(lang: Lang, code: &str) -> String {
+    let (zh, en) = match code {
+        "item" => ("办理事项", "Service item"),
+        "window" => ("窗口", "Window"),
+        "staff" => ("工作人员", "Staff member"),
+        "hall" => ("大厅", "Hall"),
+        "platform" => ("平台", "Platform"),
+        other => return other.to_string(),
+    };
+    lang.t(zh, en).to_string()
+}

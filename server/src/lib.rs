@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/work-orders", get(admin::work_orders::list))
         .route("/admin/stats", get(admin::stats::stats))
+        .route("/admin/ratings", get(admin::ratings::ratings))
         .route("/admin/work-orders/handler", post(admin::work_orders::set_handler))
         .route("/admin/work-orders/promote/{rating}", post(admin::work_orders::promote))
         .route("/admin/work-orders/{id}", get(admin::work_orders::order))

@@ -8,6 +8,7 @@ pub mod accounts;
 mod actor;
 pub mod admin;
 pub mod audit;
+pub mod browse;
 pub mod calendar;
 pub mod cases;
 pub mod columns;

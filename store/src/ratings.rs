@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::{values::mask_phone, Channel, Level, RatingInput, Target, CATALOG_VERSION};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::crypto::DataKey;
@@ -271,6 +270,7 @@ pub struct RatingRecord {
     pub case_number: String,
     pub item_code: String,
     pub window_code: String,
+    pub hall_code: String,
     pub staff_number: Option<String>,
     pub region_code: String,
     pub level: Level,
@@ -307,12 +307,19 @@ async fn records(db: &Db, dk: &DataKey, rows: Vec<rating::Model>) -> Result<Vec<
         .into_iter()
         .map(|i| (i.id, i.code))
         .collect();
-    let windows: HashMap<i32, String> = service_window::Entity::find()
+    let windows: HashMap<i32, (String, i32)> = service_window::Entity::find()
         .filter(service_window::Column::Id.is_in(window_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|w| (w.id, w.code))
+        .map(|w| (w.id, (w.code, w.hall_id)))
+        .collect();
+    let halls: HashMap<i32, String> = crate::entities::hall::Entity::find()
+        .filter(crate::entities::hall::Column::Id.is_in(windows.values().map(|w| w.1).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h.code))
         .collect();
     let staff: HashMap<i32, String> = staff::Entity::find()
         .filter(staff::Column::Id.is_in(staff_ids))
@@ -328,7 +335,12 @@ async fn records(db: &Db, dk: &DataKey, rows: Vec<rating::Model>) -> Result<Vec<
                 id: r.id,
                 case_number: case.case_number.clone(),
                 item_code: items.get(&case.item_id).cloned().unwrap_or_default(),
-                window_code: windows.get(&case.window_id).cloned().unwrap_or_default(),
+                window_code: windows.get(&case.window_id).map(|w| w.0.clone()).unwrap_or_default(),
+                hall_code: windows
+                    .get(&case.window_id)
+                    .and_then(|w| halls.get(&w.1))
+                    .cloned()
+                    .unwrap_or_default(),
                 staff_number: case.staff_id.and_then(|id| staff.get(&id).cloned()),
                 region_code: case.region_code.clone(),
                 level: crate::columns::level(&r.level)?,
@@ -350,44 +362,6 @@ async fn records(db: &Db, dk: &DataKey, rows: Vec<rating::Model>) -> Result<Vec<
             })
         })
         .collect()
-}
-
-/// `GET /api/v1/ratings`: ratings on the client's cases or pushed by it, in id
-/// order after the cursor. Returns the page and the next cursor, if any.
-pub async fn list_ratings(
-    db: &Db,
-    dk: &DataKey,
-    client_id: i32,
-    after: Option<i32>,
-    limit: u64,
-) -> Result<(Vec<RatingRecord>, Option<i32>)> {
-    let limit = limit.clamp(1, 500);
-    // Its own cases' ratings and what it pushed; with a granted region or
-    // unit, that scope's cases' ratings too.
-    let mut mine = Condition::any()
-        .add(rating::Column::IssuerClientId.eq(client_id))
-        .add(rating::Column::ApiClientId.eq(client_id));
-    if let Some(g) = crate::keys::granted(db, client_id).await? {
-        use sea_orm::QueryTrait;
-        let in_scope = service_case::Entity::find()
-            .select_only()
-            .column(service_case::Column::Id)
-            .filter(g)
-            .into_query();
-        mine = mine.add(rating::Column::CaseId.in_subquery(in_scope));
-    }
-    let mut q = rating::Entity::find()
-        .filter(mine)
-        .order_by_asc(rating::Column::Id)
-        .limit(limit + 1);
-    if let Some(a) = after {
-        q = q.filter(rating::Column::Id.gt(a));
-    }
-    let mut rows = q.all(db).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| r.id) } else { None };
-    Ok((records(db, dk, rows).await?, next))
 }
 
 /// Counts per level over all stored ratings: SPEC §8 — every level is counted.

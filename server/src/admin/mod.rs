@@ -12,6 +12,7 @@ pub mod import;
 pub mod outbox;
 pub mod phone_rating;
 pub mod policies;
+pub mod ratings;
 pub mod records;
 pub mod sign_in;
 pub mod stats;

@@ -229,40 +229,61 @@ pub struct RatingIn {
     pub channel: String,
 }
 
+/// One rating. Case ratings (every channel), static-code and kiosk ratings
+/// (`source` `place`: no case, `case_number` null) and default ratings
+/// (`source` `default`, `channel` `default`) all have this shape.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RatingOut {
+    /// Unique within its `source`.
     pub id: i32,
-    pub case_number: String,
-    pub item_code: String,
-    pub window_code: String,
+    /// `case`, `place` (static QR code or kiosk, no case) or `default`.
+    #[schema(example = "case")]
+    pub source: String,
+    /// Null for static-code and kiosk ratings (they have no case).
+    pub case_number: Option<String>,
+    pub item_code: Option<String>,
+    pub window_code: Option<String>,
+    pub hall_code: Option<String>,
     pub staff_number: Option<String>,
-    /// 行政区划代码 of the case.
+    /// 行政区划代码 of the case (of the hall, without a case).
     pub region_code: String,
     pub level: String,
     /// 10, 8, 6, 3 or 0.
     pub score: i32,
+    /// How it was given: `dynamic_qr`, `window_device`, `static_qr`, `kiosk`, `online`, `mobile`, `sms_link`, `sms_reply`, `hotline`, `phone_invite` or `default`.
     pub channel: String,
     pub target: String,
     pub tags: Vec<String>,
     pub comment: Option<String>,
     /// GB/T 39046 评价次数: 1 first rating, 2 follow-up; 3 a re-rating after a work order closed (haocha's own, counted apart).
     pub rating_count: i32,
-    pub catalog_version: i32,
+    /// Null for default ratings.
+    pub catalog_version: Option<i32>,
     /// Masked: 138****1234.
     pub applicant_phone: Option<String>,
     pub real_name: bool,
-    pub transactions: i32,
-    pub completed_at: String,
+    /// 笔数 of the case; null without a case.
+    pub transactions: Option<i32>,
+    /// Null without a case.
+    pub completed_at: Option<String>,
     pub rated_at: String,
+    /// `same_browser`, `burst` or `device_burst`: kept but not counted (static codes and kiosks).
+    pub flagged: Option<String>,
+    /// Excluded from the statistics after an upheld appeal.
+    pub excluded: bool,
+    /// A default rating that a later active rating replaced.
+    pub superseded: bool,
 }
 
 impl From<store::ratings::RatingRecord> for RatingOut {
     fn from(r: store::ratings::RatingRecord) -> RatingOut {
         RatingOut {
             id: r.id,
-            case_number: r.case_number,
-            item_code: r.item_code,
-            window_code: r.window_code,
+            source: "case".into(),
+            case_number: Some(r.case_number),
+            item_code: Some(r.item_code),
+            window_code: Some(r.window_code),
+            hall_code: Some(r.hall_code),
             staff_number: r.staff_number,
             region_code: r.region_code,
             level: r.level.code().to_string(),
@@ -272,12 +293,46 @@ impl From<store::ratings::RatingRecord> for RatingOut {
             tags: r.tags,
             comment: r.comment,
             rating_count: r.rating_count,
-            catalog_version: r.catalog_version,
+            catalog_version: Some(r.catalog_version),
             applicant_phone: r.applicant_phone_masked,
             real_name: r.real_name,
-            transactions: r.transactions,
-            completed_at: r.completed_at.to_rfc3339(),
+            transactions: Some(r.transactions),
+            completed_at: Some(r.completed_at.to_rfc3339()),
             rated_at: r.rated_at.to_rfc3339(),
+            flagged: None,
+            excluded: false,
+            superseded: false,
+        }
+    }
+}
+
+impl From<store::browse::Line> for RatingOut {
+    fn from(r: store::browse::Line) -> RatingOut {
+        RatingOut {
+            id: r.id,
+            source: r.source.code().to_string(),
+            case_number: r.case_number,
+            item_code: r.item.map(|i| i.0),
+            window_code: r.window.map(|w| w.0),
+            hall_code: r.hall.map(|h| h.0),
+            staff_number: r.staff.map(|s| s.0),
+            region_code: r.region_code,
+            level: r.level.code().to_string(),
+            score: r.score,
+            channel: r.channel,
+            target: r.target,
+            tags: r.tags,
+            comment: r.comment,
+            rating_count: r.rating_count,
+            catalog_version: r.catalog_version,
+            applicant_phone: r.phone_masked,
+            real_name: r.real_name,
+            transactions: r.transactions,
+            completed_at: r.completed_at.map(|t| t.to_rfc3339()),
+            rated_at: r.rated_at.to_rfc3339(),
+            flagged: r.flagged,
+            excluded: r.excluded,
+            superseded: r.superseded,
         }
     }
 }
@@ -339,9 +394,11 @@ pub struct RatingsPage {
     pub next: Option<String>,
 }
 
-/// Read ratings of your cases (and those you pushed), oldest first; with a key
-/// granted a region or unit (`haocha api-key create NAME --scope CODE`), that
-/// scope's cases' ratings too.
+/// Read ratings, oldest first: of your cases and those you pushed; with a key
+/// granted a region or unit (`haocha api-key create NAME --scope CODE`), every
+/// rating of that scope too — case ratings of every channel, static-code and
+/// kiosk ratings (`source` `place`, `case_number` null) and default ratings
+/// (`channel` `default`). Poll with `after` = the last page's `next`.
 #[utoipa::path(
     get, path = "/api/v1/ratings", tag = "ratings", params(RatingsQuery),
     security(("api_key" = [])),
@@ -352,12 +409,31 @@ pub async fn list_ratings(
     ApiClient(client): ApiClient,
     ApiQuery(q): ApiQuery<RatingsQuery>,
 ) -> Result<Json<RatingsPage>, ApiError> {
-    let after = cursor(q.after.as_deref())?;
+    let after = match q.after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => match store::browse::Cursor::decode(a) {
+            Some(c) => Some(c),
+            // A cursor of the earlier API: a case rating's id.
+            None => match cursor(Some(a))? {
+                Some(id) => Some(store::browse::legacy_cursor(&st.db, id).await?),
+                None => None,
+            },
+        },
+    };
     let limit = page_limit(q.limit, 500)?;
-    let (rows, next) = store::ratings::list_ratings(&st.db, &st.config.data_key, client, after, limit).await?;
+    let (rows, next) = store::browse::list(
+        &st.db,
+        &st.config.data_key,
+        store::browse::Reader::Client(client),
+        &store::browse::Filter::default(),
+        after,
+        store::browse::Direction::OldestFirst,
+        limit,
+    )
+    .await?;
     Ok(Json(RatingsPage {
         ratings: rows.into_iter().map(RatingOut::from).collect(),
-        next: next.map(|n| n.to_string()),
+        next: next.map(|n| n.encode()),
     }))
 }
 

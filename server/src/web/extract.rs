@@ -327,6 +327,7 @@ impl Ctx {
                     orders.to_string()
                 },
             ));
+            links.push(("/admin/ratings".to_string(), lang.t("评价记录", "Ratings").to_string()));
             links.push(("/admin/stats".to_string(), lang.t("统计", "Statistics").to_string()));
             if !store::accounts::grantable(&self.actor).is_empty() {
                 links.push(("/admin/accounts".to_string(), lang.t("账号", "Accounts").to_string()));

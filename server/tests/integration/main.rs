@@ -18,6 +18,7 @@ mod page_ratings;
 mod people;
 mod places;
 mod policies;
+mod ratings_list;
 mod screen_and_docs;
 mod sms;
 mod stats;

@@ -69,7 +69,7 @@ pub struct WorkOrdersView {
     pub handlers: Vec<HandlerLine>,
 }
 
-fn select(name: &'static str, label: String, any: String, choices: Vec<(String, String)>, current: String) -> impl IntoView {
+pub(super) fn select(name: &'static str, label: String, any: String, choices: Vec<(String, String)>, current: String) -> impl IntoView {
     view! {
         <label><span>{label}</span>
             <select name=name>
