@@ -222,6 +222,160 @@ pub fn wilson_lower(k: u64, n: u64) -> f64 {
     ((centre - margin) / (1.0 + z2 / n)).max(0.0)
 }
 
+/// The period a row of a breakdown covers (Beijing days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    pub const ALL: [Period; 5] = [Period::Day, Period::Week, Period::Month, Period::Quarter, Period::Year];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.code() == s)
+    }
+
+    /// The bucket a day falls in: `2026-12-05`, `2026-W49` (ISO week),
+    /// `2026-12`, `2026-Q4`, `2026`. Buckets sort as text in time order.
+    pub fn bucket(self, day: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        match self {
+            Period::Day => day.format("%Y-%m-%d").to_string(),
+            Period::Week => {
+                let w = day.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            Period::Month => day.format("%Y-%m").to_string(),
+            Period::Quarter => format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1),
+            Period::Year => day.year().to_string(),
+        }
+    }
+}
+
+/// What a breakdown groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dimension {
+    /// The unit responsible for the service item (the window's unit for
+    /// static-code and kiosk ratings, which have no item).
+    Unit,
+    Item,
+    Window,
+    Staff,
+    Hall,
+    /// Rolled up the tree: a region's row holds its sub-regions' too.
+    Region,
+    Channel,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 7] = [
+        Dimension::Unit,
+        Dimension::Item,
+        Dimension::Window,
+        Dimension::Staff,
+        Dimension::Hall,
+        Dimension::Region,
+        Dimension::Channel,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Dimension::Unit => "unit",
+            Dimension::Item => "item",
+            Dimension::Window => "window",
+            Dimension::Staff => "staff",
+            Dimension::Hall => "hall",
+            Dimension::Region => "region",
+            Dimension::Channel => "channel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.code() == s)
+    }
+}
+
+/// How rankings weigh the indicators (a region's policy; these defaults
+/// where it says nothing) and the fewest valid ratings a row needs to be
+/// ranked at all. Each rate enters as its Wilson lower bound, so a small
+/// sample is not ranked as if it were large.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub good: f64,
+    pub rectification: f64,
+    pub on_time: f64,
+    pub participation: f64,
+    pub min_n: u64,
+}
+
+impl Default for Weights {
+    /// 好评率 60 %, 差评整改率 20 %, 按期办结率 10 %, 参评率 10 %; at least 30 ratings.
+    fn default() -> Weights {
+        Weights {
+            good: 0.6,
+            rectification: 0.2,
+            on_time: 0.1,
+            participation: 0.1,
+            min_n: 30,
+        }
+    }
+}
+
+/// The composite score, 0–100: the weighted mean of the Wilson lower bounds
+/// of the good, rectification, on-time and participation rates, over the
+/// rates that have a denominator (the weights of the others are left out).
+/// `None` below `min_n` valid ratings or without any weighed rate.
+pub fn composite(t: &Tally, w: &Weights) -> Option<f64> {
+    if t.valid() < w.min_n.max(1) {
+        return None;
+    }
+    let parts = [
+        (t.good_rate(), w.good),
+        (t.rectification_rate(), w.rectification),
+        (t.on_time_rate(), w.on_time),
+        (t.participation_rate(), w.participation),
+    ];
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for (r, wt) in parts {
+        if r.den > 0 && wt > 0.0 {
+            sum += wt * wilson_lower(r.num, r.den);
+            weight += wt;
+        }
+    }
+    (weight > 0.0).then(|| 100.0 * sum / weight)
+}
+
+/// Ranks by score, highest first (1, 2, 2, 4 on ties); rows without a score
+/// (too few ratings) get no rank.
+pub fn ranks(scores: &[Option<f64>]) -> Vec<Option<u32>> {
+    scores
+        .iter()
+        .map(|s| s.map(|s| 1 + scores.iter().filter(|o| o.is_some_and(|o| o > s + 1e-12)).count() as u32))
+        .collect()
+}
+
+/// 004 rule 19's concentration alert: bad ratings of the last 30 days above
+/// the policy's `threshold` and above twice the 30-day baseline of the 90
+/// days before them (`bad_before_90` / 3).
+pub fn concentrated(bad_30: u64, bad_before_90: u64, threshold: u64) -> bool {
+    bad_30 > threshold && bad_30 * 3 > 2 * bad_before_90
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +480,68 @@ mod tests {
         // Known value: 8 of 10 at 95 % → 0.4902.
         assert!((wilson_lower(8, 10) - 0.4902).abs() < 1e-3, "{}", wilson_lower(8, 10));
         assert!(wilson_lower(10, 10) < 1.0);
+    }
+
+    #[test]
+    fn days_fall_in_their_buckets() {
+        let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(Period::Day.bucket(d(2026, 12, 5)), "2026-12-05");
+        assert_eq!(Period::Week.bucket(d(2026, 12, 5)), "2026-W49");
+        // 2027-01-01 is a Friday: ISO week 53 of 2026.
+        assert_eq!(Period::Week.bucket(d(2027, 1, 1)), "2026-W53");
+        assert_eq!(Period::Month.bucket(d(2026, 12, 5)), "2026-12");
+        assert_eq!(Period::Quarter.bucket(d(2026, 3, 31)), "2026-Q1");
+        assert_eq!(Period::Quarter.bucket(d(2026, 4, 1)), "2026-Q2");
+        assert_eq!(Period::Year.bucket(d(2026, 12, 31)), "2026");
+        assert_eq!(Period::parse("quarter"), Some(Period::Quarter));
+        assert_eq!(Dimension::parse("staff"), Some(Dimension::Staff));
+        assert_eq!(Dimension::parse("hour"), None);
+    }
+
+    #[test]
+    fn rankings_weigh_wilson_bounds_and_leave_small_samples_unranked() {
+        let w = Weights::default();
+        let rated = |good: u64, bad: u64| {
+            let mut t = Tally::default();
+            for _ in 0..good {
+                t.count(Level::Satisfied, false);
+            }
+            for _ in 0..bad {
+                t.count(Level::Dissatisfied, false);
+            }
+            t
+        };
+        // 5 of 5 good: too few to rank (min 30).
+        assert_eq!(composite(&rated(5, 0), &w), None);
+        // Only the good rate has a denominator: the score is its Wilson bound.
+        let all_good = rated(1000, 0);
+        let s = composite(&all_good, &w).unwrap();
+        assert!((s - 100.0 * wilson_lower(1000, 1000)).abs() < 1e-9, "{s}");
+        // 30 of 30 is below 1,000 of 1,000: the same share, a smaller sample.
+        let small = composite(&rated(30, 0), &w).unwrap();
+        assert!(small < s, "{small} < {s}");
+        // With bad ratings, rectification weighs in (0.6 and 0.2 of 0.8).
+        let some_bad = rated(970, 30);
+        let open = composite(&some_bad, &w).unwrap();
+        let by_hand = 100.0 * (0.6 * wilson_lower(970, 1000) + 0.2 * wilson_lower(0, 30)) / 0.8;
+        assert!((open - by_hand).abs() < 1e-9, "{open} vs {by_hand}");
+        let mut fixed = some_bad;
+        fixed.rectified = 30;
+        assert!(composite(&fixed, &w).unwrap() > open);
+        assert_eq!(
+            ranks(&[Some(80.0), None, Some(90.0), Some(80.0)]),
+            [Some(2), None, Some(1), Some(2)]
+        );
+    }
+
+    #[test]
+    fn a_concentration_needs_the_threshold_and_twice_the_baseline() {
+        // Threshold 5: 6 bad in 30 days against 6 in the 90 before (2 a month): alert.
+        assert!(concentrated(6, 6, 5));
+        // Not above the threshold.
+        assert!(!concentrated(5, 0, 5));
+        // Above it but not twice the usual (9 in 90 days = 3 a month; 6 is not > 6).
+        assert!(!concentrated(6, 9, 5));
+        assert!(concentrated(7, 9, 5));
     }
 }

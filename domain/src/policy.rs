@@ -79,8 +79,30 @@ pub struct Policy {
     /// How old a rating queued on a device while offline may be when it
     /// arrives (hours); older ones, and ones from the future, are refused.
     pub device_queue_hours: u32,
+    /// Ranking weights in percent (sum 100): 好评率, 差评整改率, 按期办结率, 参评率.
+    pub rank_weights: [u32; 4],
+    /// The fewest valid ratings a unit, item, window, staff member or region
+    /// needs to be ranked.
+    pub rank_min_n: u32,
+    /// 004 rule 19: bad ratings in 30 days above which (and above twice its
+    /// own baseline) an item, unit or staff member is an alert.
+    pub alert_bad_30d: u32,
     /// Where the rules come from, e.g. "000 第十条".
     pub citation: String,
+}
+
+impl Policy {
+    /// The ranking weights as `indicators` uses them.
+    pub fn weights(&self) -> crate::indicators::Weights {
+        let [good, rectification, on_time, participation] = self.rank_weights.map(|w| f64::from(w) / 100.0);
+        crate::indicators::Weights {
+            good,
+            rectification,
+            on_time,
+            participation,
+            min_n: u64::from(self.rank_min_n),
+        }
+    }
 }
 
 impl Default for Policy {
@@ -99,6 +121,9 @@ impl Default for Policy {
             unit_sets_deadline: false,
             device_per_minute: 6,
             device_queue_hours: 24,
+            rank_weights: [60, 20, 10, 10],
+            rank_min_n: 30,
+            alert_bad_30d: 5,
             citation: String::new(),
         }
     }
@@ -131,6 +156,12 @@ pub struct PolicyOverride {
     pub device_per_minute: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_queue_hours: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank_weights: Option<[u32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank_min_n: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert_bad_30d: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
 }
@@ -184,6 +215,9 @@ impl PolicyOverride {
             (self.reminder_hours, "reminder_hours", 1, 720),
             (self.device_per_minute, "device_per_minute", 1, 60),
             (self.device_queue_hours, "device_queue_hours", 1, 168),
+            (self.rank_min_n, "rank_min_n", 1, 100_000),
+            (self.alert_bad_30d, "alert_bad_30d", 1, 1_000_000),
+            (self.rank_weights.map(|w| w.iter().sum()), "rank_weights", 100, 100),
         ] {
             if let Some(n) = v {
                 if !(min..=max).contains(&n) {
@@ -231,6 +265,15 @@ pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Polic
         }
         if let Some(v) = o.device_queue_hours {
             p.device_queue_hours = v;
+        }
+        if let Some(v) = o.rank_weights {
+            p.rank_weights = v;
+        }
+        if let Some(v) = o.rank_min_n {
+            p.rank_min_n = v;
+        }
+        if let Some(v) = o.alert_bad_30d {
+            p.alert_bad_30d = v;
         }
         if let Some(v) = &o.citation {
             p.citation = v.clone();

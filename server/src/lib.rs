@@ -6,6 +6,7 @@ pub mod web;
 // Route modules: each imports `web`, `store` and `app`, never another route module.
 pub mod admin;
 pub mod api;
+pub mod charts;
 pub mod device;
 pub mod places;
 pub mod public;
@@ -161,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .route("/windows", get(api::list_windows))
         .route("/staff", get(api::list_staff))
         .route("/work-orders", get(api::list_work_orders))
+        .route("/stats", get(api::stats::stats))
         .route("/work-orders/{id}", get(api::work_order))
         .route("/sms/inbound", post(api::webhooks::sms_inbound))
         .route("/hotline/ratings", post(api::webhooks::hotline))
@@ -205,7 +207,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/work-orders", get(admin::work_orders::list))
         .route("/admin/stats", get(admin::stats::stats))
+        .route("/admin/stats.csv", get(admin::stats::stats_csv))
+        .route("/admin/stats.xlsx", get(admin::stats::stats_xlsx))
         .route("/admin/ratings", get(admin::ratings::ratings))
+        .route("/admin/ratings.csv", get(admin::ratings::ratings_csv))
+        .route("/admin/ratings.xlsx", get(admin::ratings::ratings_xlsx))
         .route("/admin/work-orders/handler", post(admin::work_orders::set_handler))
         .route("/admin/work-orders/promote/{rating}", post(admin::work_orders::promote))
         .route("/admin/work-orders/{id}", get(admin::work_orders::order))

@@ -1,13 +1,14 @@
-//! Counting the results (issue 14, first slice): the [`Tally`] of the
-//! signed-in administrator's scope over a period, from the stored rows — case
-//! ratings of every channel (each target), static-code and kiosk ratings,
-//! default ratings not superseded, and the work orders of the period. What
-//! the numbers mean is `domain::indicators`; rollup tables for 10 M ratings
-//! come later (issue 14).
+//! Counting the results (issue 14): [`Tally`]s of a reader's scope over a
+//! period, whole ([`tally`]) or broken down by a [`Dimension`] and a
+//! [`Period`] ([`grouped`]), from the stored rows — case ratings of every
+//! channel (each target), static-code and kiosk ratings, default ratings not
+//! superseded, and the work orders. What the numbers mean is
+//! `domain::indicators`; rollup tables for 10 M ratings come later (issue 14).
 //!
-//! Per period `[from, to)`:
+//! Per period `[from, to)` (Beijing days decide the buckets):
 //! - completed: cases whose `completed_at` falls in it; rated: of those, the
-//!   cases with a first rating (any target) that is not excluded;
+//!   cases with a first rating (any target) that is not excluded — both by
+//!   the day of completion, and not split by channel (a case has none);
 //! - levels: first ratings (`rating_count` 1, any target, not excluded),
 //!   counted static/kiosk ratings not excluded, and defaults not superseded,
 //!   each by the time it was made;
@@ -16,93 +17,450 @@
 //! - work orders opened in it: rectified = closed with the rating not
 //!   excluded; real-name bad and those revisited; appeals (requested, upheld);
 //!   due = orders whose handling deadline falls in it, on time = closed by then.
+//!
+//! What a fact belongs to: a case's unit is its item's unit (as its work
+//! order's), its window, hall and region those of its window; a static-code
+//! or kiosk rating has a hall, perhaps a window (and that window's unit), no
+//! item and no staff member. A region row holds its sub-regions' facts too.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use domain::indicators::Tally;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::indicators::{Dimension, Period, Tally};
 use domain::Level;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::accounts::{Actor, Scope};
 use crate::entities::{
-    default_rating, hall, item, place_rating, rating, region, service_case, service_window, work_order, work_order_event,
+    api_client, default_rating, hall, item, place_rating, rating, region, service_case, service_window, staff, unit, work_order,
+    work_order_event,
 };
 use crate::{Db, Error, Result};
 
-/// Which rows an actor's scope covers, as conditions per table.
+/// Who reads the numbers.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// An administrator: the scope of the role. Window staff: forbidden.
+    Admin(&'a Actor),
+    /// An API key: the cases it reported, and its granted region or unit.
+    Client(i32),
+}
+
+/// Which rows a reader's scope covers, as conditions per table.
 struct Reach {
     cases: Condition,
     places: Condition,
     orders: Condition,
+    /// The regions a region row may be shown for (`None`: any).
+    regions: Option<HashSet<i32>>,
+    /// The region whose policy ranks (the scope's top), if one.
+    top: Option<i32>,
 }
 
-async fn reach<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<Reach> {
-    Ok(match &actor.scope {
-        Scope::All => Reach {
-            cases: Condition::all(),
-            places: Condition::all(),
-            orders: Condition::all(),
-        },
-        Scope::Regions { ids, .. } => {
-            let codes: Vec<String> = region::Entity::find()
-                .select_only()
-                .column(region::Column::Code)
-                .filter(region::Column::Id.is_in(ids.clone()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            let halls: Vec<i32> = hall::Entity::find()
-                .select_only()
-                .column(hall::Column::Id)
-                .filter(hall::Column::RegionId.is_in(ids.clone()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            Reach {
-                cases: Condition::all().add(service_case::Column::RegionCode.is_in(codes)),
-                places: Condition::all().add(place_rating::Column::HallId.is_in(halls)),
-                orders: Condition::all().add(work_order::Column::RegionId.is_in(ids.clone())),
-            }
-        }
-        Scope::Unit(u) => {
-            let items: Vec<i32> = item::Entity::find()
-                .select_only()
-                .column(item::Column::Id)
-                .filter(item::Column::UnitId.eq(*u))
-                .into_tuple()
-                .all(db)
-                .await?;
-            let windows: Vec<i32> = service_window::Entity::find()
-                .select_only()
-                .column(service_window::Column::Id)
-                .filter(service_window::Column::UnitId.eq(*u))
-                .into_tuple()
-                .all(db)
-                .await?;
-            Reach {
-                cases: Condition::any()
-                    .add(service_case::Column::ItemId.is_in(items))
-                    .add(service_case::Column::WindowId.is_in(windows.clone())),
-                places: Condition::all().add(place_rating::Column::WindowId.is_in(windows)),
-                orders: Condition::all().add(work_order::Column::UnitId.eq(*u)),
-            }
-        }
-        Scope::Window(_) => return Err(Error::Forbidden),
+async fn region_reach<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> Result<Reach> {
+    let codes: Vec<String> = region::Entity::find()
+        .select_only()
+        .column(region::Column::Code)
+        .filter(region::Column::Id.is_in(ids.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let halls: Vec<i32> = hall::Entity::find()
+        .select_only()
+        .column(hall::Column::Id)
+        .filter(hall::Column::RegionId.is_in(ids.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(Reach {
+        cases: Condition::all().add(service_case::Column::RegionCode.is_in(codes)),
+        places: Condition::all().add(place_rating::Column::HallId.is_in(halls)),
+        orders: Condition::all().add(work_order::Column::RegionId.is_in(ids.clone())),
+        top: ids.first().copied(),
+        regions: Some(ids.into_iter().collect()),
     })
+}
+
+async fn unit_reach<C: ConnectionTrait>(db: &C, u: i32) -> Result<Reach> {
+    let items: Vec<i32> = item::Entity::find()
+        .select_only()
+        .column(item::Column::Id)
+        .filter(item::Column::UnitId.eq(u))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let windows: Vec<i32> = service_window::Entity::find()
+        .select_only()
+        .column(service_window::Column::Id)
+        .filter(service_window::Column::UnitId.eq(u))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let top = unit::Entity::find_by_id(u).one(db).await?.map(|u| u.region_id);
+    Ok(Reach {
+        cases: Condition::any()
+            .add(service_case::Column::ItemId.is_in(items))
+            .add(service_case::Column::WindowId.is_in(windows.clone())),
+        places: Condition::all().add(place_rating::Column::WindowId.is_in(windows)),
+        orders: Condition::all().add(work_order::Column::UnitId.eq(u)),
+        regions: None,
+        top,
+    })
+}
+
+async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> {
+    match reader {
+        Reader::Admin(actor) => {
+            if !actor.role.is_admin() {
+                return Err(Error::Forbidden);
+            }
+            match &actor.scope {
+                Scope::All => {
+                    let roots: Vec<i32> = region::Entity::find()
+                        .select_only()
+                        .column(region::Column::Id)
+                        .filter(region::Column::ParentId.is_null())
+                        .into_tuple()
+                        .all(db)
+                        .await?;
+                    Ok(Reach {
+                        cases: Condition::all(),
+                        places: Condition::all(),
+                        orders: Condition::all(),
+                        regions: None,
+                        top: (roots.len() == 1).then(|| roots[0]),
+                    })
+                }
+                Scope::Regions { root, ids } => {
+                    let mut ids = ids.clone();
+                    ids.retain(|i| i != root);
+                    ids.insert(0, *root);
+                    region_reach(db, ids).await
+                }
+                Scope::Unit(u) => unit_reach(db, *u).await,
+                Scope::Window(_) => Err(Error::Forbidden),
+            }
+        }
+        Reader::Client(client) => {
+            let c = api_client::Entity::find_by_id(client).one(db).await?.ok_or(Error::Unauthorized)?;
+            let own_cases = Condition::all().add(service_case::Column::ApiClientId.eq(client));
+            let own_orders = Condition::all().add(
+                work_order::Column::CaseId.in_subquery(
+                    service_case::Entity::find()
+                        .select_only()
+                        .column(service_case::Column::Id)
+                        .filter(own_cases.clone())
+                        .into_query(),
+                ),
+            );
+            let granted = match (c.scope_region_id, c.scope_unit_id) {
+                (Some(r), _) => Some(region_reach(db, crate::accounts::region_subtree(db, r).await?).await?),
+                (None, Some(u)) => Some(unit_reach(db, u).await?),
+                (None, None) => None,
+            };
+            Ok(match granted {
+                Some(g) => Reach {
+                    cases: Condition::any().add(own_cases).add(g.cases),
+                    places: g.places,
+                    orders: Condition::any().add(own_orders).add(g.orders),
+                    regions: g.regions,
+                    top: g.top,
+                },
+                None => Reach {
+                    cases: own_cases,
+                    // Without a grant, no static-code or kiosk rating is its.
+                    places: Condition::all().add(place_rating::Column::Id.eq(-1)),
+                    orders: own_orders,
+                    regions: None,
+                    top: None,
+                },
+            })
+        }
+    }
+}
+
+/// The policy that ranks a reader's rows: that of the scope's top region
+/// (the defaults where there is none).
+pub async fn ranking_policy(db: &Db, reader: Reader<'_>) -> Result<domain::policy::Policy> {
+    Ok(match reach(db, reader).await?.top {
+        Some(r) => crate::policies::for_region(db, r).await?.0,
+        None => domain::policy::Policy::default(),
+    })
+}
+
+/// The organisation, loaded once per count (a few thousand rows at most).
+#[derive(Default)]
+struct Org {
+    /// id → (code, name, hall, unit)
+    windows: HashMap<i32, (String, String, i32, i32)>,
+    /// id → (code, name, region)
+    halls: HashMap<i32, (String, String, i32)>,
+    /// id → (code, name, unit)
+    items: HashMap<i32, (String, String, i32)>,
+    staff: HashMap<i32, (String, String)>,
+    units: HashMap<i32, (String, String)>,
+    /// id → (code, name, parent)
+    regions: HashMap<i32, (String, String, Option<i32>)>,
+    region_by_code: HashMap<String, i32>,
+}
+
+impl Org {
+    async fn load<C: ConnectionTrait>(db: &C) -> Result<Org> {
+        let mut o = Org::default();
+        for w in service_window::Entity::find().all(db).await? {
+            o.windows.insert(w.id, (w.code, w.name, w.hall_id, w.unit_id));
+        }
+        for h in hall::Entity::find().all(db).await? {
+            o.halls.insert(h.id, (h.code, h.name, h.region_id));
+        }
+        for i in item::Entity::find().all(db).await? {
+            o.items.insert(i.id, (i.code, i.name, i.unit_id));
+        }
+        for s in staff::Entity::find().all(db).await? {
+            o.staff.insert(s.id, (s.number, s.name));
+        }
+        for u in unit::Entity::find().all(db).await? {
+            o.units.insert(u.id, (u.code, u.name));
+        }
+        for r in region::Entity::find().all(db).await? {
+            o.region_by_code.insert(r.code.clone(), r.id);
+            o.regions.insert(r.id, (r.code, r.name, r.parent_id));
+        }
+        Ok(o)
+    }
+
+    /// What a case belongs to.
+    fn case(&self, window: i32, item: i32, staff: Option<i32>, region_code: &str) -> Attrs {
+        let hall = self.windows.get(&window).map(|w| w.2);
+        Attrs {
+            window: Some(window),
+            hall,
+            region: self
+                .region_by_code
+                .get(region_code)
+                .copied()
+                .or_else(|| hall.and_then(|h| self.halls.get(&h)).map(|h| h.2)),
+            unit: self
+                .items
+                .get(&item)
+                .map(|i| i.2)
+                .or_else(|| self.windows.get(&window).map(|w| w.3)),
+            item: Some(item),
+            staff,
+        }
+    }
+
+    /// What a static-code or kiosk rating belongs to.
+    fn place(&self, hall: i32, window: Option<i32>) -> Attrs {
+        Attrs {
+            window,
+            hall: Some(hall),
+            region: self.halls.get(&hall).map(|h| h.2),
+            unit: window.and_then(|w| self.windows.get(&w)).map(|w| w.3),
+            item: None,
+            staff: None,
+        }
+    }
+
+    /// The (key, name) a row of `dim` has, for one id.
+    fn named(&self, dim: Dimension, id: i32) -> Option<(String, String)> {
+        let pick = |v: Option<(&String, &String)>| v.map(|(c, n)| (c.clone(), n.clone()));
+        match dim {
+            Dimension::Unit => pick(self.units.get(&id).map(|u| (&u.0, &u.1))),
+            Dimension::Item => pick(self.items.get(&id).map(|i| (&i.0, &i.1))),
+            Dimension::Window => pick(self.windows.get(&id).map(|w| (&w.0, &w.1))),
+            Dimension::Staff => pick(self.staff.get(&id).map(|s| (&s.0, &s.1))),
+            Dimension::Hall => pick(self.halls.get(&id).map(|h| (&h.0, &h.1))),
+            Dimension::Region => pick(self.regions.get(&id).map(|r| (&r.0, &r.1))),
+            Dimension::Channel => None,
+        }
+    }
+}
+
+/// What one fact belongs to.
+#[derive(Debug, Clone, Copy, Default)]
+struct Attrs {
+    window: Option<i32>,
+    hall: Option<i32>,
+    region: Option<i32>,
+    unit: Option<i32>,
+    item: Option<i32>,
+    staff: Option<i32>,
+}
+
+/// How facts are split: by nothing (one row), or by a dimension.
+struct Split<'a> {
+    dim: Option<Dimension>,
+    period: Option<Period>,
+    org: &'a Org,
+    regions: Option<&'a HashSet<i32>>,
+    rows: BTreeMap<(String, String), Tally>,
+}
+
+impl Split<'_> {
+    /// The row keys of a fact (none: the fact has no such thing, e.g. a
+    /// static-code rating has no item).
+    fn keys(&self, a: &Attrs, channel: Option<&str>) -> Vec<String> {
+        let one = |id: Option<i32>| id.map(|i| vec![i.to_string()]).unwrap_or_default();
+        match self.dim {
+            None => vec![String::new()],
+            Some(Dimension::Unit) => one(a.unit),
+            Some(Dimension::Item) => one(a.item),
+            Some(Dimension::Window) => one(a.window),
+            Some(Dimension::Staff) => one(a.staff),
+            Some(Dimension::Hall) => one(a.hall),
+            Some(Dimension::Channel) => channel.map(|c| vec![c.to_string()]).unwrap_or_default(),
+            Some(Dimension::Region) => {
+                // The region and every region above it (within the reader's scope).
+                let mut out = Vec::new();
+                let mut at = a.region;
+                for _ in 0..32 {
+                    let Some(r) = at else { break };
+                    if self.regions.is_none_or(|s| s.contains(&r)) {
+                        out.push(r.to_string());
+                    }
+                    at = self.org.regions.get(&r).and_then(|x| x.2);
+                }
+                out
+            }
+        }
+    }
+
+    fn bucket(&self, at: DateTime<Utc>) -> String {
+        match self.period {
+            None => String::new(),
+            Some(p) => p.bucket(day_of(at)),
+        }
+    }
+
+    /// Adds one fact to every row it belongs to.
+    fn add(&mut self, a: &Attrs, channel: Option<&str>, at: DateTime<Utc>, f: impl Fn(&mut Tally)) {
+        let bucket = self.bucket(at);
+        for k in self.keys(a, channel) {
+            f(self.rows.entry((k, bucket.clone())).or_default());
+        }
+    }
+}
+
+fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&crate::console::china()).date_naive()
 }
 
 fn level(code: &str) -> Result<Level> {
     crate::columns::level(code)
 }
 
-/// The tally of `actor`'s scope over `[from, to)`. Window staff: forbidden.
-pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
-    if !actor.role.is_admin() {
-        return Err(Error::Forbidden);
+/// Cases by id, in chunks (the attributes of the facts that name them).
+async fn cases_by_id<C: ConnectionTrait>(db: &C, ids: HashSet<i32>) -> Result<HashMap<i32, (i32, i32, Option<i32>, String)>> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i32, i32, i32, Option<i32>, String)> = service_case::Entity::find()
+            .select_only()
+            .column(service_case::Column::Id)
+            .column(service_case::Column::WindowId)
+            .column(service_case::Column::ItemId)
+            .column(service_case::Column::StaffId)
+            .column(service_case::Column::RegionCode)
+            .filter(service_case::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, w, i, s, r) in rows {
+            out.insert(id, (w, i, s, r));
+        }
     }
-    let r = reach(db, actor).await?;
-    let mut t = Tally::default();
+    Ok(out)
+}
+
+/// One row of a breakdown: its key (a code, a job number, a channel code),
+/// its name, its period bucket (empty: the whole period) and its tally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub key: String,
+    pub name: String,
+    pub period: String,
+    pub tally: Tally,
+    /// Rows are ranked among peers of one period: for regions, the
+    /// sub-regions of one region (this is its code); otherwise empty.
+    pub peers: String,
+    /// The composite score (0–100) and the rank among peers; none for halls
+    /// and channels, and below the policy's fewest ratings.
+    pub score: Option<f64>,
+    pub rank: Option<u32>,
+}
+
+/// Scores and ranks `rows` (see [`Row::rank`]) by the policy's weights.
+pub fn rank(rows: &mut [Row], dim: Dimension, w: &domain::indicators::Weights) {
+    if matches!(dim, Dimension::Hall | Dimension::Channel) {
+        return;
+    }
+    for r in rows.iter_mut() {
+        r.score = domain::indicators::composite(&r.tally, w);
+    }
+    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        groups.entry((r.period.clone(), r.peers.clone())).or_default().push(i);
+    }
+    for idx in groups.into_values() {
+        let scores: Vec<Option<f64>> = idx.iter().map(|i| rows[*i].score).collect();
+        for (i, rank) in idx.iter().zip(domain::indicators::ranks(&scores)) {
+            rows[*i].rank = rank;
+        }
+    }
+}
+
+/// The tally of `reader`'s scope over `[from, to)`.
+pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
+    let rows = count(db, Reader::Admin(actor), None, None, from, to).await?;
+    Ok(rows.into_iter().map(|r| r.tally).fold(Tally::default(), |mut a, t| {
+        a += t;
+        a
+    }))
+}
+
+/// The breakdown of `reader`'s scope over `[from, to)` by `dim` and, when
+/// given, `period` buckets; rows in key then period order.
+pub async fn grouped(
+    db: &Db,
+    reader: Reader<'_>,
+    dim: Dimension,
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    count(db, reader, Some(dim), period, from, to).await
+}
+
+/// The whole scope by `period` buckets (a trend): one row per bucket.
+pub async fn grouped_whole(db: &Db, reader: Reader<'_>, period: Period, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Row>> {
+    count(db, reader, None, Some(period), from, to).await
+}
+
+/// (case, window, item, staff, region code, completed at)
+type CaseAt = (i32, i32, i32, Option<i32>, String, DateTime<Utc>);
+/// (case, level, rating count, excluded at, channel, created at)
+type RatingFact = (i32, String, i32, Option<DateTime<Utc>>, String, DateTime<Utc>);
+/// (hall, window, level, counted, excluded at, channel, created at)
+type PlaceFact = (i32, Option<i32>, String, bool, Option<DateTime<Utc>>, String, DateTime<Utc>);
+
+async fn count(
+    db: &Db,
+    reader: Reader<'_>,
+    dim: Option<Dimension>,
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    let r = reach(db, reader).await?;
+    let org = Org::load(db).await?;
+    let mut split = Split {
+        dim,
+        period,
+        org: &org,
+        regions: r.regions.as_ref(),
+        rows: BTreeMap::new(),
+    };
     let in_scope = || {
         service_case::Entity::find()
             .select_only()
@@ -112,49 +470,70 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
     };
 
     // Cases completed in the period, and which of them are rated.
-    let completed = || {
-        service_case::Entity::find()
-            .filter(r.cases.clone())
-            .filter(service_case::Column::CompletedAt.gte(from))
-            .filter(service_case::Column::CompletedAt.lt(to))
-    };
-    t.completed = completed().count(db).await?;
-    let completed_q = completed().select_only().column(service_case::Column::Id).into_query();
-    let rated: Vec<i32> = rating::Entity::find()
+    let completed: Vec<CaseAt> = service_case::Entity::find()
+        .select_only()
+        .column(service_case::Column::Id)
+        .column(service_case::Column::WindowId)
+        .column(service_case::Column::ItemId)
+        .column(service_case::Column::StaffId)
+        .column(service_case::Column::RegionCode)
+        .column(service_case::Column::CompletedAt)
+        .filter(r.cases.clone())
+        .filter(service_case::Column::CompletedAt.gte(from))
+        .filter(service_case::Column::CompletedAt.lt(to))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let completed_q = service_case::Entity::find()
+        .select_only()
+        .column(service_case::Column::Id)
+        .filter(r.cases.clone())
+        .filter(service_case::Column::CompletedAt.gte(from))
+        .filter(service_case::Column::CompletedAt.lt(to))
+        .into_query();
+    let rated: HashSet<i32> = rating::Entity::find()
         .select_only()
         .column(rating::Column::CaseId)
         .filter(rating::Column::RatingCount.eq(1))
         .filter(rating::Column::ExcludedAt.is_null())
         .filter(rating::Column::CaseId.in_subquery(completed_q))
-        .into_tuple()
+        .into_tuple::<i32>()
         .all(db)
-        .await?;
-    t.rated = rated.into_iter().collect::<HashSet<_>>().len() as u64;
+        .await?
+        .into_iter()
+        .collect();
+    for (id, w, i, s, region_code, at) in completed {
+        let a = org.case(w, i, s, &region_code);
+        let is_rated = rated.contains(&id);
+        split.add(&a, None, at, |t| {
+            t.completed += 1;
+            if is_rated {
+                t.rated += 1;
+            }
+        });
+    }
 
     // Case ratings made in the period.
-    let rows: Vec<(String, i32, Option<DateTime<Utc>>)> = rating::Entity::find()
+    let rows: Vec<RatingFact> = rating::Entity::find()
         .select_only()
+        .column(rating::Column::CaseId)
         .column(rating::Column::Level)
         .column(rating::Column::RatingCount)
         .column(rating::Column::ExcludedAt)
+        .column(rating::Column::Channel)
+        .column(rating::Column::CreatedAt)
         .filter(rating::Column::CreatedAt.gte(from))
         .filter(rating::Column::CreatedAt.lt(to))
         .filter(rating::Column::CaseId.in_subquery(in_scope()))
         .into_tuple()
         .all(db)
         .await?;
-    for (l, count, excluded) in rows {
-        match (count, excluded) {
-            (_, Some(_)) => t.excluded += 1,
-            (1, None) => t.count(level(&l)?, false),
-            (2, None) => t.follow_ups += 1,
-            _ => t.re_ratings += 1,
-        }
-    }
     // Defaults given in the period and not superseded by an active rating.
-    let defaults: Vec<String> = default_rating::Entity::find()
+    let defaults: Vec<(i32, String, DateTime<Utc>)> = default_rating::Entity::find()
         .select_only()
+        .column(default_rating::Column::CaseId)
         .column(default_rating::Column::Level)
+        .column(default_rating::Column::CreatedAt)
         .filter(default_rating::Column::CreatedAt.gte(from))
         .filter(default_rating::Column::CreatedAt.lt(to))
         .filter(default_rating::Column::SupersededBy.is_null())
@@ -162,54 +541,96 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
         .into_tuple()
         .all(db)
         .await?;
-    for l in defaults {
-        t.count(level(&l)?, true);
+    let mut ids: HashSet<i32> = rows.iter().map(|r| r.0).collect();
+    ids.extend(defaults.iter().map(|d| d.0));
+    let cases = cases_by_id(db, ids).await?;
+    let attrs = |case_id: i32| {
+        cases
+            .get(&case_id)
+            .map(|(w, i, s, rc)| org.case(*w, *i, *s, rc))
+            .unwrap_or_default()
+    };
+    for (case_id, l, n, excluded, channel, at) in rows {
+        let a = attrs(case_id);
+        let l = level(&l)?;
+        split.add(&a, Some(&channel), at, |t| match (n, excluded) {
+            (_, Some(_)) => t.excluded += 1,
+            (1, None) => t.count(l, false),
+            (2, None) => t.follow_ups += 1,
+            _ => t.re_ratings += 1,
+        });
     }
+    for (case_id, l, at) in defaults {
+        let a = attrs(case_id);
+        let l = level(&l)?;
+        split.add(&a, Some(domain::Channel::Default.code()), at, |t| t.count(l, true));
+    }
+
     // Static-code and kiosk ratings.
-    let places: Vec<(String, bool, Option<DateTime<Utc>>)> = place_rating::Entity::find()
+    let places: Vec<PlaceFact> = place_rating::Entity::find()
         .select_only()
+        .column(place_rating::Column::HallId)
+        .column(place_rating::Column::WindowId)
         .column(place_rating::Column::Level)
         .column(place_rating::Column::Counted)
         .column(place_rating::Column::ExcludedAt)
+        .column(place_rating::Column::Channel)
+        .column(place_rating::Column::CreatedAt)
         .filter(r.places.clone())
         .filter(place_rating::Column::CreatedAt.gte(from))
         .filter(place_rating::Column::CreatedAt.lt(to))
         .into_tuple()
         .all(db)
         .await?;
-    for (l, counted, excluded) in places {
-        match (counted, excluded) {
+    for (hall_id, window, l, counted, excluded, channel, at) in places {
+        let a = org.place(hall_id, window);
+        let l = level(&l)?;
+        split.add(&a, Some(&channel), at, |t| match (counted, excluded) {
             (_, Some(_)) => t.excluded += 1,
-            (true, None) => t.count(level(&l)?, false),
+            (true, None) => t.count(l, false),
             (false, None) => t.flagged += 1,
-        }
+        });
     }
 
-    // Work orders opened in the period.
+    // Work orders opened in the period, and those due in it.
     let orders = work_order::Entity::find()
         .filter(r.orders.clone())
-        .filter(work_order::Column::OpenedAt.gte(from))
-        .filter(work_order::Column::OpenedAt.lt(to))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(work_order::Column::OpenedAt.gte(from))
+                        .add(work_order::Column::OpenedAt.lt(to)),
+                )
+                .add(
+                    Condition::all()
+                        .add(work_order::Column::HandleDue.gte(from))
+                        .add(work_order::Column::HandleDue.lt(to)),
+                ),
+        )
         .all(db)
         .await?;
-    let ids: Vec<i32> = orders.iter().map(|o| o.id).collect();
-    for o in &orders {
-        if o.rating_excluded {
-            t.appeals_upheld += 1;
-            continue;
-        }
-        if o.state == domain::work_order::State::Closed.code() {
-            t.rectified += 1;
-        }
-        if o.real_name {
-            t.real_name_bad += 1;
-            if o.revisits > 0 {
-                t.real_name_bad_revisited += 1;
-            }
-        }
+    let order_cases = cases_by_id(db, orders.iter().filter_map(|o| o.case_id).collect()).await?;
+    let place_ids: Vec<i32> = orders.iter().filter_map(|o| o.place_rating_id).collect();
+    let mut place_windows: HashMap<i32, Option<i32>> = HashMap::new();
+    for chunk in place_ids.chunks(500) {
+        let rows: Vec<(i32, Option<i32>)> = place_rating::Entity::find()
+            .select_only()
+            .column(place_rating::Column::Id)
+            .column(place_rating::Column::WindowId)
+            .filter(place_rating::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        place_windows.extend(rows);
     }
+    let opened_ids: Vec<i32> = orders
+        .iter()
+        .filter(|o| o.opened_at >= from && o.opened_at < to)
+        .map(|o| o.id)
+        .collect();
     let mut appealed = HashSet::new();
-    for chunk in ids.chunks(500) {
+    for chunk in opened_ids.chunks(500) {
         let rows: Vec<i32> = work_order_event::Entity::find()
             .select_only()
             .column(work_order_event::Column::OrderId)
@@ -220,20 +641,83 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
             .await?;
         appealed.extend(rows);
     }
-    t.appeals = appealed.len() as u64;
-    // Orders whose handling deadline falls in the period.
-    let due: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = work_order::Entity::find()
-        .select_only()
-        .column(work_order::Column::HandleDue)
-        .column(work_order::Column::ClosedAt)
-        .filter(r.orders)
-        .filter(work_order::Column::RatingExcluded.eq(false))
-        .filter(work_order::Column::HandleDue.gte(from))
-        .filter(work_order::Column::HandleDue.lt(to))
-        .into_tuple()
-        .all(db)
-        .await?;
-    t.due = due.len() as u64;
-    t.closed_on_time = due.iter().filter(|(d, c)| c.is_some_and(|c| c <= *d)).count() as u64;
-    Ok(t)
+    let closed = domain::work_order::State::Closed.code();
+    for o in &orders {
+        let mut a = match (o.case_id, o.place_rating_id) {
+            (Some(c), _) => order_cases
+                .get(&c)
+                .map(|(w, i, s, rc)| org.case(*w, *i, *s, rc))
+                .unwrap_or_default(),
+            (None, Some(p)) => org.place(o.hall_id, place_windows.get(&p).copied().flatten()),
+            (None, None) => org.place(o.hall_id, None),
+        };
+        a.unit = o.unit_id.or(a.unit);
+        if o.opened_at >= from && o.opened_at < to {
+            let appeal = appealed.contains(&o.id);
+            split.add(&a, Some(&o.channel), o.opened_at, |t| {
+                if appeal {
+                    t.appeals += 1;
+                }
+                if o.rating_excluded {
+                    t.appeals_upheld += 1;
+                    return;
+                }
+                if o.state == closed {
+                    t.rectified += 1;
+                }
+                if o.real_name {
+                    t.real_name_bad += 1;
+                    if o.revisits > 0 {
+                        t.real_name_bad_revisited += 1;
+                    }
+                }
+            });
+        }
+        if let Some(due) = o.handle_due.filter(|d| *d >= from && *d < to && !o.rating_excluded) {
+            let on_time = o.closed_at.is_some_and(|c| c <= due);
+            split.add(&a, Some(&o.channel), due, |t| {
+                t.due += 1;
+                if on_time {
+                    t.closed_on_time += 1;
+                }
+            });
+        }
+    }
+
+    // Keys to codes and names.
+    let rows = std::mem::take(&mut split.rows);
+    Ok(rows
+        .into_iter()
+        .map(|((key, period), tally)| {
+            let peers = match dim {
+                Some(Dimension::Region) => key
+                    .parse::<i32>()
+                    .ok()
+                    .and_then(|id| org.regions.get(&id))
+                    .and_then(|r| r.2)
+                    .and_then(|p| org.regions.get(&p))
+                    .map(|p| p.0.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let (key, name) = match dim {
+                None => (String::new(), String::new()),
+                Some(Dimension::Channel) => (key.clone(), key),
+                Some(d) => key
+                    .parse::<i32>()
+                    .ok()
+                    .and_then(|id| org.named(d, id))
+                    .unwrap_or((key, String::new())),
+            };
+            Row {
+                key,
+                name,
+                period,
+                tally,
+                peers,
+                score: None,
+                rank: None,
+            }
+        })
+        .collect())
 }

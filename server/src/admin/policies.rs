@@ -58,6 +58,19 @@ fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
                 ),
             },
         ),
+        (lang.t("排名与预警", "Rankings and alerts").into(), {
+            let w = p.rank_weights.map(|n| n.to_string()).join("/");
+            match lang {
+                    Lang::Zh => format!(
+                        "权重（好评率/差评整改率/按期办结率/参评率）{w}；至少 {} 条有效评价参与排名；30 天内差评超过 {} 条且超过自身基线两倍时预警",
+                        p.rank_min_n, p.alert_bad_30d
+                    ),
+                    Lang::En => format!(
+                        "weights (good / rectified / on time / participation) {w}; ranked from {} valid ratings; alert above {} bad ratings in 30 days and twice the usual",
+                        p.rank_min_n, p.alert_bad_30d
+                    ),
+                }
+        }),
         (
             lang.t("追加评价期限", "Follow-up within").into(),
             span_text(lang, p.follow_up_within),
@@ -118,6 +131,9 @@ async fn page(
         reminder_hours: o.reminder_hours.map(|h| h.to_string()).unwrap_or_default(),
         device_per_minute: o.device_per_minute.map(|h| h.to_string()).unwrap_or_default(),
         device_queue_hours: o.device_queue_hours.map(|h| h.to_string()).unwrap_or_default(),
+        rank_weights: o.rank_weights.map(|w| w.map(|n| n.to_string()).join("/")).unwrap_or_default(),
+        rank_min_n: o.rank_min_n.map(|h| h.to_string()).unwrap_or_default(),
+        alert_bad_30d: o.alert_bad_30d.map(|h| h.to_string()).unwrap_or_default(),
         follow_up_within: span_field(o.follow_up_within),
         real_name: match o.real_name {
             None => String::new(),
@@ -212,6 +228,19 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
         rectify_extension: span("rectify_extension")?,
         device_per_minute: number("device_per_minute")?,
         device_queue_hours: number("device_queue_hours")?,
+        rank_weights: match get("rank_weights").as_str() {
+            "" => None,
+            w => {
+                let parts: Vec<u32> = w
+                    .split(['/', ',', ' '])
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.parse().map_err(|_| "rank_weights"))
+                    .collect::<Result<_, _>>()?;
+                Some(<[u32; 4]>::try_from(parts).map_err(|_| "rank_weights")?)
+            }
+        },
+        rank_min_n: number("rank_min_n")?,
+        alert_bad_30d: number("alert_bad_30d")?,
         unit_sets_deadline: match get("unit_sets_deadline").as_str() {
             "" => None,
             "yes" => Some(true),

@@ -104,13 +104,8 @@ fn line(lang: Lang, l: Line) -> RatingLineView {
     }
 }
 
-/// `GET /admin/ratings`
-pub async fn ratings(
-    State(st): State<AppState>,
-    Signed(ctx, _): Signed<Admin>,
-    PageQuery(q): PageQuery<RatingsQuery>,
-) -> Result<Response, PageError> {
-    let lang = ctx.lang;
+/// The query read: the filter, the cursor, and what did not read.
+fn read(lang: Lang, q: &RatingsQuery) -> (Filter, Option<Cursor>, Vec<String>) {
     let some = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let mut problems: Vec<String> = Vec::new();
     let mut bad = |zh: &'static str, en: &'static str| problems.push(lang.t(zh, en).to_string());
@@ -164,6 +159,29 @@ pub async fn ratings(
         level,
         mark,
     };
+    (filter, cursor, problems)
+}
+
+fn field_problem(lang: Lang, field: &str, reason: &store::Reason) -> String {
+    let what = match field {
+        "region" => lang.t("区划代码", "Region code"),
+        "hall" => lang.t("大厅编码", "Hall code"),
+        "unit" => lang.t("单位编码", "Unit code"),
+        "window" => lang.t("窗口编码", "Window code"),
+        "staff" => lang.t("工号", "Job number"),
+        _ => lang.t("事项编码", "Item code"),
+    };
+    format!("{what}：{}", text::reason(lang, reason))
+}
+
+/// `GET /admin/ratings`
+pub async fn ratings(
+    State(st): State<AppState>,
+    Signed(ctx, _): Signed<Admin>,
+    PageQuery(q): PageQuery<RatingsQuery>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let (filter, cursor, mut problems) = read(lang, &q);
     let (mut lines, mut next) = (Vec::new(), None);
     if problems.is_empty() {
         match store::browse::list(
@@ -181,17 +199,7 @@ pub async fn ratings(
                 lines = rows.into_iter().map(|l| line(lang, l)).collect();
                 next = n.map(|c| c.encode());
             }
-            Err(store::Error::Invalid { field, reason }) => {
-                let what = match field {
-                    "region" => lang.t("区划代码", "Region code"),
-                    "hall" => lang.t("大厅编码", "Hall code"),
-                    "unit" => lang.t("单位编码", "Unit code"),
-                    "window" => lang.t("窗口编码", "Window code"),
-                    "staff" => lang.t("工号", "Job number"),
-                    _ => lang.t("事项编码", "Item code"),
-                };
-                problems.push(format!("{what}：{}", text::reason(lang, &reason)));
-            }
+            Err(store::Error::Invalid { field, reason }) => problems.push(field_problem(lang, field, &reason)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -236,4 +244,115 @@ pub async fn ratings(
     Ok(ctx.page(&st, status, lang.t("评价记录", "Ratings").to_string(), move || {
         view! { <RatingsPage nav=nav data=data/> }
     }))
+}
+
+/// Rows an export holds at most.
+pub const EXPORT_MAX: usize = 100_000;
+
+/// Every rating the filter names (newest first, at most [`EXPORT_MAX`]), as table rows.
+async fn export_rows(st: &AppState, ctx: &crate::web::Ctx, q: &RatingsQuery) -> Result<(Vec<String>, Vec<Vec<String>>), PageError> {
+    let lang = ctx.lang;
+    let (filter, _, problems) = read(lang, q);
+    if !problems.is_empty() {
+        return Err(PageError::OutOfRange);
+    }
+    let header = [
+        lang.t("评价时间", "Rated at"),
+        lang.t("来源", "Source"),
+        lang.t("渠道", "Channel"),
+        lang.t("等级", "Level"),
+        lang.t("分值", "Score"),
+        lang.t("评价对象", "Rated"),
+        lang.t("评价次数", "Rating count"),
+        lang.t("办件编号", "Case number"),
+        lang.t("区划代码", "Region code"),
+        lang.t("大厅", "Hall"),
+        lang.t("窗口", "Window"),
+        lang.t("单位", "Unit"),
+        lang.t("事项", "Item"),
+        lang.t("工作人员", "Staff"),
+        lang.t("标签", "Tags"),
+        lang.t("评价内容", "Comment"),
+        lang.t("标记", "Marks"),
+        lang.t("工单", "Order"),
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (page, next) = match store::browse::list(
+            &st.db,
+            &st.config.data_key,
+            Reader::Admin(&ctx.actor),
+            &filter,
+            cursor,
+            Direction::NewestFirst,
+            500,
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(store::Error::Invalid { .. }) => return Err(PageError::OutOfRange),
+            Err(e) => return Err(e.into()),
+        };
+        for l in page {
+            let source = l.source.code().to_string();
+            let (level, score, target, count) = (l.level.code().to_string(), l.score, l.target.clone(), l.rating_count);
+            let (hall, window) = (named(l.hall.clone()), named(l.window.clone()));
+            let region = l.region_code.clone();
+            let tags = l.tags.join(",");
+            let channel = l.channel.clone();
+            let v = line(lang, l);
+            rows.push(vec![
+                v.at,
+                source,
+                channel,
+                level,
+                score.to_string(),
+                target,
+                count.to_string(),
+                v.case_number.unwrap_or_default(),
+                region,
+                hall,
+                window,
+                v.unit,
+                v.item,
+                v.staff,
+                tags,
+                v.comment,
+                v.marks,
+                v.work_order.map(|w| w.to_string()).unwrap_or_default(),
+            ]);
+        }
+        match next {
+            Some(n) if rows.len() < EXPORT_MAX => cursor = Some(n),
+            _ => break,
+        }
+    }
+    rows.truncate(EXPORT_MAX);
+    Ok((header, rows))
+}
+
+/// `GET /admin/ratings.csv`: the filtered ratings as CSV (UTF-8 with BOM).
+pub async fn ratings_csv(
+    State(st): State<AppState>,
+    Signed(ctx, _): Signed<Admin>,
+    PageQuery(q): PageQuery<RatingsQuery>,
+) -> Result<Response, PageError> {
+    let (header, rows) = export_rows(&st, &ctx, &q).await?;
+    let mut all = vec![header];
+    all.extend(rows);
+    Ok(crate::web::exports::csv_response("haocha-ratings.csv", &all))
+}
+
+/// `GET /admin/ratings.xlsx`: the filtered ratings as an Excel workbook.
+pub async fn ratings_xlsx(
+    State(st): State<AppState>,
+    Signed(ctx, _): Signed<Admin>,
+    PageQuery(q): PageQuery<RatingsQuery>,
+) -> Result<Response, PageError> {
+    let (header, rows) = export_rows(&st, &ctx, &q).await?;
+    let sheet = ctx.lang.t("评价记录", "Ratings").to_string();
+    crate::web::exports::xlsx_response("haocha-ratings.xlsx", &[(sheet, header, rows)], 4).map_err(PageError::internal)
 }

@@ -2,9 +2,11 @@
 //! Field names and values here are a contract for integrators.
 
 pub mod docs;
+pub mod stats;
 pub mod webhooks;
 pub mod work_orders;
 
+use stats::__path_stats;
 use work_orders::{__path_list_work_orders, __path_work_order};
 pub use work_orders::{list_work_orders, work_order};
 
@@ -648,7 +650,7 @@ impl utoipa::Modify for BearerScheme {
         version = "1",
         description = "Cases in, ratings out. 政务服务好差评系统对接接口。\n\nEvery refusal — of `/api/v1`, of the kiosk's `/device/api` and of the SMS and hotline webhooks — has one JSON body, `ErrorBody`: `{\"error\": CODE, \"message\": TEXT, \"field\": NAME | null}`. `error` is a stable code, `message` a sentence for people, `field` the input field the refusal is about."
     ),
-    paths(create_case, push_rating, list_ratings, list_items, list_windows, list_staff, list_work_orders, work_order, openapi_json),
+    paths(create_case, push_rating, list_ratings, list_items, list_windows, list_staff, list_work_orders, work_order, stats, openapi_json),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@
 //! each to HTTP. Route modules (`rating`, `places`, `public`, `admin/…`,
 //! `device/…`, `api/…`) import this, `store` and `app` — never each other.
 
+pub mod exports;
 pub mod extract;
 pub mod forms;
 pub mod headers;

@@ -6,20 +6,27 @@
 use chrono::Duration;
 use domain::calendar::Calendar;
 use domain::Role;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{case_body, Browser, TestApp};
 use crate::on_both_databases;
 
-on_both_databases!(the_indicators_count_every_source_and_keep_defaults_and_flags_apart,);
+on_both_databases!(
+    the_indicators_count_every_source_and_keep_defaults_and_flags_apart,
+    breakdowns_rank_with_small_samples_held_back_and_export_the_same_numbers,
+);
 
 async fn push(app: &TestApp, idem: &str, number: &str, level: &str, tags: &[&str]) {
+    push_comment(app, idem, number, level, tags, None).await
+}
+
+async fn push_comment(app: &TestApp, idem: &str, number: &str, level: &str, tags: &[&str], comment: Option<&str>) {
     let res = app
         .http
         .post(app.url("/api/v1/ratings"))
         .bearer_auth(&app.key)
         .header("idempotency-key", idem)
-        .json(&json!({"case_number": number, "level": level, "tags": tags, "target": "item", "channel": "online"}))
+        .json(&json!({"case_number": number, "level": level, "tags": tags, "comment": comment, "target": "item", "channel": "online"}))
         .send()
         .await
         .unwrap();
@@ -102,4 +109,222 @@ async fn the_indicators_count_every_source_and_keep_defaults_and_flags_apart(app
     assert!(html.contains("日期无效"));
     let (_, html) = admin.get("/admin/stats?lang=en").await;
     assert!(html.contains("Good rate"));
+}
+
+async fn stats_json(app: &TestApp, key: &str, query: &str) -> (u16, Value) {
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/stats?{query}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+fn by_key<'a>(body: &'a Value, key: &str) -> &'a Value {
+    body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap_or_else(|| panic!("{key} in {body}"))
+}
+
+async fn breakdowns_rank_with_small_samples_held_back_and_export_the_same_numbers(app: TestApp) {
+    let completed = app.now() - Duration::hours(1);
+    let today = app.now().with_timezone(&store::console::china()).date_naive();
+    // 沈阳: four cases of U-MARKET's item at W01, two of U-SOCIAL's at W03.
+    for (number, window, item) in [
+        ("BD-A1", "W01", "11210100MB0001-001"),
+        ("BD-A2", "W01", "11210100MB0001-001"),
+        ("BD-A3", "W01", "11210100MB0001-001"),
+        ("BD-A4", "W01", "11210100MB0001-001"),
+        ("BD-B1", "W03", "11210100MB0002-001"),
+        ("BD-B2", "W03", "11210100MB0002-001"),
+    ] {
+        let mut body = case_body(number, window, None);
+        body["item_code"] = json!(item);
+        body["completed_at"] = json!(completed.to_rfc3339());
+        body["accepted_at"] = json!((completed - Duration::minutes(20)).to_rfc3339());
+        assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+    }
+    push(&app, "a1", "BD-A1", "very_satisfied", &[]).await;
+    push(&app, "a2", "BD-A2", "satisfied", &[]).await;
+    push(&app, "a3", "BD-A3", "dissatisfied", &["efficiency"]).await;
+    push_comment(
+        &app,
+        "a4",
+        "BD-A4",
+        "very_dissatisfied",
+        &["attitude"],
+        Some("=HYPERLINK(\"http://x\")"),
+    )
+    .await;
+    push(&app, "b1", "BD-B1", "satisfied", &[]).await;
+    push(&app, "b2", "BD-B2", "satisfied", &[]).await;
+    let phone = Browser::new(&app.base);
+    assert_eq!(phone.get("/q/1/w/W02").await.0, 200);
+    let (status, _) = phone
+        .post_raw("/q/1/w/W02", &[("submission", "breakdownStatic00001"), ("level", "satisfied")])
+        .await;
+    assert_eq!(status, 201);
+
+    // By unit, this month, for a key granted 沈阳: U-MARKET 5 valid (4 pushed + the
+    // static code at its window W02), U-SOCIAL 2. Too few to rank (policy: 30).
+    let scope = store::keys::resolve_scope(&app.db, Some("210100")).await.unwrap();
+    let (_, city) = store::keys::create(&app.db, "city platform", scope, app.now()).await.unwrap();
+    let period = format!("from={}&to={}", today - Duration::days(3), today);
+    let (status, body) = stats_json(&app, &city, &format!("dimension=unit&period=year&{period}")).await;
+    assert_eq!(status, 200, "{body}");
+    let market = by_key(&body, "U-MARKET");
+    assert_eq!(market["name"], "沈阳市市场监督管理局");
+    assert_eq!(market["period"], today.format("%Y").to_string());
+    assert_eq!(
+        (market["n"].as_u64(), market["completed"].as_u64(), market["rated"].as_u64()),
+        (Some(5), Some(4), Some(4))
+    );
+    assert_eq!(market["good_rate"], 0.6);
+    assert_eq!(market["bad_rate"], 0.4);
+    assert_eq!(market["satisfaction_rate"], 0.6);
+    assert_eq!(market["participation_rate"], 1.0);
+    assert_eq!(market["rectification_rate"], 0.0, "two open orders");
+    assert_eq!(market["levels"]["very_dissatisfied"], 1);
+    // (10 + 8 + 3 + 0 + 8) / 5 = 5.8
+    assert_eq!(market["average_score"], 5.8);
+    assert!(market["rank"].is_null(), "5 < 30 ratings: {market}");
+    assert_eq!(by_key(&body, "U-SOCIAL")["n"], 2);
+    // The reporting system's own key: its cases only (no static code).
+    let (_, own) = stats_json(&app, &app.key, &format!("dimension=unit&period=month&{period}")).await;
+    assert_eq!(by_key(&own, "U-MARKET")["n"], 4);
+    // By channel and by region (rolled up; the key sees 沈阳 only).
+    let (_, channels) = stats_json(&app, &city, &format!("dimension=channel&period=month&{period}")).await;
+    assert_eq!(by_key(&channels, "online")["n"], 6);
+    assert_eq!(by_key(&channels, "static_qr")["n"], 1);
+    assert_eq!(by_key(&channels, "static_qr")["name"], "静态二维码");
+    let (_, regions) = stats_json(&app, &city, &format!("dimension=region&period=quarter&{period}")).await;
+    assert_eq!(regions["rows"].as_array().unwrap().len(), 1, "{regions}");
+    assert_eq!(by_key(&regions, "210100")["n"], 7);
+    let (_, days) = stats_json(&app, &city, &format!("dimension=window&period=day&{period}")).await;
+    assert_eq!(by_key(&days, "W01")["period"], today.format("%Y-%m-%d").to_string());
+    // Bad queries: 422 naming the field, nothing guessed.
+    for (query, field) in [
+        ("dimension=hour", "dimension"),
+        ("period=decade", "period"),
+        ("from=2026-02-30", "from"),
+        ("from=2026-12-05&to=2026-12-01", "to"),
+        ("period=day&from=2020-01-01&to=2026-01-01", "to"),
+    ] {
+        let (status, body) = stats_json(&app, &city, query).await;
+        assert_eq!((status, body["field"].as_str()), (422, Some(field)), "{query}: {body}");
+    }
+
+    // The province ranks from 1 rating and alerts above 1 bad rating in 30 days.
+    let admin = app.signed_in(Role::SystemAdmin, None, "bdadm").await;
+    let (status, html) = admin
+        .post_page(
+            "/admin/policies/210000",
+            &[("rank_min_n", "1"), ("alert_bad_30d", "1"), ("rank_weights", "60/20/10/10")],
+        )
+        .await;
+    assert!(status == 200 || status == 303, "{status} {html}");
+    let (_, body) = stats_json(&app, &city, &format!("dimension=unit&period=year&{period}")).await;
+    let (market, social) = (by_key(&body, "U-MARKET"), by_key(&body, "U-SOCIAL"));
+    // Scores by hand: U-SOCIAL (0.6·W(2,2) + 0.1·W(2,2)) / 0.7; U-MARKET
+    // (0.6·W(3,5) + 0.2·W(0,2) + 0.1·W(4,4)) / 0.9 — Wilson lower bounds.
+    use domain::indicators::wilson_lower as w;
+    let social_score = 100.0 * w(2, 2);
+    let market_score = 100.0 * (0.6 * w(3, 5) + 0.2 * w(0, 2) + 0.1 * w(4, 4)) / 0.9;
+    assert!((social["score"].as_f64().unwrap() - social_score).abs() < 0.01, "{social}");
+    assert!((market["score"].as_f64().unwrap() - market_score).abs() < 0.01, "{market}");
+    assert_eq!((social["rank"].as_u64(), market["rank"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(body["rows"][0]["key"], "U-SOCIAL", "ranked first, listed first");
+    // A bad policy value changes nothing.
+    let (status, html) = admin.post_page("/admin/policies/210000", &[("rank_weights", "50/20/10/10")]).await;
+    assert_eq!(status, 422, "{html}");
+
+    // The page of Liaoning's center (ranked by Liaoning's policy): the same
+    // ranking, the charts (SVG with a title) and their tables, the alerts.
+    let admin = app.signed_in(Role::CenterAdmin, Some("210000"), "bdctr").await;
+    let (status, html) = admin.get(&format!("/admin/stats?dimension=unit&{period}")).await;
+    assert_eq!(status, 200, "{html}");
+    let table = html
+        .split("<table class=\"list breakdown\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    let social_at = table.find("U-SOCIAL").unwrap();
+    let market_at = table.find("U-MARKET").unwrap();
+    assert!(social_at < market_at, "rank 1 first");
+    assert!(html.matches("<svg").count() >= 3 && html.contains("<title>"), "charts");
+    assert!(html.contains("好评率趋势"));
+    let alerts = html
+        .split("<table class=\"list alerts\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(alerts.contains("U-MARKET") && alerts.contains("11210100MB0001-001"), "{alerts}");
+    assert!(!alerts.contains("U-SOCIAL"), "{alerts}");
+    let (status, _) = admin.get("/admin/stats?dimension=hour").await;
+    assert_eq!(status, 422);
+
+    // Exports: CSV with a BOM, XLSX read back; the same numbers.
+    let res = admin
+        .http
+        .get(format!("{}/admin/stats.csv?dimension=unit&{period}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM");
+    let csv = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("U-MARKET,沈阳市市场监督管理局,") && l.contains(",60.0%,")),
+        "{csv}"
+    );
+    let res = admin
+        .http
+        .get(format!("{}/admin/stats.xlsx?dimension=unit&{period}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let book = res.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut xlsx: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(book)).unwrap();
+    assert_eq!(xlsx.sheet_names(), ["总体", "单位"]);
+    let sheet = xlsx.worksheet_range("单位").unwrap();
+    let market_row = sheet.rows().find(|r| r[0] == "U-MARKET").unwrap();
+    assert_eq!(market_row[4].to_string(), "5", "n");
+    assert_eq!(market_row[5].to_string(), "60.0%");
+    // The ratings export: masked, and a formula neutralised.
+    let res = admin
+        .http
+        .get(format!("{}/admin/ratings.csv?case=BD-A4", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+    let res = admin
+        .http
+        .get(format!("{}/admin/ratings.xlsx?window=W01", app.base))
+        .send()
+        .await
+        .unwrap();
+    let mut xlsx: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = xlsx.worksheet_range("评价记录").unwrap();
+    assert_eq!(sheet.rows().count(), 5, "a header and W01's four ratings");
+    assert!(sheet.rows().any(|r| r.iter().any(|c| *c == "'=HYPERLINK(\"http://x\")")));
+    assert_eq!(admin.get("/admin/stats.csv?from=nope").await.0, 422);
+    let unit = app.signed_in(Role::WindowStaff, Some("W01"), "bdwin").await;
+    assert_eq!(unit.get("/admin/stats.csv").await.0, 403);
 }

@@ -17,6 +17,10 @@ pub struct PolicyForm {
     pub reminder_hours: String,
     pub device_per_minute: String,
     pub device_queue_hours: String,
+    /// "60/20/10/10" or "" (inherit).
+    pub rank_weights: String,
+    pub rank_min_n: String,
+    pub alert_bad_30d: String,
     pub follow_up_within: (String, String),
     /// "" (inherit), "required", "encouraged".
     pub real_name: String,
@@ -91,6 +95,18 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
                 <label>
                     <span>{lang.t("设备离线评价最长保留（小时，更早的拒收）", "Offline ratings accepted from a device up to (hours; older are refused)")}</span>
                     <input name="device_queue_hours" value=form.device_queue_hours inputmode="numeric" placeholder=lang.t("继承", "inherit")/>
+                </label>
+                <label>
+                    <span>{lang.t("排名权重 %（好评率/差评整改率/按期办结率/参评率，合计 100）", "Ranking weights % (good / rectified / on time / participation, total 100)")}</span>
+                    <input name="rank_weights" value=form.rank_weights placeholder=lang.t("继承（默认 60/20/10/10）", "inherit (default 60/20/10/10)")/>
+                </label>
+                <label>
+                    <span>{lang.t("参与排名的最少有效评价数", "Fewest valid ratings to be ranked")}</span>
+                    <input name="rank_min_n" value=form.rank_min_n inputmode="numeric" placeholder=lang.t("继承（默认 30）", "inherit (default 30)")/>
+                </label>
+                <label>
+                    <span>{lang.t("差评集中预警：30 天内差评超过（且超过自身基线两倍）", "Concentration alert: bad ratings in 30 days above (and above twice the usual)")}</span>
+                    <input name="alert_bad_30d" value=form.alert_bad_30d inputmode="numeric" placeholder=lang.t("继承（默认 5）", "inherit (default 5)")/>
                 </label>
                 <SpanInput lang=lang name="follow_up_within" label=lang.t("追加评价期限（首评后）", "Follow-up within (after the first rating)") value=form.follow_up_within/>
                 <label>

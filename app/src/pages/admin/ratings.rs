@@ -105,6 +105,14 @@ pub fn RatingsPage(nav: Nav, data: RatingsView) -> impl IntoView {
     };
     let next = data.next.map(|c| join(format!("after={}", super::encode(&c))));
     let first = data.paged.then(|| join(String::new()));
+    let export = |ext: &str| {
+        if query.is_empty() {
+            format!("/admin/ratings.{ext}")
+        } else {
+            format!("/admin/ratings.{ext}?{query}")
+        }
+    };
+    let (csv, xlsx) = (export("csv"), export("xlsx"));
     view! {
         <Shell nav=nav title=lang.t("评价记录", "Ratings").to_string()>
             <Notice text=data.problem problem=true/>
@@ -127,6 +135,10 @@ pub fn RatingsPage(nav: Nav, data: RatingsView) -> impl IntoView {
                 "全部来源的评价，最新在前：办件评价（各渠道）、静态二维码与自助终端评价、默认评价。评价内容中的手机号和身份证号已遮蔽。",
                 "Ratings from every source, newest first: case ratings (every channel), static-code and kiosk ratings, default ratings. Phone and ID numbers in comments are masked.",
             )}</p>
+            <p class="exports">
+                {lang.t("导出（当前筛选，至多 100,000 条）：", "Export (this filter, up to 100,000): ")}
+                <a href=csv>"CSV"</a>" · "<a href=xlsx>"Excel (XLSX)"</a>
+            </p>
             <table class="list ratings">
                 <thead>
                     <tr>
