@@ -87,6 +87,9 @@ pub struct Policy {
     /// 004 rule 19: bad ratings in 30 days above which (and above twice its
     /// own baseline) an item, unit or staff member is an alert.
     pub alert_bad_30d: u32,
+    /// Whether the public page (`/open`) names the staff member of a
+    /// rectified case by job number (never by name).
+    pub publish_staff_numbers: bool,
     /// Where the rules come from, e.g. "000 第十条".
     pub citation: String,
 }
@@ -124,6 +127,7 @@ impl Default for Policy {
             rank_weights: [60, 20, 10, 10],
             rank_min_n: 30,
             alert_bad_30d: 5,
+            publish_staff_numbers: false,
             citation: String::new(),
         }
     }
@@ -162,6 +166,8 @@ pub struct PolicyOverride {
     pub rank_min_n: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_bad_30d: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_staff_numbers: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
 }
@@ -274,6 +280,9 @@ pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Polic
         }
         if let Some(v) = o.alert_bad_30d {
             p.alert_bad_30d = v;
+        }
+        if let Some(v) = o.publish_staff_numbers {
+            p.publish_staff_numbers = v;
         }
         if let Some(v) = &o.citation {
             p.citation = v.clone();

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod api;
 pub mod charts;
 pub mod device;
+pub mod open;
 pub mod places;
 pub mod public;
 pub mod rating;
@@ -250,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .service(ServeDir::new(&state.config.device_dir).fallback(get(public::not_found).with_state(state.clone())));
     Router::new()
         .route("/", get(public::home))
+        .route("/open", get(open::open))
         .route("/r/{token}", get(rating::rating_page).post(rating::submit_rating))
         .route("/r/{token}/more", get(rating::follow_up_page).post(rating::submit_follow_up))
         .route("/r/{token}/{file}", get(rating::qr_image))

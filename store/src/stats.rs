@@ -44,6 +44,8 @@ pub enum Reader<'a> {
     Admin(&'a Actor),
     /// An API key: the cases it reported, and its granted region or unit.
     Client(i32),
+    /// The public page: one region and every region under it.
+    Region(i32),
 }
 
 /// Which rows a reader's scope covers, as conditions per table.
@@ -141,6 +143,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                 Scope::Window(_) => Err(Error::Forbidden),
             }
         }
+        Reader::Region(r) => region_reach(db, crate::accounts::region_subtree(db, r).await?).await,
         Reader::Client(client) => {
             let c = api_client::Entity::find_by_id(client).one(db).await?.ok_or(Error::Unauthorized)?;
             let own_cases = Condition::all().add(service_case::Column::ApiClientId.eq(client));
@@ -412,7 +415,12 @@ pub fn rank(rows: &mut [Row], dim: Dimension, w: &domain::indicators::Weights) {
 
 /// The tally of `reader`'s scope over `[from, to)`.
 pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
-    let rows = count(db, Reader::Admin(actor), None, None, from, to).await?;
+    whole(db, Reader::Admin(actor), from, to).await
+}
+
+/// The tally of `reader`'s scope over `[from, to)`.
+pub async fn whole(db: &Db, reader: Reader<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
+    let rows = count(db, reader, None, None, from, to).await?;
     Ok(rows.into_iter().map(|r| r.tally).fold(Tally::default(), |mut a, t| {
         a += t;
         a
@@ -718,6 +726,33 @@ async fn count(
                 score: None,
                 rank: None,
             }
+        })
+        .collect())
+}
+
+/// A region as the public page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionInfo {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub parent: Option<i32>,
+}
+
+/// Every active region, by code.
+pub async fn regions(db: &Db) -> Result<Vec<RegionInfo>> {
+    use sea_orm::QueryOrder;
+    Ok(region::Entity::find()
+        .filter(region::Column::Active.eq(true))
+        .order_by_asc(region::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| RegionInfo {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            parent: r.parent_id,
         })
         .collect())
 }

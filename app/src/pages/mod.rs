@@ -5,6 +5,7 @@ pub mod admin;
 pub mod device;
 pub mod home;
 pub mod message;
+pub mod open;
 pub mod print;
 pub mod rating;
 pub mod screen;

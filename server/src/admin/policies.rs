@@ -134,6 +134,11 @@ async fn page(
         rank_weights: o.rank_weights.map(|w| w.map(|n| n.to_string()).join("/")).unwrap_or_default(),
         rank_min_n: o.rank_min_n.map(|h| h.to_string()).unwrap_or_default(),
         alert_bad_30d: o.alert_bad_30d.map(|h| h.to_string()).unwrap_or_default(),
+        publish_staff_numbers: match o.publish_staff_numbers {
+            None => String::new(),
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+        },
         follow_up_within: span_field(o.follow_up_within),
         real_name: match o.real_name {
             None => String::new(),
@@ -241,6 +246,12 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
         },
         rank_min_n: number("rank_min_n")?,
         alert_bad_30d: number("alert_bad_30d")?,
+        publish_staff_numbers: match get("publish_staff_numbers").as_str() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => return Err("publish_staff_numbers"),
+        },
         unit_sets_deadline: match get("unit_sets_deadline").as_str() {
             "" => None,
             "yes" => Some(true),

@@ -27,6 +27,7 @@ on_both_databases!(
     a_closed_order_sends_one_rerating_link_counted_apart,
     abuse_and_duplicates_are_flagged_for_the_center_never_dropped,
     where_the_policy_says_so_the_unit_sets_the_deadline,
+    the_public_page_shows_results_and_rectified_cases_anonymised,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -849,4 +850,68 @@ async fn abuse_and_duplicates_are_flagged_for_the_center_never_dropped(app: Test
     .await;
     let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
     assert!(page.contains("评价人说打138****8000没人接"), "{page}");
+}
+
+async fn the_public_page_shows_results_and_rectified_cases_anonymised(app: TestApp) {
+    // A bad rating whose comment carries a phone number, rectified; and a good one.
+    let url = case(&app, "OP-1", false).await;
+    let (status, html) = app
+        .post_form(
+            &url,
+            &[
+                ("level", "very_dissatisfied"),
+                ("tags", "efficiency"),
+                ("comment", "排队两小时，我的电话13912345678没人回"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{html}");
+    let id = order_id_of(&app, "OP-1").await;
+    let (unit, center) = (unit(&app).await, center(&app).await);
+    done(&unit, id, "verify", &[("how", "phone"), ("said", "反映排队久"), ("tier", "simple")]).await;
+    done(&unit, id, "start", &[]).await;
+    done(&unit, id, "reply", &REPLY).await;
+    done(&center, id, "qc_pass", &[]).await;
+    let good = case(&app, "OP-2", false).await;
+    assert_eq!(app.post_form(&good, &[("level", "satisfied")]).await.0, 201);
+
+    // No sign-in, cached publicly; the provinces first.
+    let res = app.http.get(app.url("/open")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "public, max-age=300");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("href=\"/open?region=210000\"") && html.contains("辽宁省"), "{html}");
+    assert!(!html.contains("<script"), "no JavaScript");
+
+    // 沈阳: its hall, its units ranked with n, the trend, the rectified case —
+    // the result and the masked comment, no rater data, no staff number by default.
+    let (status, html) = app.get_page(&app.url("/open?region=210100")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("沈阳市政务服务中心"), "{html}");
+    assert!(html.contains("沈阳市市场监督管理局"), "{html}");
+    assert!(html.contains("已增设窗口，平均等候缩短至 20 分钟"), "{html}");
+    assert!(html.contains("我的电话139****5678没人回"), "{html}");
+    for secret in ["13912345678", "13800131234", "138****1234", "张三", "S1001", "王丽"] {
+        assert!(!html.contains(secret), "{secret} on the public page");
+    }
+    let ranking = html.split("ranking").nth(1).unwrap().split("</table>").next().unwrap();
+    // U-MARKET: two valid ratings (one bad, rectified): n = 2, good 50 %.
+    assert!(
+        ranking.contains("沈阳市市场监督管理局</th><td class=\"num\">2</td><td class=\"num\">50.0%</td>"),
+        "{ranking}"
+    );
+    assert!(html.contains("<svg") && html.contains("<title>"), "trend chart");
+    // Where the region's policy says so, the job number (never the name).
+    let (status, page) = center
+        .post_page("/admin/policies/210100", &[("publish_staff_numbers", "yes")])
+        .await;
+    assert!(status == 200 || status == 303, "{status} {page}");
+    let (_, html) = app.get_page(&app.url("/open?region=210100")).await;
+    assert!(html.contains("S1001") && !html.contains("王丽"), "{html}");
+    // Unknown region: a readable 404; English on request.
+    let (status, html) = app.get_page(&app.url("/open?region=999999")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("没有这个地区"));
+    let (_, html) = app.get_page(&app.url("/open?region=210100&lang=en")).await;
+    assert!(html.contains("Ratings in public"));
 }

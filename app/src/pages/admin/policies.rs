@@ -21,6 +21,8 @@ pub struct PolicyForm {
     pub rank_weights: String,
     pub rank_min_n: String,
     pub alert_bad_30d: String,
+    /// "" (inherit), "yes", "no".
+    pub publish_staff_numbers: String,
     pub follow_up_within: (String, String),
     /// "" (inherit), "required", "encouraged".
     pub real_name: String,
@@ -61,6 +63,7 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
     let dl = form.default_level.clone();
     let rn = form.real_name.clone();
     let usd = form.unit_sets_deadline.clone();
+    let psn = form.publish_staff_numbers.clone();
     view! {
         <Shell nav=nav title=format!("{} · {}", lang.t("评价政策", "Rating policy"), form.region_name)>
             <Notice text=notice/>
@@ -107,6 +110,14 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
                 <label>
                     <span>{lang.t("差评集中预警：30 天内差评超过（且超过自身基线两倍）", "Concentration alert: bad ratings in 30 days above (and above twice the usual)")}</span>
                     <input name="alert_bad_30d" value=form.alert_bad_30d inputmode="numeric" placeholder=lang.t("继承（默认 5）", "inherit (default 5)")/>
+                </label>
+                <label>
+                    <span>{lang.t("公开页面显示整改案例的工作人员工号", "The public page shows the staff job number of rectified cases")}</span>
+                    <select name="publish_staff_numbers">
+                        <option value="" selected=psn.is_empty()>{lang.t("继承上级（默认不显示）", "Inherit (default: no)")}</option>
+                        <option value="no" selected=psn == "no">{lang.t("不显示", "No")}</option>
+                        <option value="yes" selected=psn == "yes">{lang.t("显示工号（不显示姓名）", "Job number (never the name)")}</option>
+                    </select>
                 </label>
                 <SpanInput lang=lang name="follow_up_within" label=lang.t("追加评价期限（首评后）", "Follow-up within (after the first rating)") value=form.follow_up_within/>
                 <label>
