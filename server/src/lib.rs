@@ -208,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/work-orders", get(admin::work_orders::list))
         .route("/admin/stats", get(admin::stats::stats))
+        .route("/admin/reports/monthly", get(admin::reports::monthly))
         .route("/admin/stats.csv", get(admin::stats::stats_csv))
         .route("/admin/stats.xlsx", get(admin::stats::stats_xlsx))
         .route("/admin/ratings", get(admin::ratings::ratings))

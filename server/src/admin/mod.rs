@@ -14,6 +14,7 @@ pub mod phone_rating;
 pub mod policies;
 pub mod ratings;
 pub mod records;
+pub mod reports;
 pub mod sign_in;
 pub mod stats;
 pub mod work_orders;

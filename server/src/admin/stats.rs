@@ -178,7 +178,7 @@ pub fn row_name(lang: Lang, dim: Option<Dimension>, r: &Row) -> String {
     }
 }
 
-async fn alerts(st: &AppState, ctx: &Ctx, today: NaiveDate) -> Result<(Vec<AlertRow>, String), PageError> {
+pub async fn alerts(st: &AppState, ctx: &Ctx, today: NaiveDate) -> Result<(Vec<AlertRow>, String), PageError> {
     let lang = ctx.lang;
     let reader = Reader::Admin(&ctx.actor);
     let policy = store::stats::ranking_policy(&st.db, reader).await?;

@@ -329,6 +329,10 @@ impl Ctx {
             ));
             links.push(("/admin/ratings".to_string(), lang.t("评价记录", "Ratings").to_string()));
             links.push(("/admin/stats".to_string(), lang.t("统计", "Statistics").to_string()));
+            links.push((
+                "/admin/reports/monthly".to_string(),
+                lang.t("月度报告", "Monthly report").to_string(),
+            ));
             if !store::accounts::grantable(&self.actor).is_empty() {
                 links.push(("/admin/accounts".to_string(), lang.t("账号", "Accounts").to_string()));
             }

@@ -3,7 +3,7 @@
 //! code, a repeat, a default), scoped by role.
 #![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use domain::calendar::Calendar;
 use domain::Role;
 use serde_json::{json, Value};
@@ -14,6 +14,7 @@ use crate::on_both_databases;
 on_both_databases!(
     the_indicators_count_every_source_and_keep_defaults_and_flags_apart,
     breakdowns_rank_with_small_samples_held_back_and_export_the_same_numbers,
+    a_monthly_report_names_the_units_ranked_last_two_months_running,
 );
 
 async fn push(app: &TestApp, idem: &str, number: &str, level: &str, tags: &[&str]) {
@@ -327,4 +328,76 @@ async fn breakdowns_rank_with_small_samples_held_back_and_export_the_same_number
     assert_eq!(admin.get("/admin/stats.csv?from=nope").await.0, 422);
     let unit = app.signed_in(Role::WindowStaff, Some("W01"), "bdwin").await;
     assert_eq!(unit.get("/admin/stats.csv").await.0, 403);
+}
+
+/// Reports a case completed an hour ago at `window` for `item`.
+async fn case_at(app: &TestApp, number: &str, window: &str, item: &str) {
+    let completed = app.now() - Duration::hours(1);
+    let mut body = case_body(number, window, None);
+    body["item_code"] = json!(item);
+    body["completed_at"] = json!(completed.to_rfc3339());
+    body["accepted_at"] = json!((completed - Duration::minutes(20)).to_rfc3339());
+    assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
+}
+
+async fn a_monthly_report_names_the_units_ranked_last_two_months_running(app: TestApp) {
+    let admin = app.signed_in(Role::SystemAdmin, None, "mradm").await;
+    let (status, html) = admin.post_page("/admin/policies/210000", &[("rank_min_n", "1")]).await;
+    assert!(status == 200 || status == 303, "{status} {html}");
+    let first = app.now().with_timezone(&store::console::china()).date_naive();
+    // This month: the market's case rated bad, social security's good.
+    case_at(&app, "MR-A1", "W01", "11210100MB0001-001").await;
+    case_at(&app, "MR-B1", "W03", "11210100MB0002-001").await;
+    push(&app, "mra1", "MR-A1", "dissatisfied", &["efficiency"]).await;
+    push(&app, "mrb1", "MR-B1", "satisfied", &[]).await;
+    // The 15th of next month: the same again.
+    let next = first
+        .with_day(1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .with_day(15)
+        .unwrap();
+    let target = domain::calendar::start_of(next) + Duration::hours(10);
+    app.advance(target - app.now());
+    case_at(&app, "MR-A2", "W01", "11210100MB0001-001").await;
+    case_at(&app, "MR-B2", "W03", "11210100MB0002-001").await;
+    push(&app, "mra2", "MR-A2", "very_dissatisfied", &["attitude"]).await;
+    push(&app, "mrb2", "MR-B2", "very_satisfied", &[]).await;
+
+    let center = app.signed_in(Role::CenterAdmin, Some("210000"), "mrctr").await;
+    let (status, html) = center.get(&format!("/admin/reports/monthly?month={}", next.format("%Y-%m"))).await;
+    assert_eq!(status, 200, "{html}");
+    let last = html
+        .split("<ul class=\"last-twice\">")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(last.contains("沈阳市市场监督管理局") && !last.contains("人力资源"), "{last}");
+    let units = html
+        .split("<table class=\"list ranking\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(units.find("U-SOCIAL").unwrap() < units.find("U-MARKET").unwrap(), "{units}");
+    assert!(html.contains("有效差评（生成工单）"), "work-order summary");
+    // The first month had no month before it with ratings: nobody to name.
+    let (_, html) = center.get(&format!("/admin/reports/monthly?month={}", first.format("%Y-%m"))).await;
+    let last = html
+        .split("<ul class=\"last-twice\">")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(!last.contains("沈阳市市场监督管理局"), "{last}");
+    let (status, html) = center.get("/admin/reports/monthly?month=2026-13").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("YYYY-MM"));
+    let staff = app.signed_in(Role::WindowStaff, Some("W01"), "mrwin").await;
+    assert_eq!(staff.get("/admin/reports/monthly").await.0, 403);
 }
