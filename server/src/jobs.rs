@@ -13,7 +13,12 @@ pub struct JobReport {
     pub reminders: u64,
     pub sms: crate::sms::SendRun,
     pub work_orders: store::work_orders::NoticeRun,
+    /// Days whose statistics rollups were brought up to date.
+    pub rollup_days: usize,
 }
+
+/// Stale days the rollup job recomputes per run (oldest first).
+pub const ROLLUP_DAYS_PER_RUN: u64 = 62;
 
 /// One run of every job at the app's clock ("run the jobs now"): default
 /// ratings, reminders, and sending what the outbox holds.
@@ -21,11 +26,13 @@ pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
     let defaults = run_defaults(st).await?;
     let work_orders = store::work_orders::notices(&st.db, st.now()).await?;
     let (reminders, sms) = run_sms(st).await?;
+    let rollup_days = store::rollup::run(&st.db, ROLLUP_DAYS_PER_RUN).await?;
     Ok(JobReport {
         defaults,
         reminders,
         sms,
         work_orders,
+        rollup_days,
     })
 }
 
@@ -64,6 +71,12 @@ pub fn spawn(st: AppState, every: Duration) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "work-order job failed; retrying at the next run"),
+            }
+            // Statistics: stale days' rollups recomputed from the raw rows.
+            match store::rollup::run(&defaults.db, ROLLUP_DAYS_PER_RUN).await {
+                Ok(n) if n > 0 => tracing::info!(days = n, "statistics rollups"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "rollup job failed; retrying at the next run"),
             }
         }
     });

@@ -209,7 +209,11 @@ pub async fn create_case(
     .insert(&txn)
     .await;
     let case = match inserted {
-        Ok(c) => c,
+        Ok(c) => {
+            // Its completion day's numbers change (issue 14 rollups).
+            crate::rollup::mark(&txn, &[c.completed_at]).await?;
+            c
+        }
         Err(e) if Error::is_unique_violation(&e) => {
             // A concurrent identical request won the race: answer as for a resend.
             txn.rollback().await?;

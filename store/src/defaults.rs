@@ -182,6 +182,7 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         }
         .insert(&txn)
         .await?;
+        crate::rollup::mark(&txn, &[now]).await?;
         given += 1;
     }
     txn.commit().await?;
@@ -191,6 +192,15 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
 /// An active item rating arrived for a case that already has a default: the
 /// default is kept as history, marked superseded (same transaction).
 pub async fn supersede(txn: &DatabaseTransaction, case_id: i32, rating_id: i32, now: DateTime<Utc>) -> Result<()> {
+    let replaced: Vec<DateTime<Utc>> = default_rating::Entity::find()
+        .select_only()
+        .column(default_rating::Column::CreatedAt)
+        .filter(default_rating::Column::CaseId.eq(case_id))
+        .filter(default_rating::Column::SupersededAt.is_null())
+        .into_tuple()
+        .all(txn)
+        .await?;
+    crate::rollup::mark(txn, &replaced).await?;
     default_rating::Entity::update_many()
         .col_expr(default_rating::Column::SupersededBy, sea_orm::sea_query::Expr::value(rating_id))
         .col_expr(default_rating::Column::SupersededAt, sea_orm::sea_query::Expr::value(now))

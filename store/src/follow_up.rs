@@ -77,6 +77,7 @@ pub async fn add(db: &Db, token: &str, input: &RatingInput, now: DateTime<Utc>) 
     .await;
     match res {
         Ok(r) => {
+            crate::rollup::mark(&txn, &[r.created_at]).await?;
             crate::work_orders::open_for_rating(&txn, &case, &r, now).await?;
             txn.commit().await?;
             Ok(r.id)

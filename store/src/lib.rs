@@ -31,6 +31,7 @@ pub mod photos;
 pub mod place_ratings;
 pub mod policies;
 pub mod ratings;
+pub mod rollup;
 pub mod sessions;
 pub mod sms;
 pub mod stats;

@@ -221,6 +221,7 @@ pub async fn rate(
     .await;
     match inserted {
         Ok(r) => {
+            crate::rollup::mark(&txn, &[r.created_at]).await?;
             // A counted bad rating opens its work order; a flagged one waits for review.
             crate::work_orders::open_for_place(&txn, &r, "system", now).await?;
             txn.commit().await?;

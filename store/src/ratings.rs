@@ -52,6 +52,8 @@ async fn insert_rating(
     .await;
     match res {
         Ok(r) => {
+            // Its day, and its case's completion day (rated), are stale.
+            crate::rollup::mark(txn, &[r.created_at, case.completed_at]).await?;
             if target == Target::Item {
                 crate::defaults::supersede(txn, case.id, r.id, now).await?;
             }

@@ -57,6 +57,17 @@ struct Reach {
     regions: Option<HashSet<i32>>,
     /// The region whose policy ranks (the scope's top), if one.
     top: Option<i32>,
+    /// The same scope on `stat_rollup`'s columns.
+    rollup: Condition,
+}
+
+fn rcol(name: &'static str) -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::col((sea_orm::sea_query::Alias::new("stat_rollup"), sea_orm::sea_query::Alias::new(name)))
+}
+
+fn kind_is(k: &'static str) -> Condition {
+    use sea_orm::sea_query::ExprTrait;
+    Condition::all().add(rcol("kind").eq(k))
 }
 
 async fn region_reach<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> Result<Reach> {
@@ -74,11 +85,13 @@ async fn region_reach<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> Result<Reach
         .into_tuple()
         .all(db)
         .await?;
+    use sea_orm::sea_query::ExprTrait;
     Ok(Reach {
         cases: Condition::all().add(service_case::Column::RegionCode.is_in(codes)),
         places: Condition::all().add(place_rating::Column::HallId.is_in(halls)),
         orders: Condition::all().add(work_order::Column::RegionId.is_in(ids.clone())),
         top: ids.first().copied(),
+        rollup: Condition::all().add(rcol("region_id").is_in(ids.clone())),
         regions: Some(ids.into_iter().collect()),
     })
 }
@@ -99,6 +112,17 @@ async fn unit_reach<C: ConnectionTrait>(db: &C, u: i32) -> Result<Reach> {
         .all(db)
         .await?;
     let top = unit::Entity::find_by_id(u).one(db).await?.map(|u| u.region_id);
+    use sea_orm::sea_query::ExprTrait;
+    let rollup = Condition::any()
+        .add(
+            kind_is("c").add(
+                Condition::any()
+                    .add(rcol("item_id").is_in(items.clone()))
+                    .add(rcol("window_id").is_in(windows.clone())),
+            ),
+        )
+        .add(kind_is("p").add(rcol("window_id").is_in(windows.clone())))
+        .add(kind_is("o").add(rcol("owner_unit_id").eq(u)));
     Ok(Reach {
         cases: Condition::any()
             .add(service_case::Column::ItemId.is_in(items))
@@ -107,6 +131,7 @@ async fn unit_reach<C: ConnectionTrait>(db: &C, u: i32) -> Result<Reach> {
         orders: Condition::all().add(work_order::Column::UnitId.eq(u)),
         regions: None,
         top,
+        rollup,
     })
 }
 
@@ -131,6 +156,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                         orders: Condition::all(),
                         regions: None,
                         top: (roots.len() == 1).then(|| roots[0]),
+                        rollup: Condition::all(),
                     })
                 }
                 Scope::Regions { root, ids } => {
@@ -161,6 +187,10 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                 (None, Some(u)) => Some(unit_reach(db, u).await?),
                 (None, None) => None,
             };
+            use sea_orm::sea_query::ExprTrait;
+            let own_rollup = Condition::all()
+                .add(rcol("kind").is_in(["c", "o"]))
+                .add(rcol("client_id").eq(client));
             Ok(match granted {
                 Some(g) => Reach {
                     cases: Condition::any().add(own_cases).add(g.cases),
@@ -168,6 +198,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                     orders: Condition::any().add(own_orders).add(g.orders),
                     regions: g.regions,
                     top: g.top,
+                    rollup: Condition::any().add(own_rollup).add(g.rollup),
                 },
                 None => Reach {
                     cases: own_cases,
@@ -176,6 +207,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                     orders: own_orders,
                     regions: None,
                     top: None,
+                    rollup: own_rollup,
                 },
             })
         }
@@ -233,9 +265,12 @@ impl Org {
     }
 
     /// What a case belongs to.
-    fn case(&self, window: i32, item: i32, staff: Option<i32>, region_code: &str) -> Attrs {
+    fn case(&self, window: i32, item: i32, staff: Option<i32>, region_code: &str, client: i32) -> Attrs {
         let hall = self.windows.get(&window).map(|w| w.2);
         Attrs {
+            kind: b'c',
+            owner_unit: None,
+            client: Some(client),
             window: Some(window),
             hall,
             region: self
@@ -256,6 +291,9 @@ impl Org {
     /// What a static-code or kiosk rating belongs to.
     fn place(&self, hall: i32, window: Option<i32>) -> Attrs {
         Attrs {
+            kind: b'p',
+            owner_unit: None,
+            client: None,
             window,
             hall: Some(hall),
             region: self.halls.get(&hall).map(|h| h.2),
@@ -281,14 +319,18 @@ impl Org {
 }
 
 /// What one fact belongs to.
-#[derive(Debug, Clone, Copy, Default)]
-struct Attrs {
-    window: Option<i32>,
-    hall: Option<i32>,
-    region: Option<i32>,
-    unit: Option<i32>,
-    item: Option<i32>,
-    staff: Option<i32>,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Attrs {
+    /// `c` case facts, `p` static-code/kiosk ratings, `o` work orders.
+    pub(crate) kind: u8,
+    pub(crate) owner_unit: Option<i32>,
+    pub(crate) client: Option<i32>,
+    pub(crate) window: Option<i32>,
+    pub(crate) hall: Option<i32>,
+    pub(crate) region: Option<i32>,
+    pub(crate) unit: Option<i32>,
+    pub(crate) item: Option<i32>,
+    pub(crate) staff: Option<i32>,
 }
 
 /// How facts are split: by nothing (one row), or by a dimension.
@@ -343,6 +385,13 @@ impl Split<'_> {
             f(self.rows.entry((k, bucket.clone())).or_default());
         }
     }
+
+    /// Adds counts already bucketed (from the rollups).
+    fn add_bucket(&mut self, a: &Attrs, channel: Option<&str>, bucket: String, t: Tally) {
+        for k in self.keys(a, channel) {
+            *self.rows.entry((k, bucket.clone())).or_default() += t;
+        }
+    }
 }
 
 fn day_of(at: DateTime<Utc>) -> NaiveDate {
@@ -354,23 +403,27 @@ fn level(code: &str) -> Result<Level> {
 }
 
 /// Cases by id, in chunks (the attributes of the facts that name them).
-async fn cases_by_id<C: ConnectionTrait>(db: &C, ids: HashSet<i32>) -> Result<HashMap<i32, (i32, i32, Option<i32>, String)>> {
+/// (window, item, staff, region code, reporting system) of a case.
+type CaseAttrs = (i32, i32, Option<i32>, String, i32);
+
+async fn cases_by_id<C: ConnectionTrait>(db: &C, ids: HashSet<i32>) -> Result<HashMap<i32, CaseAttrs>> {
     let ids: Vec<i32> = ids.into_iter().collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let rows: Vec<(i32, i32, i32, Option<i32>, String)> = service_case::Entity::find()
+        let rows: Vec<(i32, i32, i32, Option<i32>, String, i32)> = service_case::Entity::find()
             .select_only()
             .column(service_case::Column::Id)
             .column(service_case::Column::WindowId)
             .column(service_case::Column::ItemId)
             .column(service_case::Column::StaffId)
             .column(service_case::Column::RegionCode)
+            .column(service_case::Column::ApiClientId)
             .filter(service_case::Column::Id.is_in(chunk.to_vec()))
             .into_tuple()
             .all(db)
             .await?;
-        for (id, w, i, s, r) in rows {
-            out.insert(id, (w, i, s, r));
+        for (id, w, i, s, r, c) in rows {
+            out.insert(id, (w, i, s, r, c));
         }
     }
     Ok(out)
@@ -445,30 +498,34 @@ pub async fn grouped_whole(db: &Db, reader: Reader<'_>, period: Period, from: Da
     count(db, reader, None, Some(period), from, to).await
 }
 
-/// (case, window, item, staff, region code, completed at)
-type CaseAt = (i32, i32, i32, Option<i32>, String, DateTime<Utc>);
+/// (case, window, item, staff, region code, completed at, reporting system)
+type CaseAt = (i32, i32, i32, Option<i32>, String, DateTime<Utc>, i32);
 /// (case, level, rating count, excluded at, channel, created at)
 type RatingFact = (i32, String, i32, Option<DateTime<Utc>>, String, DateTime<Utc>);
 /// (hall, window, level, counted, excluded at, channel, created at)
 type PlaceFact = (i32, Option<i32>, String, bool, Option<DateTime<Utc>>, String, DateTime<Utc>);
 
-async fn count(
-    db: &Db,
-    reader: Reader<'_>,
-    dim: Option<Dimension>,
-    period: Option<Period>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<Row>> {
-    let r = reach(db, reader).await?;
-    let org = Org::load(db).await?;
-    let mut split = Split {
-        dim,
-        period,
-        org: &org,
-        regions: r.regions.as_ref(),
-        rows: BTreeMap::new(),
-    };
+/// One fact: what it belongs to, its channel, when it counts, and its counts.
+pub(crate) struct Fact {
+    pub(crate) a: Attrs,
+    pub(crate) channel: Option<String>,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) t: Tally,
+}
+
+fn push(out: &mut Vec<Fact>, a: &Attrs, channel: Option<&str>, at: DateTime<Utc>, f: impl FnOnce(&mut Tally)) {
+    let mut t = Tally::default();
+    f(&mut t);
+    out.push(Fact {
+        a: *a,
+        channel: channel.map(str::to_string),
+        at,
+        t,
+    });
+}
+
+/// Every fact of `r`'s scope whose time falls in `[from, to)`, from the raw rows.
+async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut Vec<Fact>) -> Result<()> {
     let in_scope = || {
         service_case::Entity::find()
             .select_only()
@@ -486,6 +543,7 @@ async fn count(
         .column(service_case::Column::StaffId)
         .column(service_case::Column::RegionCode)
         .column(service_case::Column::CompletedAt)
+        .column(service_case::Column::ApiClientId)
         .filter(r.cases.clone())
         .filter(service_case::Column::CompletedAt.gte(from))
         .filter(service_case::Column::CompletedAt.lt(to))
@@ -510,10 +568,10 @@ async fn count(
         .await?
         .into_iter()
         .collect();
-    for (id, w, i, s, region_code, at) in completed {
-        let a = org.case(w, i, s, &region_code);
+    for (id, w, i, s, region_code, at, client) in completed {
+        let a = org.case(w, i, s, &region_code, client);
         let is_rated = rated.contains(&id);
-        split.add(&a, None, at, |t| {
+        push(out, &a, None, at, |t| {
             t.completed += 1;
             if is_rated {
                 t.rated += 1;
@@ -555,13 +613,13 @@ async fn count(
     let attrs = |case_id: i32| {
         cases
             .get(&case_id)
-            .map(|(w, i, s, rc)| org.case(*w, *i, *s, rc))
+            .map(|(w, i, s, rc, c)| org.case(*w, *i, *s, rc, *c))
             .unwrap_or_default()
     };
     for (case_id, l, n, excluded, channel, at) in rows {
         let a = attrs(case_id);
         let l = level(&l)?;
-        split.add(&a, Some(&channel), at, |t| match (n, excluded) {
+        push(out, &a, Some(&channel), at, |t| match (n, excluded) {
             (_, Some(_)) => t.excluded += 1,
             (1, None) => t.count(l, false),
             (2, None) => t.follow_ups += 1,
@@ -571,7 +629,7 @@ async fn count(
     for (case_id, l, at) in defaults {
         let a = attrs(case_id);
         let l = level(&l)?;
-        split.add(&a, Some(domain::Channel::Default.code()), at, |t| t.count(l, true));
+        push(out, &a, Some(domain::Channel::Default.code()), at, |t| t.count(l, true));
     }
 
     // Static-code and kiosk ratings.
@@ -593,7 +651,7 @@ async fn count(
     for (hall_id, window, l, counted, excluded, channel, at) in places {
         let a = org.place(hall_id, window);
         let l = level(&l)?;
-        split.add(&a, Some(&channel), at, |t| match (counted, excluded) {
+        push(out, &a, Some(&channel), at, |t| match (counted, excluded) {
             (_, Some(_)) => t.excluded += 1,
             (true, None) => t.count(l, false),
             (false, None) => t.flagged += 1,
@@ -654,15 +712,23 @@ async fn count(
         let mut a = match (o.case_id, o.place_rating_id) {
             (Some(c), _) => order_cases
                 .get(&c)
-                .map(|(w, i, s, rc)| org.case(*w, *i, *s, rc))
+                .map(|(w, i, s, rc, c)| org.case(*w, *i, *s, rc, *c))
                 .unwrap_or_default(),
             (None, Some(p)) => org.place(o.hall_id, place_windows.get(&p).copied().flatten()),
             (None, None) => org.place(o.hall_id, None),
         };
         a.unit = o.unit_id.or(a.unit);
+        // An order belongs to its own region, hall and owning unit (its scope).
+        a.kind = b'o';
+        a.owner_unit = o.unit_id;
+        a.region = Some(o.region_id);
+        a.hall = Some(o.hall_id);
+        if o.case_id.is_none() {
+            a.client = None;
+        }
         if o.opened_at >= from && o.opened_at < to {
             let appeal = appealed.contains(&o.id);
-            split.add(&a, Some(&o.channel), o.opened_at, |t| {
+            push(out, &a, Some(&o.channel), o.opened_at, |t| {
                 if appeal {
                     t.appeals += 1;
                 }
@@ -683,13 +749,96 @@ async fn count(
         }
         if let Some(due) = o.handle_due.filter(|d| *d >= from && *d < to && !o.rating_excluded) {
             let on_time = o.closed_at.is_some_and(|c| c <= due);
-            split.add(&a, Some(&o.channel), due, |t| {
+            push(out, &a, Some(&o.channel), due, |t| {
                 t.due += 1;
                 if on_time {
                     t.closed_on_time += 1;
                 }
             });
         }
+    }
+
+    Ok(())
+}
+
+/// Every fact whose time falls in `[from, to)`, whatever its scope (for the rollup job).
+pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Fact>> {
+    let org = Org::load(db).await?;
+    let r = Reach {
+        cases: Condition::all(),
+        places: Condition::all(),
+        orders: Condition::all(),
+        regions: None,
+        top: None,
+        rollup: Condition::all(),
+    };
+    let mut out = Vec::new();
+    facts(db, &r, &org, from, to, &mut out).await?;
+    Ok(out)
+}
+
+async fn count(
+    db: &Db,
+    reader: Reader<'_>,
+    dim: Option<Dimension>,
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    count_with(db, reader, dim, period, from, to, true).await
+}
+
+/// The breakdown from the raw rows only, never the rollups (what the rollups
+/// must always equal; the tests compare the two).
+pub async fn grouped_raw(
+    db: &Db,
+    reader: Reader<'_>,
+    dim: Option<Dimension>,
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    count_with(db, reader, dim, period, from, to, false).await
+}
+
+async fn count_with(
+    db: &Db,
+    reader: Reader<'_>,
+    dim: Option<Dimension>,
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    rollups: bool,
+) -> Result<Vec<Row>> {
+    let r = reach(db, reader).await?;
+    let org = Org::load(db).await?;
+    let mut split = Split {
+        dim,
+        period,
+        org: &org,
+        regions: r.regions.as_ref(),
+        rows: BTreeMap::new(),
+    };
+    let plan = if rollups {
+        crate::rollup::plan(db, from, to).await?
+    } else {
+        crate::rollup::Plan {
+            raw: vec![(from, to)],
+            clean: None,
+        }
+    };
+    for (a, b) in &plan.raw {
+        let mut out = Vec::new();
+        facts(db, &r, &org, *a, *b, &mut out).await?;
+        for f in out {
+            split.add(&f.a, f.channel.as_deref(), f.at, |t| *t += f.t);
+        }
+    }
+    if let Some(clean) = &plan.clean {
+        crate::rollup::sums(db, &r.rollup, dim, period, clean, |a, channel, bucket, t| {
+            split.add_bucket(&a, channel, bucket, t)
+        })
+        .await?;
     }
 
     // Keys to codes and names.

@@ -28,6 +28,7 @@ on_both_databases!(
     abuse_and_duplicates_are_flagged_for_the_center_never_dropped,
     where_the_policy_says_so_the_unit_sets_the_deadline,
     the_public_page_shows_results_and_rectified_cases_anonymised,
+    rollups_always_equal_a_recount_from_the_raw_rows,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -914,4 +915,170 @@ async fn the_public_page_shows_results_and_rectified_cases_anonymised(app: TestA
     assert!(html.contains("没有这个地区"));
     let (_, html) = app.get_page(&app.url("/open?region=210100&lang=en")).await;
     assert!(html.contains("Ratings in public"));
+}
+
+/// A small deterministic generator (no extra crate): the same "random" data each run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Every breakdown (each dimension and none; whole, by day, by month) of
+/// several readers, through the rollups and from the raw rows: equal.
+async fn rollups_match_raw(app: &TestApp, when: &str) {
+    use domain::indicators::{Dimension, Period};
+    use store::stats::Reader;
+    let id = |sql: String| async move { app.scalar(&sql).await.unwrap().parse::<i32>().unwrap() };
+    let province = id("SELECT CAST(id AS TEXT) AS v FROM region WHERE code = '210000'".into()).await;
+    let city = id("SELECT CAST(id AS TEXT) AS v FROM region WHERE code = '210100'".into()).await;
+    let client = id("SELECT CAST(MIN(id) AS TEXT) AS v FROM api_client".into()).await;
+    let admin = id("SELECT CAST(MIN(id) AS TEXT) AS v FROM account WHERE role = 'system_admin'".into()).await;
+    let unit_admin = id("SELECT CAST(MIN(id) AS TEXT) AS v FROM account WHERE role = 'unit_admin'".into()).await;
+    let system = store::accounts::actor(&app.db, admin).await.unwrap().unwrap();
+    let unit = store::accounts::actor(&app.db, unit_admin).await.unwrap().unwrap();
+    let now = app.now();
+    // Whole days, and a range whose ends fall inside days.
+    let ranges = [
+        (
+            domain::calendar::start_of((now - Duration::days(40)).date_naive()),
+            domain::calendar::start_of((now + Duration::days(40)).date_naive()),
+        ),
+        (now - Duration::days(9) - Duration::hours(5), now + Duration::hours(3)),
+    ];
+    let mut dims: Vec<Option<Dimension>> = Dimension::ALL.into_iter().map(Some).collect();
+    dims.push(None);
+    for reader in [
+        Reader::Region(province),
+        Reader::Region(city),
+        Reader::Client(client),
+        Reader::Admin(&system),
+        Reader::Admin(&unit),
+    ] {
+        for (from, to) in ranges {
+            for dim in &dims {
+                for period in [None, Some(Period::Day), Some(Period::Month)] {
+                    let raw = store::stats::grouped_raw(&app.db, reader, *dim, period, from, to).await.unwrap();
+                    let rolled = match dim {
+                        Some(d) => store::stats::grouped(&app.db, reader, *d, period, from, to).await.unwrap(),
+                        None => match period {
+                            Some(p) => store::stats::grouped_whole(&app.db, reader, p, from, to).await.unwrap(),
+                            None => vec![],
+                        },
+                    };
+                    if dim.is_some() || period.is_some() {
+                        assert_eq!(rolled, raw, "{when}: {reader:?} {dim:?} {period:?} {from}..{to}");
+                    }
+                }
+            }
+            let whole = store::stats::whole(&app.db, reader, from, to).await.unwrap();
+            let raw: domain::indicators::Tally = store::stats::grouped_raw(&app.db, reader, None, None, from, to)
+                .await
+                .unwrap()
+                .into_iter()
+                .fold(Default::default(), |mut a, r| {
+                    a += r.tally;
+                    a
+                });
+            assert_eq!(whole, raw, "{when}: {reader:?} whole");
+        }
+    }
+}
+
+async fn rollups_always_equal_a_recount_from_the_raw_rows(app: TestApp) {
+    let mut rng = Lcg(20261205);
+    let levels = [
+        "very_satisfied",
+        "satisfied",
+        "basically_satisfied",
+        "dissatisfied",
+        "very_dissatisfied",
+    ];
+    // The readers compared below (their sessions end as the clock moves; their scopes stay).
+    person(&app, Role::SystemAdmin, None).await;
+    person(&app, Role::UnitAdmin, Some("U-MARKET")).await;
+    let mut bad = Vec::new();
+    let mut unrated = Vec::new();
+    // Three days of cases at W01: rated on the page at random levels, or left unrated.
+    for day in 0..3 {
+        for i in 0..8 {
+            let number = format!("RU-{day}-{i}");
+            let url = case(&app, &number, rng.next(3) == 0).await;
+            match rng.next(6) {
+                5 => unrated.push(number),
+                k => {
+                    let level = levels[k.min(4) as usize];
+                    let mut fields = vec![("level", level)];
+                    if k >= 3 {
+                        fields.push(("tags", "efficiency"));
+                        bad.push(number);
+                    }
+                    assert_eq!(app.post_form(&url, &fields).await.0, 201);
+                }
+            }
+        }
+        // Static codes: a counted rating and a flagged repeat.
+        let phone = Browser::new(&app.base);
+        for k in 0..2 {
+            assert_eq!(phone.get("/q/1/w/W02").await.0, 200);
+            let id = format!("rollup{day}{k}000000000000");
+            let level = levels[rng.next(3) as usize];
+            assert_eq!(phone.post_raw("/q/1/w/W02", &[("submission", &id), ("level", level)]).await.0, 201);
+        }
+        app.advance(Duration::days(1));
+    }
+    rollups_match_raw(&app, "fresh, nothing rolled up").await;
+    assert!(store::rollup::run(&app.db, 400).await.unwrap() > 0);
+    rollups_match_raw(&app, "rolled up").await;
+
+    // Later changes to old days: defaults for the unrated (Liaoning: after 5
+    // working days), a late push replacing one, an appeal upheld, an order closed.
+    app.advance(Duration::days(9));
+    let (unit, center) = (unit(&app).await, center(&app).await);
+    let admin = person(&app, Role::SystemAdmin, None).await;
+    assert_eq!(admin.post_page("/admin/outbox/run", &[]).await.0, 200);
+    assert!(app.count_rows("default_rating").await > 0, "defaults given");
+    rollups_match_raw(&app, "defaults given (run rolled them up)").await;
+    if let Some(number) = unrated.first() {
+        let res = app
+            .http
+            .post(app.url("/api/v1/ratings"))
+            .bearer_auth(&app.key)
+            .header("idempotency-key", format!("late-{number}"))
+            .json(&json!({"case_number": number, "level": "satisfied", "target": "item", "channel": "online"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    if bad.len() >= 2 {
+        let upheld = order_id_of(&app, &bad[0]).await;
+        let res = appeal(&unit, upheld, ("监控截图.png", PNG.to_vec())).await;
+        assert_eq!(res.status(), 303);
+        done(&center, upheld, "uphold_appeal", &[("note", "监控显示当日无此人到窗口")]).await;
+        let closed = order_id_of(&app, &bad[1]).await;
+        done(
+            &unit,
+            closed,
+            "verify",
+            &[("how", "phone"), ("said", "反映排队久"), ("tier", "simple")],
+        )
+        .await;
+        done(&unit, closed, "start", &[]).await;
+        done(&unit, closed, "reply", &REPLY).await;
+        done(&center, closed, "qc_pass", &[]).await;
+    }
+    rollups_match_raw(&app, "old days changed, not yet rolled up").await;
+    store::rollup::run(&app.db, 400).await.unwrap();
+    rollups_match_raw(&app, "old days rolled up again").await;
+    // Nothing is stale after a full run; a second run has nothing to do.
+    assert_eq!(store::rollup::run(&app.db, 400).await.unwrap(), 0);
+    let stale = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM stat_dirty WHERE version > done")
+        .await;
+    assert_eq!(stale.as_deref(), Some("0"));
+    assert!(app.count_rows("stat_rollup").await > 0);
 }

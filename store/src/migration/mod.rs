@@ -6,8 +6,10 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 mod m0012;
 mod m0013;
+pub(crate) mod m0014;
 use m0012::M0012Hardening;
 use m0013::M0013DevicesAndKeys;
+use m0014::M0014StatRollups;
 
 pub struct Migrator;
 
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011WorkOrders),
             Box::new(M0012Hardening),
             Box::new(M0013DevicesAndKeys),
+            Box::new(M0014StatRollups),
         ]
     }
 }

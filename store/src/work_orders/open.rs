@@ -79,6 +79,7 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
     }
     .insert(conn)
     .await?;
+    crate::rollup::mark(conn, &[order.opened_at]).await?;
     event(
         conn,
         order.id,

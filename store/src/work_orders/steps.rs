@@ -441,6 +441,29 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
     if after.state == State::Closed {
         am.overdue_days = Set(0);
     }
+    // The days whose numbers this step changes (issue 14 rollups): the
+    // opening day, the old and new deadlines, an excluded rating's days.
+    let mut days = vec![o.opened_at];
+    days.extend(o.handle_due);
+    if let sea_orm::ActiveValue::Set(Some(d)) | sea_orm::ActiveValue::Unchanged(Some(d)) = &am.handle_due {
+        days.push(*d);
+    }
+    if after.rating_excluded && !o.rating_excluded {
+        if let Some(r) = o.rating_id {
+            if let Some(m) = rating::Entity::find_by_id(r).one(&txn).await? {
+                days.push(m.created_at);
+                if let Some(c) = service_case::Entity::find_by_id(m.case_id).one(&txn).await? {
+                    days.push(c.completed_at);
+                }
+            }
+        }
+        if let Some(p) = o.place_rating_id {
+            if let Some(m) = place_rating::Entity::find_by_id(p).one(&txn).await? {
+                days.push(m.created_at);
+            }
+        }
+    }
+    crate::rollup::mark(&txn, &days).await?;
     // Conditional on the state read: of two racing steps one wins.
     let updated = work_order::Entity::update_many()
         .set(am)
