@@ -22,6 +22,13 @@ enum Command {
     Migrate,
     /// Load demo data (a region, a hall with 6 windows, staff, 10 service items) and print an API key.
     Demo,
+    /// Bring the statistics rollups up to date now (the server's jobs do it
+    /// in the background); `--rebuild` first marks every day with data stale,
+    /// e.g. after loading rows with SQL.
+    Rollup {
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Manage business-system API keys.
     ApiKey {
         #[command(subcommand)]
@@ -151,6 +158,22 @@ async fn run(cli: Cli) -> Result<(), String> {
                     e => said(e),
                 })?;
             println!("{password}");
+            Ok(())
+        }
+        Command::Rollup { rebuild } => {
+            let started = std::time::Instant::now();
+            if rebuild {
+                store::rollup::rebuild(&db).await.map_err(said)?;
+            }
+            let mut days = 0;
+            loop {
+                let n = store::rollup::run(&db, 31).await.map_err(said)?;
+                days += n;
+                if n == 0 {
+                    break;
+                }
+            }
+            println!("{days} days rolled up in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Calendar { command } => calendar(&db, command).await,

@@ -110,6 +110,11 @@ pub(crate) async fn mark_history<C: ConnectionTrait>(c: &C) -> Result<()> {
     Ok(())
 }
 
+/// Marks every day with data stale (after rows were loaded with SQL).
+pub async fn rebuild(db: &Db) -> Result<()> {
+    mark_history(db).await
+}
+
 /// Where a read's numbers come from.
 pub struct Plan {
     /// Ranges read from the raw rows: dirty days and partial edge days.
@@ -413,9 +418,12 @@ pub async fn run(db: &Db, max_days: u64) -> Result<usize> {
             .and_where(Expr::col(t("day")).eq(day.clone()))
             .and_where(Expr::col(t("version")).eq(version))
             .to_owned();
-        txn.execute(&clear).await?;
+        let cleared = txn.execute(&clear).await?.rows_affected() == 1;
         txn.commit().await?;
-        done += 1;
+        // A day marked again meanwhile stays stale for the next run.
+        if cleared {
+            done += 1;
+        }
     }
     Ok(done)
 }

@@ -210,3 +210,34 @@ async fn calendar_days_prints_every_date_and_a_loaded_year_is_checked_whole() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn rollup_brings_the_statistics_up_to_date_and_rebuild_redoes_every_day() {
+    let dir = std::env::temp_dir().join(format!("haocha_cli_{}", store::random_token(6)));
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+    let (ok, _, err) = haocha(&url, &["demo"]);
+    assert!(ok, "{err}");
+    // The demo's ratings, defaults and orders made days stale; one run clears them.
+    let (ok, out, err) = haocha(&url, &["rollup"]);
+    assert!(ok, "{err}");
+    let days: u32 = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(days >= 1 && out.contains("days rolled up"), "{out}");
+    let (_, out, _) = haocha(&url, &["rollup"]);
+    assert!(out.starts_with("0 days"), "nothing left: {out}");
+    // After a bulk load with SQL nothing is marked: --rebuild redoes every day with data.
+    let db = store::open(&url).await.unwrap();
+    db.execute_unprepared("DELETE FROM stat_rollup").await.unwrap();
+    let (_, out, _) = haocha(&url, &["rollup", "--rebuild"]);
+    let again: u32 = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(again >= days, "{out}");
+    let rows = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM stat_rollup".to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(rows.try_get::<i64>("", "n").unwrap() > 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
