@@ -111,6 +111,34 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
   record "$name @1M GET /api/v1/ratings?limit=100, deep page (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100&after=900000"
   note "$name RSS peak at 1M (MB)" "$(( $(hwm_kb) / 1024 ))"
   stop_server
+
+  # ---- statistics at 10 M ratings: rollups, then the three statistics readers ----
+  echo "[$name] bulk-loading 10,000,000 cases and ratings over a year" >&2
+  t0=$SECONDS
+  $5 "$(cat bench/grow10m.sql)"
+  note "$name bulk load of 10 M cases + ratings over 365 days (s)" "$(( SECONDS - t0 ))"
+  t0=$SECONDS
+  HAOCHA_DATABASE_URL="$url" RUST_LOG=warn "$bin" rollup --rebuild >"$work/rollup.txt"
+  note "$name haocha rollup --rebuild at 11 M ratings" "$(cat "$work/rollup.txt") (wall $(( SECONDS - t0 )) s)"
+  start_server "$url" 0,1
+  local year="from=$(date -u -d '365 days ago' +%Y-%m-%d)&to=$(date -u +%Y-%m-%d)"
+  record "$name @10M GET /api/v1/stats?dimension=unit&period=month, a year (1 conn, 10 s)" -t1 -c1 -d10s --latency -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/stats?dimension=unit&period=month&$year"
+  record "$name @10M GET /api/v1/stats?dimension=window&period=day, a year (1 conn, 10 s)" -t1 -c1 -d10s --latency -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/stats?dimension=window&period=day&$year"
+  record "$name @10M GET /open?region=210100 (1 conn, 10 s)" -t1 -c1 -d10s --latency -s bench/common_done.lua "$base/open?region=210100"
+  local job="benchctr$RANDOM" jar="$work/cookies.txt" pw csrf
+  pw=$(HAOCHA_DATABASE_URL="$url" RUST_LOG=warn "$bin" user create --role center_admin --scope 210100 "$job")
+  rm -f "$jar"
+  csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | grep -o 'name="_csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "job_number=$job" --data-urlencode "password=$pw" "$base/login"
+  csrf=$(curl -s -c "$jar" -b "$jar" "$base/account/password" | grep -o 'name="_csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "current=$pw" \
+    --data-urlencode "new=Bench-Stats-2026" --data-urlencode "repeat=Bench-Stats-2026" "$base/account/password"
+  local cookie
+  cookie=$(awk '$6=="haocha_session" {print $6"="$7}' "$jar")
+  record "$name @10M GET /admin/stats?dimension=unit, a year, center of 210100 (1 conn, 10 s)" -t1 -c1 -d10s --latency -H "Cookie: $cookie" -s bench/common_done.lua "$base/admin/stats?dimension=unit&$year"
+  record "$name @10M GET /admin/stats (this month, no breakdown) (1 conn, 10 s)" -t1 -c1 -d10s --latency -H "Cookie: $cookie" -s bench/common_done.lua "$base/admin/stats"
+  note "$name RSS peak at 10M (MB)" "$(( $(hwm_kb) / 1024 ))"
+  stop_server
 }
 
 # ---- page weight ----
@@ -135,7 +163,18 @@ PY
 
 # ---- SQLite ----
 sql_sqlite() { .tools/venv/bin/python -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2].replace("GENERATE(1000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 1000000) SELECT i FROM n)")); db.commit()' "$work/bench.db" "$1"; }
-run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite
+# The 10 M load: the generator and Beijing 10:00 of the day before today minus N days, as text like sqlx writes it.
+base_day=$(date -u -d yesterday +%Y-%m-%d)
+sql10m_sqlite() { .tools/venv/bin/python - "$work/bench.db" "$1" "$base_day" <<'PY'
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+sql = sys.argv[2].replace("GENERATE(10000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000000) SELECT i FROM n)")
+ts = lambda m: "(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', '%s 02:00:00', '-' || (%s) || ' days') || '.000000000+00:00')" % (sys.argv[3], m.group(1))
+db.executescript(re.sub(r"TS\(([^)]*)\)", ts, sql))
+db.commit()
+PY
+}
+run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite sql10m_sqlite
 
 # ---- PostgreSQL ----
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
@@ -147,7 +186,12 @@ pg_as psql -p "$pgport" -qc "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles W
 pg_as psql -p "$pgport" -qc "CREATE DATABASE haocha_bench OWNER haocha_test" >/dev/null
 tokens_pg() { pg_as psql -p "$pgport" -d haocha_bench -qtAc "SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id" >"$1"; }
 sql_pg() { echo "${1//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
-run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg
+sql10m_pg() {
+  local sql="${1//GENERATE(10000000)/(SELECT i FROM generate_series(1, 10000000) AS g(i))}"
+  sql=$(echo "$sql" | sed -E "s/TS\(([^)]*)\)/(timestamptz '$base_day 02:00:00+00' - ((\1) * interval '1 day'))/g")
+  echo "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
+}
+run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg
 pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 
 cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`

@@ -59,6 +59,8 @@ struct Reach {
     top: Option<i32>,
     /// The same scope on `stat_rollup`'s columns.
     rollup: Condition,
+    /// Everything (no filter needed on the raw rows).
+    all: bool,
 }
 
 fn rcol(name: &'static str) -> sea_orm::sea_query::Expr {
@@ -93,6 +95,7 @@ async fn region_reach<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> Result<Reach
         top: ids.first().copied(),
         rollup: Condition::all().add(rcol("region_id").is_in(ids.clone())),
         regions: Some(ids.into_iter().collect()),
+        all: false,
     })
 }
 
@@ -132,6 +135,7 @@ async fn unit_reach<C: ConnectionTrait>(db: &C, u: i32) -> Result<Reach> {
         regions: None,
         top,
         rollup,
+        all: false,
     })
 }
 
@@ -157,6 +161,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                         regions: None,
                         top: (roots.len() == 1).then(|| roots[0]),
                         rollup: Condition::all(),
+                        all: true,
                     })
                 }
                 Scope::Regions { root, ids } => {
@@ -199,6 +204,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                     regions: g.regions,
                     top: g.top,
                     rollup: Condition::any().add(own_rollup).add(g.rollup),
+                    all: false,
                 },
                 None => Reach {
                     cases: own_cases,
@@ -208,6 +214,7 @@ async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Result<Reach> 
                     regions: None,
                     top: None,
                     rollup: own_rollup,
+                    all: false,
                 },
             })
         }
@@ -590,7 +597,7 @@ async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to: DateTime<
         .column(rating::Column::CreatedAt)
         .filter(rating::Column::CreatedAt.gte(from))
         .filter(rating::Column::CreatedAt.lt(to))
-        .filter(rating::Column::CaseId.in_subquery(in_scope()))
+        .apply_if((!r.all).then(in_scope), |q, sub| q.filter(rating::Column::CaseId.in_subquery(sub)))
         .into_tuple()
         .all(db)
         .await?;
@@ -603,7 +610,9 @@ async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to: DateTime<
         .filter(default_rating::Column::CreatedAt.gte(from))
         .filter(default_rating::Column::CreatedAt.lt(to))
         .filter(default_rating::Column::SupersededBy.is_null())
-        .filter(default_rating::Column::CaseId.in_subquery(in_scope()))
+        .apply_if((!r.all).then(in_scope), |q, sub| {
+            q.filter(default_rating::Column::CaseId.in_subquery(sub))
+        })
         .into_tuple()
         .all(db)
         .await?;
@@ -771,6 +780,7 @@ pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -
         regions: None,
         top: None,
         rollup: Condition::all(),
+        all: true,
     };
     let mut out = Vec::new();
     facts(db, &r, &org, from, to, &mut out).await?;
