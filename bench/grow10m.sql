@@ -11,7 +11,7 @@ SELECT c.api_client_id, 'T-' || n.i, it.id, w.id, NULL, c.region_code, NULL, NUL
 FROM GENERATE(10000000) AS n
 JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM service_window
       WHERE hall_id = (SELECT hall_id FROM service_window WHERE code = 'W01')) AS w ON w.k = n.i % 6
-JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM item) AS it ON it.k = n.i % 10
+JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM service_item) AS it ON it.k = n.i % 10
 CROSS JOIN (SELECT * FROM service_case ORDER BY id LIMIT 1) AS c;
 INSERT INTO rating (case_id, target, level, score, channel, tags, comment, rating_count, catalog_version,
     api_client_id, issuer_client_id, created_at)

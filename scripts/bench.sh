@@ -128,9 +128,9 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
   local job="benchctr$RANDOM" jar="$work/cookies.txt" pw csrf
   pw=$(HAOCHA_DATABASE_URL="$url" RUST_LOG=warn "$bin" user create --role center_admin --scope 210100 "$job")
   rm -f "$jar"
-  csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | grep -o 'name="_csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "job_number=$job" --data-urlencode "password=$pw" "$base/login"
-  csrf=$(curl -s -c "$jar" -b "$jar" "$base/account/password" | grep -o 'name="_csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  csrf=$(curl -s -c "$jar" -b "$jar" "$base/account/password" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "current=$pw" \
     --data-urlencode "new=Bench-Stats-2026" --data-urlencode "repeat=Bench-Stats-2026" "$base/account/password"
   local cookie
