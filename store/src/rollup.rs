@@ -270,7 +270,7 @@ fn counters_of(t: &Tally) -> [i64; 23] {
 pub(crate) async fn sums(
     db: &Db,
     scope: &sea_orm::Condition,
-    dim: Option<Dimension>,
+    dims: &[Dimension],
     period: Option<Period>,
     clean: &Clean,
     mut add: impl FnMut(Attrs, Option<&str>, String, Tally),
@@ -283,9 +283,9 @@ pub(crate) async fn sums(
     if !clean.skip.is_empty() {
         q.and_where(Expr::col(t("day")).is_not_in(clean.skip.clone()));
     }
-    if let Some(d) = dim {
-        q.expr_as(Expr::col(t(dimension_column(d))), t("k"))
-            .group_by_col(t(dimension_column(d)));
+    for (i, d) in dims.iter().enumerate() {
+        q.expr_as(Expr::col(t(dimension_column(*d))), t(&format!("k{i}")))
+            .group_by_col(t(dimension_column(*d)));
     }
     if let Some(p) = period {
         q.expr_as(Expr::col(t(period_column(p))), t("b")).group_by_col(t(period_column(p)));
@@ -305,23 +305,22 @@ pub(crate) async fn sums(
         };
         let mut a = Attrs::default();
         let mut channel: Option<String> = None;
-        match dim {
-            None => {}
-            Some(Dimension::Channel) => {
-                let c: String = row.try_get("", "k")?;
+        for (i, d) in dims.iter().enumerate() {
+            let col = format!("k{i}");
+            if *d == Dimension::Channel {
+                let c: String = row.try_get("", &col)?;
                 channel = (!c.is_empty()).then_some(c);
+                continue;
             }
-            Some(d) => {
-                let id: Option<i32> = row.try_get("", "k")?;
-                match d {
-                    Dimension::Unit => a.unit = id,
-                    Dimension::Item => a.item = id,
-                    Dimension::Window => a.window = id,
-                    Dimension::Staff => a.staff = id,
-                    Dimension::Hall => a.hall = id,
-                    Dimension::Region => a.region = id,
-                    Dimension::Channel => {}
-                }
+            let id: Option<i32> = row.try_get("", &col)?;
+            match d {
+                Dimension::Unit => a.unit = id,
+                Dimension::Item => a.item = id,
+                Dimension::Window => a.window = id,
+                Dimension::Staff => a.staff = id,
+                Dimension::Hall => a.hall = id,
+                Dimension::Region => a.region = id,
+                Dimension::Channel => {}
             }
         }
         add(a, channel.as_deref(), bucket, tally);

@@ -325,6 +325,9 @@ impl Org {
     }
 }
 
+/// Joins the keys of two dimensions inside a row key.
+const SEP: char = '\u{1f}';
+
 /// What one fact belongs to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Attrs {
@@ -342,7 +345,8 @@ pub(crate) struct Attrs {
 
 /// How facts are split: by nothing (one row), or by a dimension.
 struct Split<'a> {
-    dim: Option<Dimension>,
+    /// None, one, or two dimensions (the second splits each row of the first).
+    dims: Vec<Dimension>,
     period: Option<Period>,
     org: &'a Org,
     regions: Option<&'a HashSet<i32>>,
@@ -353,16 +357,29 @@ impl Split<'_> {
     /// The row keys of a fact (none: the fact has no such thing, e.g. a
     /// static-code rating has no item).
     fn keys(&self, a: &Attrs, channel: Option<&str>) -> Vec<String> {
+        let mut out = vec![String::new()];
+        for (i, d) in self.dims.iter().enumerate() {
+            let mine = self.keys_of(*d, a, channel);
+            out = out
+                .iter()
+                .flat_map(|k| mine.iter().map(move |m| if i == 0 { m.clone() } else { format!("{k}{SEP}{m}") }))
+                .collect();
+        }
+        out
+    }
+
+    /// The keys of one dimension (none: the fact has no such thing, e.g. a
+    /// static-code rating has no item).
+    fn keys_of(&self, dim: Dimension, a: &Attrs, channel: Option<&str>) -> Vec<String> {
         let one = |id: Option<i32>| id.map(|i| vec![i.to_string()]).unwrap_or_default();
-        match self.dim {
-            None => vec![String::new()],
-            Some(Dimension::Unit) => one(a.unit),
-            Some(Dimension::Item) => one(a.item),
-            Some(Dimension::Window) => one(a.window),
-            Some(Dimension::Staff) => one(a.staff),
-            Some(Dimension::Hall) => one(a.hall),
-            Some(Dimension::Channel) => channel.map(|c| vec![c.to_string()]).unwrap_or_default(),
-            Some(Dimension::Region) => {
+        match dim {
+            Dimension::Unit => one(a.unit),
+            Dimension::Item => one(a.item),
+            Dimension::Window => one(a.window),
+            Dimension::Staff => one(a.staff),
+            Dimension::Hall => one(a.hall),
+            Dimension::Channel => channel.map(|c| vec![c.to_string()]).unwrap_or_default(),
+            Dimension::Region => {
                 // The region and every region above it (within the reader's scope).
                 let mut out = Vec::new();
                 let mut at = a.region;
@@ -442,6 +459,9 @@ async fn cases_by_id<C: ConnectionTrait>(db: &C, ids: HashSet<i32>) -> Result<Ha
 pub struct Row {
     pub key: String,
     pub name: String,
+    /// The second dimension's key and name (empty without one).
+    pub key2: String,
+    pub name2: String,
     pub period: String,
     pub tally: Tally,
     /// Rows are ranked among peers of one period: for regions, the
@@ -463,7 +483,10 @@ pub fn rank(rows: &mut [Row], dim: Dimension, w: &domain::indicators::Weights) {
     }
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        groups.entry((r.period.clone(), r.peers.clone())).or_default().push(i);
+        groups
+            .entry((r.period.clone(), format!("{}{SEP}{}", r.peers, r.key2)))
+            .or_default()
+            .push(i);
     }
     for idx in groups.into_values() {
         let scores: Vec<Option<f64>> = idx.iter().map(|i| rows[*i].score).collect();
@@ -480,7 +503,7 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
 
 /// The tally of `reader`'s scope over `[from, to)`.
 pub async fn whole(db: &Db, reader: Reader<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
-    let rows = count(db, reader, None, None, from, to).await?;
+    let rows = count(db, reader, &[], None, from, to).await?;
     Ok(rows.into_iter().map(|r| r.tally).fold(Tally::default(), |mut a, t| {
         a += t;
         a
@@ -497,12 +520,25 @@ pub async fn grouped(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count(db, reader, Some(dim), period, from, to).await
+    count(db, reader, &[dim], period, from, to).await
+}
+
+/// The breakdown by two dimensions (each row of `dims[0]` split by
+/// `dims[1]`), by `period` buckets when given.
+pub async fn grouped_by(
+    db: &Db,
+    reader: Reader<'_>,
+    dims: &[Dimension],
+    period: Option<Period>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    count(db, reader, dims, period, from, to).await
 }
 
 /// The whole scope by `period` buckets (a trend): one row per bucket.
 pub async fn grouped_whole(db: &Db, reader: Reader<'_>, period: Period, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Row>> {
-    count(db, reader, None, Some(period), from, to).await
+    count(db, reader, &[], Some(period), from, to).await
 }
 
 /// (case, window, item, staff, region code, completed at, reporting system)
@@ -790,12 +826,12 @@ pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -
 async fn count(
     db: &Db,
     reader: Reader<'_>,
-    dim: Option<Dimension>,
+    dims: &[Dimension],
     period: Option<Period>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count_with(db, reader, dim, period, from, to, true).await
+    count_with(db, reader, dims, period, from, to, true).await
 }
 
 /// The breakdown from the raw rows only, never the rollups (what the rollups
@@ -803,18 +839,18 @@ async fn count(
 pub async fn grouped_raw(
     db: &Db,
     reader: Reader<'_>,
-    dim: Option<Dimension>,
+    dims: &[Dimension],
     period: Option<Period>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count_with(db, reader, dim, period, from, to, false).await
+    count_with(db, reader, dims, period, from, to, false).await
 }
 
 async fn count_with(
     db: &Db,
     reader: Reader<'_>,
-    dim: Option<Dimension>,
+    dims: &[Dimension],
     period: Option<Period>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -823,7 +859,7 @@ async fn count_with(
     let r = reach(db, reader).await?;
     let org = Org::load(db).await?;
     let mut split = Split {
-        dim,
+        dims: dims.to_vec(),
         period,
         org: &org,
         regions: r.regions.as_ref(),
@@ -845,7 +881,7 @@ async fn count_with(
         }
     }
     if let Some(clean) = &plan.clean {
-        crate::rollup::sums(db, &r.rollup, dim, period, clean, |a, channel, bucket, t| {
+        crate::rollup::sums(db, &r.rollup, dims, period, clean, |a, channel, bucket, t| {
             split.add_bucket(&a, channel, bucket, t)
         })
         .await?;
@@ -856,8 +892,11 @@ async fn count_with(
     Ok(rows
         .into_iter()
         .map(|((key, period), tally)| {
+            let mut parts = key.split(SEP);
+            let (k1, k2) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+            let dim = dims.first().copied();
             let peers = match dim {
-                Some(Dimension::Region) => key
+                Some(Dimension::Region) => k1
                     .parse::<i32>()
                     .ok()
                     .and_then(|id| org.regions.get(&id))
@@ -867,18 +906,18 @@ async fn count_with(
                     .unwrap_or_default(),
                 _ => String::new(),
             };
-            let (key, name) = match dim {
+            let named = |d: Option<Dimension>, k: String| match d {
                 None => (String::new(), String::new()),
-                Some(Dimension::Channel) => (key.clone(), key),
-                Some(d) => key
-                    .parse::<i32>()
-                    .ok()
-                    .and_then(|id| org.named(d, id))
-                    .unwrap_or((key, String::new())),
+                Some(Dimension::Channel) => (k.clone(), k),
+                Some(d) => k.parse::<i32>().ok().and_then(|id| org.named(d, id)).unwrap_or((k, String::new())),
             };
+            let (key, name) = named(dim, k1);
+            let (key2, name2) = named(dims.get(1).copied(), k2);
             Row {
                 key,
                 name,
+                key2,
+                name2,
                 period,
                 tally,
                 peers,

@@ -24,6 +24,8 @@ pub struct StatsQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub dimension: Option<String>,
+    /// A second dimension splitting each row of the first.
+    pub then: Option<String>,
     pub period: Option<String>,
     pub lang: Option<String>,
 }
@@ -104,6 +106,7 @@ pub struct Asked {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub dimension: Option<Dimension>,
+    pub then: Option<Dimension>,
     pub period: Option<Period>,
     pub error: Option<String>,
 }
@@ -132,6 +135,17 @@ pub fn asked(lang: Lang, q: &StatsQuery, today: NaiveDate) -> Asked {
             None
         })
     });
+    let then = some(&q.then).and_then(|d| match Dimension::parse(&d) {
+        Some(t) if dimension.is_some_and(|d| d != t) => Some(t),
+        Some(_) if dimension.is_none() => None,
+        _ => {
+            problems.push(lang.t(
+                "第二分组无效（须与第一分组不同）。",
+                "Second breakdown: another dimension than the first.",
+            ));
+            None
+        }
+    });
     let mut period = some(&q.period).and_then(|p| {
         Period::parse(&p).or_else(|| {
             problems.push(lang.t("未知的周期。", "Unknown period."));
@@ -146,6 +160,7 @@ pub fn asked(lang: Lang, q: &StatsQuery, today: NaiveDate) -> Asked {
         from,
         to,
         dimension,
+        then,
         period,
         error: (!problems.is_empty()).then(|| problems.join(" ")),
     }
@@ -156,12 +171,22 @@ pub async fn breakdown(st: &AppState, reader: Reader<'_>, a: &Asked) -> Result<V
     let Some(dim) = a.dimension else {
         return Ok(Vec::new());
     };
-    let mut rows = store::stats::grouped(&st.db, reader, dim, a.period, start_of(a.from), start_of(a.to + Duration::days(1))).await?;
+    let dims: Vec<Dimension> = std::iter::once(dim).chain(a.then).collect();
+    let mut rows = store::stats::grouped_by(
+        &st.db,
+        reader,
+        &dims,
+        a.period,
+        start_of(a.from),
+        start_of(a.to + Duration::days(1)),
+    )
+    .await?;
     let policy = store::stats::ranking_policy(&st.db, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.sort_by(|x, y| {
         x.period
             .cmp(&y.period)
+            .then(x.key2.cmp(&y.key2))
             .then(x.peers.cmp(&y.peers))
             .then(x.rank.unwrap_or(u32::MAX).cmp(&y.rank.unwrap_or(u32::MAX)))
             .then(y.tally.valid().cmp(&x.tally.valid()))
@@ -175,6 +200,15 @@ pub fn row_name(lang: Lang, dim: Option<Dimension>, r: &Row) -> String {
     match dim {
         Some(Dimension::Channel) => channel_name(lang, &r.key),
         _ => r.name.clone(),
+    }
+}
+
+/// The second dimension's key and name of a row, as shown ("" without one).
+pub fn second(lang: Lang, then: Option<Dimension>, r: &Row) -> (String, String) {
+    match then {
+        None => (String::new(), String::new()),
+        Some(Dimension::Channel) => (r.key2.clone(), channel_name(lang, &r.key2)),
+        Some(_) => (r.key2.clone(), r.name2.clone()),
     }
 }
 
@@ -317,6 +351,14 @@ pub async fn stats(
             rank: r.rank.map(|k| k.to_string()).unwrap_or_else(|| "—".into()),
             key: r.key.clone(),
             name: row_name(lang, a.dimension, r),
+            second: {
+                let (k, n) = second(lang, a.then, r);
+                if k.is_empty() {
+                    String::new()
+                } else {
+                    format!("{n} ({k})")
+                }
+            },
             period: if r.period.is_empty() {
                 format!("{} – {}", a.from, a.to)
             } else {
@@ -342,10 +384,11 @@ pub async fn stats(
     };
     let (alerts, alert_rule) = alerts(&st, &ctx, today).await?;
     let query = format!(
-        "from={}&to={}&dimension={}&period={}",
+        "from={}&to={}&dimension={}&then={}&period={}",
         a.from,
         a.to,
         a.dimension.map(|d| d.code()).unwrap_or(""),
+        a.then.map(|d| d.code()).unwrap_or(""),
         a.period.map(|p| p.code()).unwrap_or("")
     );
     let data = StatsView {
@@ -353,6 +396,7 @@ pub async fn stats(
         to: a.to.format("%Y-%m-%d").to_string(),
         error: a.error.clone(),
         dimension: a.dimension.map(|d| d.code().to_string()).unwrap_or_default(),
+        then: a.then.map(|d| d.code().to_string()).unwrap_or_default(),
         period: a.period.map(|p| p.code().to_string()).unwrap_or_default(),
         dimensions: Dimension::ALL
             .into_iter()
@@ -402,6 +446,8 @@ async fn export_tables(st: &AppState, ctx: &Ctx, q: &StatsQuery) -> Result<Vec<T
         lang.t("编码", "Code").to_string(),
         lang.t("名称", "Name").to_string(),
         lang.t("周期", "Period").to_string(),
+        lang.t("第二分组编码", "Second code").to_string(),
+        lang.t("第二分组名称", "Second name").to_string(),
         lang.t("名次", "Rank").to_string(),
         "n".to_string(),
     ];
@@ -421,10 +467,13 @@ async fn export_tables(st: &AppState, ctx: &Ctx, q: &StatsQuery) -> Result<Vec<T
     );
     header.extend(Level::ALL.map(|l| lang.level(l).to_string()));
     let line = |key: String, name: String, period: String, r: Option<&Row>, t: &Tally| {
+        let (key2, name2) = r.map(|r| second(lang, a.then, r)).unwrap_or_default();
         let mut cells = vec![
             key,
             name,
             period,
+            key2,
+            name2,
             r.and_then(|r| r.rank).map(|k| k.to_string()).unwrap_or_default(),
             t.valid().to_string(),
         ];
@@ -498,5 +547,5 @@ pub async fn stats_xlsx(
     PageQuery(q): PageQuery<StatsQuery>,
 ) -> Result<Response, PageError> {
     let tables = export_tables(&st, &ctx, &q).await?;
-    crate::web::exports::xlsx_response("haocha-stats.xlsx", &tables, 3).map_err(PageError::internal)
+    crate::web::exports::xlsx_response("haocha-stats.xlsx", &tables, 5).map_err(PageError::internal)
 }

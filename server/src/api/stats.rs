@@ -20,6 +20,8 @@ use crate::AppState;
 pub struct StatsQuery {
     /// `unit` (default), `item`, `window`, `staff`, `hall`, `region` (rolled up the tree) or `channel`.
     pub dimension: Option<String>,
+    /// A second dimension splitting each row (e.g. `dimension=unit&then=channel`); optional.
+    pub then: Option<String>,
     /// `day`, `week` (ISO), `month` (default), `quarter` or `year`, in Beijing time.
     pub period: Option<String>,
     /// First day, `YYYY-MM-DD` (default: the first of this month).
@@ -45,6 +47,11 @@ pub struct LevelCounts {
 pub struct StatsRow {
     pub key: String,
     pub name: String,
+    /// With `then`: the second dimension's key and name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name2: Option<String>,
     /// `2026-12-05`, `2026-W49`, `2026-12`, `2026-Q4` or `2026`.
     pub period: String,
     /// Cases completed in the period (by their completion day; none under `channel`).
@@ -112,15 +119,22 @@ fn day(field: &'static str, s: Option<&str>, default: NaiveDate) -> Result<Naive
     }
 }
 
-pub fn row(r: store::stats::Row, dim: Dimension) -> StatsRow {
+pub fn row(r: store::stats::Row, dim: Dimension, then: Option<Dimension>) -> StatsRow {
     let t = r.tally;
-    let name = match (dim, domain::Channel::parse(&r.key)) {
+    let label = |d: Dimension, key: &str, name: String| match (d, domain::Channel::parse(key)) {
         (Dimension::Channel, Some(c)) => app::text::channel(app::Lang::Zh, c).to_string(),
-        _ => r.name,
+        _ => name,
+    };
+    let name = label(dim, &r.key, r.name);
+    let (key2, name2) = match then {
+        Some(d) => (Some(r.key2.clone()), Some(label(d, &r.key2, r.name2))),
+        None => (None, None),
     };
     StatsRow {
         key: r.key,
         name,
+        key2,
+        name2,
         period: r.period,
         completed: t.completed,
         rated: t.rated,
@@ -173,6 +187,14 @@ pub async fn stats(
     let dim_code = q.dimension.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("unit");
     let dim =
         Dimension::parse(dim_code).ok_or_else(|| invalid("dimension", "dimension: unit, item, window, staff, hall, region or channel"))?;
+    let then = match q.then.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(t) => Some(
+            Dimension::parse(t)
+                .filter(|t| *t != dim)
+                .ok_or_else(|| invalid("then", "then: another of unit, item, window, staff, hall, region, channel"))?,
+        ),
+    };
     let period_code = q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("month");
     let period = Period::parse(period_code).ok_or_else(|| invalid("period", "period: day, week, month, quarter or year"))?;
     let today = st.now().with_timezone(&store::console::china()).date_naive();
@@ -186,10 +208,11 @@ pub async fn stats(
         return Err(invalid("to", "to: at most 10 years after from (366 days by day)"));
     }
     let reader = store::stats::Reader::Client(client);
-    let mut rows = store::stats::grouped(
+    let dims: Vec<Dimension> = std::iter::once(dim).chain(then).collect();
+    let mut rows = store::stats::grouped_by(
         &st.db,
         reader,
-        dim,
+        &dims,
         Some(period),
         domain::calendar::start_of(from),
         domain::calendar::start_of(to.succ_opt().unwrap_or(to)),
@@ -200,6 +223,7 @@ pub async fn stats(
     rows.sort_by(|a, b| {
         a.period
             .cmp(&b.period)
+            .then(a.key2.cmp(&b.key2))
             .then(a.rank.unwrap_or(u32::MAX).cmp(&b.rank.unwrap_or(u32::MAX)))
             .then(a.key.cmp(&b.key))
     });
@@ -208,6 +232,6 @@ pub async fn stats(
         period: period.code().to_string(),
         from: from.format("%Y-%m-%d").to_string(),
         to: to.format("%Y-%m-%d").to_string(),
-        rows: rows.into_iter().map(|r| row(r, dim)).collect(),
+        rows: rows.into_iter().map(|r| row(r, dim, then)).collect(),
     }))
 }

@@ -207,6 +207,28 @@ async fn breakdowns_rank_with_small_samples_held_back_and_export_the_same_number
     let (_, regions) = stats_json(&app, &city, &format!("dimension=region&period=quarter&{period}")).await;
     assert_eq!(regions["rows"].as_array().unwrap().len(), 1, "{regions}");
     assert_eq!(by_key(&regions, "210100")["n"], 7);
+    // Two dimensions: each unit split by channel.
+    let (status, split) = stats_json(&app, &city, &format!("dimension=unit&then=channel&period=year&{period}")).await;
+    assert_eq!(status, 200, "{split}");
+    let cell = |unit: &str, channel: &str| {
+        split["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == unit && r["key2"] == channel)
+            .map(|r| r["n"].as_u64().unwrap())
+    };
+    assert_eq!(
+        (
+            cell("U-MARKET", "online"),
+            cell("U-MARKET", "static_qr"),
+            cell("U-SOCIAL", "online")
+        ),
+        (Some(4), Some(1), Some(2))
+    );
+    assert_eq!(cell("U-SOCIAL", "static_qr"), None);
+    let (status, body) = stats_json(&app, &city, "dimension=unit&then=unit").await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("then")));
     let (_, days) = stats_json(&app, &city, &format!("dimension=window&period=day&{period}")).await;
     assert_eq!(by_key(&days, "W01")["period"], today.format("%Y-%m-%d").to_string());
     // Bad queries: 422 naming the field, nothing guessed.
@@ -273,6 +295,19 @@ async fn breakdowns_rank_with_small_samples_held_back_and_export_the_same_number
     assert!(!alerts.contains("U-SOCIAL"), "{alerts}");
     let (status, _) = admin.get("/admin/stats?dimension=hour").await;
     assert_eq!(status, 422);
+    let (status, html) = admin.get(&format!("/admin/stats?dimension=unit&then=channel&{period}")).await;
+    assert_eq!(status, 200);
+    let table = html
+        .split("<table class=\"list breakdown\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(
+        table.contains("静态二维码 (static_qr)") && table.contains("网上办事 (online)"),
+        "{table}"
+    );
 
     // Exports: CSV with a BOM, XLSX read back; the same numbers.
     let res = admin
@@ -304,8 +339,8 @@ async fn breakdowns_rank_with_small_samples_held_back_and_export_the_same_number
     assert_eq!(xlsx.sheet_names(), ["总体", "单位"]);
     let sheet = xlsx.worksheet_range("单位").unwrap();
     let market_row = sheet.rows().find(|r| r[0] == "U-MARKET").unwrap();
-    assert_eq!(market_row[4].to_string(), "5", "n");
-    assert_eq!(market_row[5].to_string(), "60.0%");
+    assert_eq!(market_row[6].to_string(), "5", "n");
+    assert_eq!(market_row[7].to_string(), "60.0%");
     // The ratings export: masked, and a formula neutralised.
     let res = admin
         .http

@@ -949,8 +949,10 @@ async fn rollups_match_raw(app: &TestApp, when: &str) {
         ),
         (now - Duration::days(9) - Duration::hours(5), now + Duration::hours(3)),
     ];
-    let mut dims: Vec<Option<Dimension>> = Dimension::ALL.into_iter().map(Some).collect();
-    dims.push(None);
+    let mut dims: Vec<Vec<Dimension>> = Dimension::ALL.into_iter().map(|d| vec![d]).collect();
+    dims.push(vec![]);
+    dims.push(vec![Dimension::Unit, Dimension::Channel]);
+    dims.push(vec![Dimension::Region, Dimension::Window]);
     for reader in [
         Reader::Region(province),
         Reader::Region(city),
@@ -961,21 +963,20 @@ async fn rollups_match_raw(app: &TestApp, when: &str) {
         for (from, to) in ranges {
             for dim in &dims {
                 for period in [None, Some(Period::Day), Some(Period::Month)] {
-                    let raw = store::stats::grouped_raw(&app.db, reader, *dim, period, from, to).await.unwrap();
-                    let rolled = match dim {
-                        Some(d) => store::stats::grouped(&app.db, reader, *d, period, from, to).await.unwrap(),
-                        None => match period {
-                            Some(p) => store::stats::grouped_whole(&app.db, reader, p, from, to).await.unwrap(),
-                            None => vec![],
-                        },
+                    let raw = store::stats::grouped_raw(&app.db, reader, dim, period, from, to).await.unwrap();
+                    let rolled = match (dim.as_slice(), period) {
+                        ([], Some(p)) => store::stats::grouped_whole(&app.db, reader, p, from, to).await.unwrap(),
+                        ([], None) => vec![],
+                        ([d], _) => store::stats::grouped(&app.db, reader, *d, period, from, to).await.unwrap(),
+                        (ds, _) => store::stats::grouped_by(&app.db, reader, ds, period, from, to).await.unwrap(),
                     };
-                    if dim.is_some() || period.is_some() {
+                    if !dim.is_empty() || period.is_some() {
                         assert_eq!(rolled, raw, "{when}: {reader:?} {dim:?} {period:?} {from}..{to}");
                     }
                 }
             }
             let whole = store::stats::whole(&app.db, reader, from, to).await.unwrap();
-            let raw: domain::indicators::Tally = store::stats::grouped_raw(&app.db, reader, None, None, from, to)
+            let raw: domain::indicators::Tally = store::stats::grouped_raw(&app.db, reader, &[], None, from, to)
                 .await
                 .unwrap()
                 .into_iter()

@@ -15,6 +15,8 @@ pub struct BreakdownRow {
     pub rank: String,
     pub key: String,
     pub name: String,
+    /// The second dimension: "name (code)", or empty.
+    pub second: String,
     pub period: String,
     pub n: u64,
     /// The rates in the order of [`StatsView::columns`].
@@ -42,6 +44,8 @@ pub struct StatsView {
     pub error: Option<String>,
     /// The breakdown asked for ("" = none) and the period buckets ("" = whole).
     pub dimension: String,
+    /// The second breakdown ("" = none).
+    pub then: String,
     pub period: String,
     pub dimensions: Vec<(String, String)>,
     pub periods: Vec<(String, String)>,
@@ -79,6 +83,8 @@ pub fn StatsPage(nav: Nav, data: StatsView) -> impl IntoView {
     let csv = format!("/admin/stats.csv?{}", data.query);
     let xlsx = format!("/admin/stats.xlsx?{}", data.query);
     let has_breakdown = !data.dimension.is_empty();
+    let has_second = !data.then.is_empty();
+    let none_second = lang.t("无", "None").to_string();
     let columns = data.columns.clone();
     view! {
         <Shell nav=nav title=lang.t("统计", "Statistics").to_string()>
@@ -86,7 +92,8 @@ pub fn StatsPage(nav: Nav, data: StatsView) -> impl IntoView {
             <form method="get" action="/admin/stats" class="filters">
                 <label><span>{lang.t("自", "From")}</span><input type="date" name="from" value=data.from.clone()/></label>
                 <label><span>{lang.t("至（含）", "To (included)")}</span><input type="date" name="to" value=data.to.clone()/></label>
-                {select("dimension", lang.t("分组", "Break down by").into(), whole, data.dimensions, data.dimension.clone())}
+                {select("dimension", lang.t("分组", "Break down by").into(), whole, data.dimensions.clone(), data.dimension.clone())}
+                {select("then", lang.t("再按", "Then by").into(), none_second, data.dimensions.clone(), data.then.clone())}
                 {select("period", lang.t("周期", "Period").into(), whole_period, data.periods, data.period.clone())}
                 <button type="submit">{lang.t("查看", "Show")}</button>
             </form>
@@ -169,6 +176,7 @@ pub fn StatsPage(nav: Nav, data: StatsView) -> impl IntoView {
                         <th scope="col">{lang.t("名次", "Rank")}</th>
                         <th scope="col">{lang.t("编码", "Code")}</th>
                         <th scope="col">{lang.t("名称", "Name")}</th>
+                        {has_second.then(|| view! { <th scope="col">{lang.t("再按", "Then by")}</th> })}
                         <th scope="col">{lang.t("周期", "Period")}</th>
                         <th scope="col">"n"</th>
                         {columns.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view()}
@@ -182,6 +190,7 @@ pub fn StatsPage(nav: Nav, data: StatsView) -> impl IntoView {
                                 <td class="num">{r.rank}</td>
                                 <th scope="row">{r.key}</th>
                                 <td>{r.name}</td>
+                                {has_second.then(|| view! { <td>{r.second.clone()}</td> })}
                                 <td>{r.period}</td>
                                 <td class="num">{r.n}</td>
                                 {r.cells.into_iter().map(|c| view! { <td class="num">{c}</td> }).collect_view()}
