@@ -26,7 +26,7 @@ pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
     let defaults = run_defaults(st).await?;
     let work_orders = store::work_orders::notices(&st.db, st.now()).await?;
     let (reminders, sms) = run_sms(st).await?;
-    let rollup_days = store::rollup::run(&st.db, ROLLUP_DAYS_PER_RUN).await?;
+    let rollup_days = store::rollup::run(&st.db, ROLLUP_DAYS_PER_RUN, Some(store::rollup::day_of(st.now()))).await?;
     Ok(JobReport {
         defaults,
         reminders,
@@ -73,7 +73,7 @@ pub fn spawn(st: AppState, every: Duration) {
                 Err(e) => tracing::error!(error = %e, "work-order job failed; retrying at the next run"),
             }
             // Statistics: stale days' rollups recomputed from the raw rows.
-            match store::rollup::run(&defaults.db, ROLLUP_DAYS_PER_RUN).await {
+            match store::rollup::run(&defaults.db, ROLLUP_DAYS_PER_RUN, Some(store::rollup::day_of(defaults.now()))).await {
                 Ok(n) if n > 0 => tracing::info!(days = n, "statistics rollups"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "rollup job failed; retrying at the next run"),

@@ -167,7 +167,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             let mut days = 0;
             loop {
-                let n = store::rollup::run(&db, 31).await.map_err(said)?;
+                let n = store::rollup::run(&db, 31, None).await.map_err(said)?;
                 days += n;
                 if n == 0 {
                     break;

@@ -1032,7 +1032,7 @@ async fn rollups_always_equal_a_recount_from_the_raw_rows(app: TestApp) {
         app.advance(Duration::days(1));
     }
     rollups_match_raw(&app, "fresh, nothing rolled up").await;
-    assert!(store::rollup::run(&app.db, 400).await.unwrap() > 0);
+    assert!(store::rollup::run(&app.db, 400, None).await.unwrap() > 0);
     rollups_match_raw(&app, "rolled up").await;
 
     // Later changes to old days: defaults for the unrated (Liaoning: after 5
@@ -1073,10 +1073,10 @@ async fn rollups_always_equal_a_recount_from_the_raw_rows(app: TestApp) {
         done(&center, closed, "qc_pass", &[]).await;
     }
     rollups_match_raw(&app, "old days changed, not yet rolled up").await;
-    store::rollup::run(&app.db, 400).await.unwrap();
+    store::rollup::run(&app.db, 400, None).await.unwrap();
     rollups_match_raw(&app, "old days rolled up again").await;
     // Nothing is stale after a full run; a second run has nothing to do.
-    assert_eq!(store::rollup::run(&app.db, 400).await.unwrap(), 0);
+    assert_eq!(store::rollup::run(&app.db, 400, None).await.unwrap(), 0);
     let stale = app
         .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM stat_dirty WHERE version > done")
         .await;
