@@ -64,6 +64,12 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             },
             () = &mut shutdown => break,
         };
+        // Headers and body may leave in two writes: without TCP_NODELAY, Nagle's
+        // algorithm holds the second until the client's delayed ACK (≈ 40 ms a
+        // response). axum::serve set it; this loop must too.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             tokio::spawn(async move {
                 let mut stream = stream;

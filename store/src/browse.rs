@@ -226,6 +226,12 @@ struct Where {
     filter: Option<Condition>,
     /// An API key also reads the ratings it pushed, on any case.
     pushed_by: Option<i32>,
+    /// The reader sees every case (no scope condition on the raw rows).
+    everything: bool,
+    /// An API key's granted region or unit, on cases.
+    grant: Option<Condition>,
+    /// Whether the filter names cases (else no case subquery is needed).
+    filtered: bool,
     /// Static-code and kiosk ratings; `None`: none can match.
     places: Option<Condition>,
 }
@@ -236,6 +242,9 @@ impl Where {
             cases,
             filter: Some(Condition::all()),
             pushed_by,
+            everything: false,
+            grant: None,
+            filtered: false,
             places,
         }
     }
@@ -303,7 +312,10 @@ async fn scope(db: &Db, reader: Reader<'_>) -> Result<Where> {
                 return Err(Error::Forbidden);
             }
             match &actor.scope {
-                Scope::All => Where::new(Condition::all(), None, Some(Condition::all())),
+                Scope::All => Where {
+                    everything: true,
+                    ..Where::new(Condition::all(), None, Some(Condition::all()))
+                },
                 Scope::Regions { ids, .. } => {
                     let (c, p) = region_reach(db, ids.clone()).await?;
                     Where::new(c, None, Some(p))
@@ -322,19 +334,22 @@ async fn scope(db: &Db, reader: Reader<'_>) -> Result<Where> {
             // Its own cases (and, for case ratings, what it pushed); a granted
             // region or unit adds that scope's cases and places.
             let own = Condition::all().add(service_case::Column::ApiClientId.eq(client));
-            let (cases, places) = match (c.scope_region_id, c.scope_unit_id) {
+            let (cases, places, grant) = match (c.scope_region_id, c.scope_unit_id) {
                 (Some(r), _) => {
                     let ids = crate::accounts::region_subtree(db, r).await?;
                     let (cc, p) = region_reach(db, ids).await?;
-                    (Condition::any().add(own).add(cc), Some(p))
+                    (Condition::any().add(own).add(cc.clone()), Some(p), Some(cc))
                 }
                 (None, Some(u)) => {
                     let (cc, p) = unit_reach(db, u).await?;
-                    (Condition::any().add(own).add(cc), Some(p))
+                    (Condition::any().add(own).add(cc.clone()), Some(p), Some(cc))
                 }
-                (None, None) => (own, None),
+                (None, None) => (own, None, None),
             };
-            Where::new(cases, Some(client), places)
+            Where {
+                grant,
+                ..Where::new(cases, Some(client), places)
+            }
         }
     })
 }
@@ -409,6 +424,9 @@ async fn narrow(db: &Db, mut w: Where, f: &Filter) -> Result<Where> {
         w.filter = and(w.filter, Condition::all().add(service_case::Column::ItemId.eq(i.id)));
         w.places = None;
     }
+    w.filtered = [&f.region, &f.hall, &f.unit, &f.window, &f.staff, &f.item, &f.case]
+        .iter()
+        .any(|v| some(v).is_some());
     if let Some(number) = some(&f.case) {
         w.filter = and(w.filter, Condition::all().add(service_case::Column::CaseNumber.eq(number)));
         w.places = None;
@@ -486,14 +504,23 @@ pub async fn list(
             .into_query()
     };
     if let (true, Some(filter_cases)) = (wants(Source::Case), &w.filter) {
-        let mut reach = Condition::any()
-            .add(rating::Column::CaseId.in_subquery(case_ids(Condition::all().add(w.cases.clone()).add(filter_cases.clone()))));
+        // The reader's scope, on the rating row itself where it can be (an
+        // API key's own cases and pushes are columns of `rating`, indexed), and
+        // the filter's cases only when the filter names any.
+        let mut reach = Condition::all();
         if let Some(client) = w.pushed_by {
-            reach = reach.add(
-                Condition::all()
-                    .add(rating::Column::ApiClientId.eq(client))
-                    .add(rating::Column::CaseId.in_subquery(case_ids(filter_cases.clone()))),
-            );
+            let mut mine = Condition::any()
+                .add(rating::Column::IssuerClientId.eq(client))
+                .add(rating::Column::ApiClientId.eq(client));
+            if let Some(g) = &w.grant {
+                mine = mine.add(rating::Column::CaseId.in_subquery(case_ids(g.clone())));
+            }
+            reach = reach.add(mine);
+        } else if !w.everything {
+            reach = reach.add(rating::Column::CaseId.in_subquery(case_ids(w.cases.clone())));
+        }
+        if w.filtered {
+            reach = reach.add(rating::Column::CaseId.in_subquery(case_ids(filter_cases.clone())));
         }
         let mut q = rating::Entity::find()
             .filter(reach)
@@ -544,7 +571,6 @@ pub async fn list(
     }
     if let (true, Some(filter_cases)) = (wants(Source::Default), &w.filter) {
         let mut q = default_rating::Entity::find()
-            .filter(default_rating::Column::CaseId.in_subquery(case_ids(Condition::all().add(w.cases.clone()).add(filter_cases.clone()))))
             .filter(period(default_rating::Column::CreatedAt, filter))
             .filter(after(
                 default_rating::Column::CreatedAt,
@@ -558,6 +584,16 @@ pub async fn list(
             .limit(limit + 1);
         if let Some(l) = filter.level {
             q = q.filter(default_rating::Column::Level.eq(l.code()));
+        }
+        if !w.everything || w.filtered {
+            let mut cases = Condition::all();
+            if !w.everything {
+                cases = cases.add(w.cases.clone());
+            }
+            if w.filtered {
+                cases = cases.add(filter_cases.clone());
+            }
+            q = q.filter(default_rating::Column::CaseId.in_subquery(case_ids(cases)));
         }
         let rows = q.all(db).await?;
         lines.extend(default_lines(db, rows).await?);
