@@ -77,7 +77,14 @@ impl TestApp {
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (url, sqlite_file) = database_url(backend).await;
         let db = store::open(&url).await.expect("open and migrate test database");
-        let now = Utc::now();
+        // HAOCHA_TEST_CLOCK_SHIFT_MINUTES starts the app's clock away from the
+        // wall clock, to run the suite at another hour of the Beijing day
+        // (tests must pass at any hour: CI starts whenever a session ends).
+        let shift = std::env::var("HAOCHA_TEST_CLOCK_SHIFT_MINUTES")
+            .ok()
+            .and_then(|m| m.parse::<i64>().ok())
+            .unwrap_or(0);
+        let now = Utc::now() + chrono::Duration::minutes(shift);
         store::directory::load_demo(&db, now).await.expect("load demo data");
         let (_, key) = store::keys::create(&db, "test system", Default::default(), now)
             .await

@@ -27,6 +27,19 @@ fn next_ten_pm(now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// The next 10:00 Beijing time after `now`: within a day, so a case completed
+/// 25 hours before it completed in the past whatever the hour the tests run
+/// (the earlier "22:00 + 12 h" put completion in the future between 22:00
+/// and 09:00 Beijing time, and CI ran at 22:01).
+fn next_ten_am(now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = start_of(day_of(now)) + Duration::hours(10);
+    if today > now {
+        today
+    } else {
+        today + Duration::days(1)
+    }
+}
+
 async fn case(app: &TestApp, number: &str, phone: Option<&str>, completed: DateTime<Utc>) {
     let mut body = case_body(number, "W01", None);
     body["applicant_phone"] = json!(phone);
@@ -248,7 +261,7 @@ async fn http_gateway(backend: Backend) {
     })
     .await;
     // A reminder due at 10:00 Beijing time.
-    let morning = next_ten_pm(app.now()) + Duration::hours(12);
+    let morning = next_ten_am(app.now());
     case(&app, "GW-1", Some("13800131234"), morning - Duration::hours(25)).await;
     app.advance(morning - app.now());
 
@@ -299,7 +312,7 @@ on_both_databases!(a_send_interrupted_by_a_crash_is_retried_with_the_same_messag
 /// process dies before the gateway answers: nothing is lost, and the retry
 /// after the backoff carries the same message id (the gateway drops duplicates).
 async fn a_send_interrupted_by_a_crash_is_retried_with_the_same_message_id(app: TestApp) {
-    let morning = next_ten_pm(app.now()) + Duration::hours(12);
+    let morning = next_ten_am(app.now());
     case(&app, "CR-1", Some("13800131234"), morning - Duration::hours(25)).await;
     app.advance(morning - app.now());
     let key = store::crypto::DataKey::from_hex(crate::helpers::TEST_DATA_KEY).unwrap();
