@@ -5,9 +5,9 @@
 -- backend's row generator and timestamp arithmetic (the backend's own format).
 INSERT INTO service_case (api_client_id, case_number, item_id, window_id, staff_id, region_code, applicant_phone,
     phone_sealed, phone_hash, applicant_name, real_name, accepted_at, completed_at, transactions, bundle_id,
-    request_fingerprint, created_at)
+    request_fingerprint, created_at, default_due_at)
 SELECT c.api_client_id, 'T-' || n.i, it.id, w.id, NULL, c.region_code, NULL, NULL, NULL, NULL, c.real_name,
-    TS(n.i % 365), TS(n.i % 365), 1, NULL, '', TS(n.i % 365)
+    TS(n.i % 365), TS(n.i % 365), 1, NULL, '', TS(n.i % 365), PARKED
 FROM GENERATE(10000000) AS n
 JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM service_window
       WHERE hall_id = (SELECT hall_id FROM service_window WHERE code = 'W01')) AS w ON w.k = n.i % 6

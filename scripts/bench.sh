@@ -162,13 +162,13 @@ for name, path in files.items():
 PY
 
 # ---- SQLite ----
-sql_sqlite() { .tools/venv/bin/python -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2].replace("GENERATE(1000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 1000000) SELECT i FROM n)")); db.commit()' "$work/bench.db" "$1"; }
+sql_sqlite() { .tools/venv/bin/python -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2].replace("PARKED", "'"'"'9999-01-01T00:00:00.000000000+00:00'"'"'").replace("GENERATE(1000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 1000000) SELECT i FROM n)")); db.commit()' "$work/bench.db" "$1"; }
 # The 10 M load: the generator and Beijing 10:00 of the day before today minus N days, as text like sqlx writes it.
 base_day=$(date -u -d yesterday +%Y-%m-%d)
 sql10m_sqlite() { .tools/venv/bin/python - "$work/bench.db" "$1" "$base_day" <<'PY'
 import re, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-sql = sys.argv[2].replace("GENERATE(10000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000000) SELECT i FROM n)")
+sql = sys.argv[2].replace("PARKED", "'9999-01-01T00:00:00.000000000+00:00'").replace("GENERATE(10000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000000) SELECT i FROM n)")
 ts = lambda m: "(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', '%s 02:00:00', '-' || (%s) || ' days') || '.000000000+00:00')" % (sys.argv[3], m.group(1))
 db.executescript(re.sub(r"TS\(([^)]*)\)", ts, sql))
 db.commit()
@@ -185,9 +185,11 @@ pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" 
 pg_as psql -p "$pgport" -qc "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='haocha_test') THEN CREATE ROLE haocha_test LOGIN PASSWORD 'haocha_test' CREATEDB; END IF; END \$\$;" >/dev/null
 pg_as psql -p "$pgport" -qc "CREATE DATABASE haocha_bench OWNER haocha_test" >/dev/null
 tokens_pg() { pg_as psql -p "$pgport" -d haocha_bench -qtAc "SELECT token FROM rating_token WHERE used_at IS NULL ORDER BY id" >"$1"; }
-sql_pg() { echo "${1//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
+pg_parked="timestamptz '9999-01-01 00:00:00+00'"
+sql_pg() { local sql="${1//PARKED/$pg_parked}"; echo "${sql//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
 sql10m_pg() {
-  local sql="${1//GENERATE(10000000)/(SELECT i FROM generate_series(1, 10000000) AS g(i))}"
+  local sql="${1//PARKED/$pg_parked}"
+  sql="${sql//GENERATE(10000000)/(SELECT i FROM generate_series(1, 10000000) AS g(i))}"
   sql=$(echo "$sql" | sed -E "s/TS\(([^)]*)\)/(timestamptz '$base_day 02:00:00+00' - ((\1) * interval '1 day'))/g")
   echo "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
 }

@@ -10,15 +10,19 @@
 //! The job runs in two steps, each in batches, safe with several servers on one
 //! PostgreSQL database (rows are claimed `FOR UPDATE SKIP LOCKED`; on SQLite
 //! the write transaction is exclusive) and idempotent (one default per case,
-//! unique index): 1. schedule — compute each unrated case's due time once from
-//! its hall's region policy and the calendar; 2. give — insert the defaults due.
+//! unique index): 1. schedule — compute each new case's due time once from its
+//! hall's region policy and the calendar; 2. give — insert the defaults due.
+//! Both steps read only by the index on `default_due_at` and *park* every case
+//! they are done with ([`parked`]), so a run costs what came due since the last
+//! one, not the size of the case table (at 10 M rated cases the earlier
+//! `NOT IN (every rated case)` held SQLite's write lock for seconds a minute).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::calendar::Calendar;
 use domain::policy::Policy;
-use sea_orm::sea_query::{LockBehavior, LockType, Query};
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -30,9 +34,16 @@ use crate::{immediate, Db, Result};
 /// Cases looked at per batch.
 pub const BATCH: u64 = 500;
 
-/// Where a case with no default level is parked: never due.
-fn never(completed: DateTime<Utc>) -> DateTime<Utc> {
-    completed + Duration::days(365 * 100)
+/// Where a case is parked once the job is done with it (rated, defaulted, or
+/// no default level): never due again, so each run reads only the cases that
+/// came due since the last one, whatever the size of the table.
+pub fn parked() -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(
+        chrono::NaiveDate::from_ymd_opt(9999, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default(),
+        Utc,
+    )
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,19 +75,40 @@ impl Policies<'_> {
     }
 }
 
-fn unrated() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
+/// Of `ids`, the cases that have an item rating or a default: looked up by
+/// the unique indexes on `(case_id, …)`, one query each per batch.
+async fn settled(txn: &DatabaseTransaction, ids: &[i32]) -> Result<std::collections::HashSet<i32>> {
+    let mut out: std::collections::HashSet<i32> = rating::Entity::find()
+        .select_only()
         .column(rating::Column::CaseId)
-        .from(rating::Entity)
-        .and_where(rating::Column::Target.eq("item"))
-        .to_owned()
+        .filter(rating::Column::CaseId.is_in(ids.iter().copied()))
+        .filter(rating::Column::Target.eq("item"))
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    out.extend(
+        default_rating::Entity::find()
+            .select_only()
+            .column(default_rating::Column::CaseId)
+            .filter(default_rating::Column::CaseId.is_in(ids.iter().copied()))
+            .into_tuple::<i32>()
+            .all(txn)
+            .await?,
+    );
+    Ok(out)
 }
 
-fn defaulted() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(default_rating::Column::CaseId)
-        .from(default_rating::Entity)
-        .to_owned()
+async fn park(txn: &DatabaseTransaction, ids: &[i32]) -> Result<()> {
+    if !ids.is_empty() {
+        service_case::Entity::update_many()
+            .col_expr(service_case::Column::DefaultDueAt, sea_orm::sea_query::Expr::value(parked()))
+            .filter(service_case::Column::Id.is_in(ids.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 fn claim<S: QuerySelect>(q: S, backend: DatabaseBackend) -> S {
@@ -107,12 +139,14 @@ pub async fn run(db: &Db, calendar: &Calendar, now: DateTime<Utc>) -> Result<Def
     Ok(total)
 }
 
+/// Computes the due time of up to [`BATCH`] cases that have none yet (new
+/// cases: read by the index on `default_due_at`); a case already rated is
+/// parked at once.
 async fn schedule_batch(db: &Db, calendar: &Calendar) -> Result<u64> {
     let txn = db.begin_with_options(immediate()).await?;
     let cases = claim(
         service_case::Entity::find()
             .filter(service_case::Column::DefaultDueAt.is_null())
-            .filter(service_case::Column::Id.not_in_subquery(unrated()))
             .order_by_asc(service_case::Column::Id)
             .limit(BATCH),
         db.get_database_backend(),
@@ -120,53 +154,59 @@ async fn schedule_batch(db: &Db, calendar: &Calendar) -> Result<u64> {
     .all(&txn)
     .await?;
     let n = cases.len() as u64;
+    let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
+    let done = settled(&txn, &ids).await?;
     let mut policies = Policies {
         db: &txn,
         by_hall: HashMap::new(),
     };
+    let mut to_park = Vec::new();
     for c in cases {
+        if done.contains(&c.id) {
+            to_park.push(c.id);
+            continue;
+        }
         let (policy, _) = policies.of_window(c.window_id).await?;
-        let due = match policy.default_level {
-            Some(_) => policy.default_after.end_after(calendar, c.completed_at),
-            None => never(c.completed_at),
+        let Some(_) = policy.default_level else {
+            to_park.push(c.id);
+            continue;
         };
+        let due = policy.default_after.end_after(calendar, c.completed_at);
         let mut am: service_case::ActiveModel = c.into();
         am.default_due_at = Set(Some(due));
         am.update(&txn).await?;
     }
+    park(&txn, &to_park).await?;
     txn.commit().await?;
     Ok(n)
 }
 
-/// `(cases looked at, defaults given)`.
+/// Looks at up to [`BATCH`] cases come due: an unrated one gets its default;
+/// every one looked at is parked. `(cases looked at, defaults given)`.
 async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
     let txn = db.begin_with_options(immediate()).await?;
     let cases = claim(
         service_case::Entity::find()
             .filter(service_case::Column::DefaultDueAt.lte(now))
-            .filter(service_case::Column::Id.not_in_subquery(unrated()))
-            .filter(service_case::Column::Id.not_in_subquery(defaulted()))
             .order_by_asc(service_case::Column::DefaultDueAt)
             .limit(BATCH),
         db.get_database_backend(),
     )
     .all(&txn)
     .await?;
+    let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
+    let done = settled(&txn, &ids).await?;
     let mut given = 0;
     let mut policies = Policies {
         db: &txn,
         by_hall: HashMap::new(),
     };
     let looked_at = cases.len() as u64;
-    for c in cases {
+    let mut stamps = Vec::new();
+    for c in cases.into_iter().filter(|c| !done.contains(&c.id)) {
         let (policy, source) = policies.of_window(c.window_id).await?;
-        let due = c.default_due_at.unwrap_or(now);
+        // None: the policy changed since scheduling, no default any more.
         let Some(level) = policy.default_level else {
-            // The policy changed since scheduling: no default any more.
-            let completed = c.completed_at;
-            let mut am: service_case::ActiveModel = c.into();
-            am.default_due_at = Set(Some(never(completed)));
-            am.update(&txn).await?;
             continue;
         };
         default_rating::ActiveModel {
@@ -174,7 +214,7 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
             level: Set(level.code().to_string()),
             score: Set(level.score()),
             policy_region: Set(source),
-            due_at: Set(due),
+            due_at: Set(c.default_due_at.unwrap_or(now)),
             created_at: Set(now),
             superseded_by: Set(None),
             superseded_at: Set(None),
@@ -182,9 +222,12 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         }
         .insert(&txn)
         .await?;
-        crate::rollup::mark(&txn, &[now]).await?;
+        stamps.push(now);
         given += 1;
     }
+    stamps.dedup();
+    crate::rollup::mark(&txn, &stamps).await?;
+    park(&txn, &ids).await?;
     txn.commit().await?;
     Ok((looked_at, given))
 }

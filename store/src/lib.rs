@@ -53,7 +53,13 @@ pub use error::{Conflict, Error, Reason, Result};
 /// rating acknowledged with a 2xx survives a crash.
 pub async fn connect(url: &str) -> Result<Db, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    // Statements slower than HAOCHA_SLOW_SQL_MS (default 1000) are logged at
+    // warn with their SQL text and time; bound values (phones, comments) never are.
+    let slow_ms = std::env::var("HAOCHA_SLOW_SQL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    opts.sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Trace)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(slow_ms))
+        .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         if let Some(path) = sqlite_path(url) {
             if let Some(dir) = std::path::Path::new(&path).parent() {

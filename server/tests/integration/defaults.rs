@@ -104,6 +104,21 @@ async fn an_unrated_case_gets_its_regions_default_once_and_a_late_rating_superse
     assert_eq!(app.count_rows("default_rating").await, 2, "DEF-1 and DEF-DL; DEF-2 was rated");
     run(&admin).await;
     assert_eq!(app.count_rows("default_rating").await, 2, "idempotent");
+    // Every case the job is done with is parked, so the next runs read only
+    // what comes due after them, not every case ever stored.
+    assert_eq!(
+        app.scalar(
+            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM service_case WHERE case_number LIKE 'DEF-%' \
+             AND CAST(default_due_at AS TEXT) LIKE '9999-01-01%'"
+        )
+        .await
+        .as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM service_case WHERE default_due_at IS NULL").await.as_deref(),
+        Some("0")
+    );
     assert_eq!(
         app.scalar("SELECT d.level || ' ' || d.policy_region AS v FROM default_rating d JOIN service_case c ON c.id = d.case_id WHERE c.case_number = 'DEF-1'")
             .await
