@@ -55,7 +55,10 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     // Statements slower than HAOCHA_SLOW_SQL_MS (default 1000) are logged at
     // warn with their SQL text and time; bound values (phones, comments) never are.
-    let slow_ms = std::env::var("HAOCHA_SLOW_SQL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let slow_ms = std::env::var("HAOCHA_SLOW_SQL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     opts.sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(slow_ms))

@@ -116,7 +116,9 @@ async fn an_unrated_case_gets_its_regions_default_once_and_a_late_rating_superse
         Some("3")
     );
     assert_eq!(
-        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM service_case WHERE default_due_at IS NULL").await.as_deref(),
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM service_case WHERE default_due_at IS NULL")
+            .await
+            .as_deref(),
         Some("0")
     );
     assert_eq!(
