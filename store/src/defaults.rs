@@ -167,10 +167,10 @@ async fn schedule_batch(db: &Db, calendar: &Calendar) -> Result<u64> {
             continue;
         }
         let (policy, _) = policies.of_window(c.window_id).await?;
-        let Some(_) = policy.default_level else {
+        if policy.default_level.is_none() {
             to_park.push(c.id);
             continue;
-        };
+        }
         let due = policy.default_after.end_after(calendar, c.completed_at);
         let mut am: service_case::ActiveModel = c.into();
         am.default_due_at = Set(Some(due));
@@ -202,7 +202,6 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         by_hall: HashMap::new(),
     };
     let looked_at = cases.len() as u64;
-    let mut stamps = Vec::new();
     for c in cases.into_iter().filter(|c| !done.contains(&c.id)) {
         let (policy, source) = policies.of_window(c.window_id).await?;
         // None: the policy changed since scheduling, no default any more.
@@ -222,11 +221,11 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         }
         .insert(&txn)
         .await?;
-        stamps.push(now);
         given += 1;
     }
-    stamps.dedup();
-    crate::rollup::mark(&txn, &stamps).await?;
+    if given > 0 {
+        crate::rollup::mark(&txn, &[now]).await?;
+    }
     park(&txn, &ids).await?;
     txn.commit().await?;
     Ok((looked_at, given))

@@ -17,22 +17,12 @@ use crate::on_both_databases;
 
 on_both_databases!(reminders_wait_for_the_morning_go_out_once_and_replies_rate,);
 
-/// The next 22:00 Beijing time after `now`.
-fn next_ten_pm(now: DateTime<Utc>) -> DateTime<Utc> {
-    let today = start_of(day_of(now)) + Duration::hours(22);
-    if today > now {
-        today
-    } else {
-        today + Duration::days(1)
-    }
-}
-
-/// The next 10:00 Beijing time after `now`: within a day, so a case completed
-/// 25 hours before it completed in the past whatever the hour the tests run
-/// (the earlier "22:00 + 12 h" put completion in the future between 22:00
-/// and 09:00 Beijing time, and CI ran at 22:01).
-fn next_ten_am(now: DateTime<Utc>) -> DateTime<Utc> {
-    let today = start_of(day_of(now)) + Duration::hours(10);
+/// The next `hour`:00 Beijing time strictly after `now` (within a day). The
+/// reminder tests use 10:00 so a case completed 25 h before it completed in
+/// the past at any hour the suite runs (22:00 + 12 h did not from 22:00 to
+/// 09:00 Beijing, and CI ran at 22:01).
+fn next_beijing(now: DateTime<Utc>, hour: i64) -> DateTime<Utc> {
+    let today = start_of(day_of(now)) + Duration::hours(hour);
     if today > now {
         today
     } else {
@@ -74,7 +64,7 @@ async fn reply(app: &TestApp, secret: &str, phone: &str, text: &str) -> (u16, Va
 }
 
 async fn reminders_wait_for_the_morning_go_out_once_and_replies_rate(app: TestApp) {
-    let night = next_ten_pm(app.now());
+    let night = next_beijing(app.now(), 22);
     let completed = night - Duration::hours(30);
     case(&app, "SMS-1", Some("13800131234"), completed).await;
     case(&app, "SMS-2", Some("13900139999"), completed).await;
@@ -261,7 +251,7 @@ async fn http_gateway(backend: Backend) {
     })
     .await;
     // A reminder due at 10:00 Beijing time.
-    let morning = next_ten_am(app.now());
+    let morning = next_beijing(app.now(), 10);
     case(&app, "GW-1", Some("13800131234"), morning - Duration::hours(25)).await;
     app.advance(morning - app.now());
 
@@ -312,7 +302,7 @@ on_both_databases!(a_send_interrupted_by_a_crash_is_retried_with_the_same_messag
 /// process dies before the gateway answers: nothing is lost, and the retry
 /// after the backoff carries the same message id (the gateway drops duplicates).
 async fn a_send_interrupted_by_a_crash_is_retried_with_the_same_message_id(app: TestApp) {
-    let morning = next_ten_am(app.now());
+    let morning = next_beijing(app.now(), 10);
     case(&app, "CR-1", Some("13800131234"), morning - Duration::hours(25)).await;
     app.advance(morning - app.now());
     let key = store::crypto::DataKey::from_hex(crate::helpers::TEST_DATA_KEY).unwrap();
