@@ -17,7 +17,8 @@ addr="127.0.0.1:$port"
 base="http://$addr"
 server_pid=""
 stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; server_pid=""; }
-trap 'stop_server; rm -rf "$work"' EXIT
+# The server's log (slow statements at warn, HAOCHA_SLOW_SQL_MS) is kept in target/bench-server.log.
+trap 'stop_server; cp "$work/server.log" target/bench-server.log 2>/dev/null; rm -rf "$work"' EXIT
 
 start_server() { # $1 database url, $2 cpu list
   HAOCHA_DATABASE_URL="$1" HAOCHA_ADDR="$addr" HAOCHA_PUBLIC_URL="$base" RUST_LOG=warn taskset -c "$2" "$bin" serve 2>>"$work/server.log" &

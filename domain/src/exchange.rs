@@ -7,6 +7,11 @@
 
 use crate::{Channel, Level};
 
+mod inbound;
+mod records;
+pub use inbound::{channel_from_gbt39046, channel_from_pf, Inbound, InboundError};
+pub use records::{gbt_time, province_time, Cell, Fact, Profile, RaterKind, Record};
+
 /// GB/T 39046-2020 A.8 satisfaction code.
 pub fn gbt39046_satisfaction(level: Level) -> u8 {
     match level {
@@ -48,6 +53,11 @@ impl ProvinceProfile {
     /// Provincial `satisfaction`: 1 = 非常不满意 … 5 = 非常满意 (the reverse of A.8).
     pub fn satisfaction(self, level: Level) -> u8 {
         6 - gbt39046_satisfaction(level)
+    }
+
+    /// The level a provincial `satisfaction` code names.
+    pub fn level(self, code: u8) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| self.satisfaction(*l) == code)
     }
 
     pub fn pf(self, channel: Channel) -> u8 {

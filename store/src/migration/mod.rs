@@ -7,9 +7,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 mod m0012;
 mod m0013;
 pub(crate) mod m0014;
+mod m0015;
 use m0012::M0012Hardening;
 use m0013::M0013DevicesAndKeys;
 use m0014::M0014StatRollups;
+use m0015::M0015OrderLookups;
 
 pub struct Migrator;
 
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012Hardening),
             Box::new(M0013DevicesAndKeys),
             Box::new(M0014StatRollups),
+            Box::new(M0015OrderLookups),
         ]
     }
 }

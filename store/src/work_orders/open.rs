@@ -41,7 +41,8 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
         if let Some(id) = n.rating_id {
             same = same.filter(rating::Column::Id.ne(id));
         }
-        if same.count(conn).await? > 0 {
+        // One is enough: LIMIT 1, not a count over every case of the phone.
+        if same.one(conn).await?.is_some() {
             flags.push("duplicate");
         }
     }
