@@ -10,7 +10,7 @@ use domain::{Channel, Level, Tag};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     // 2026-11-27 in UTC; Beijing is 8 hours ahead.
-    Utc.with_ymd_and_hms(2026, 11, 27, h, m, 5).single().unwrap()
+    Utc.with_ymd_and_hms(2026, 11, 27, h, m, 5).single().expect("a valid time")
 }
 
 fn base(n: usize, channel: Channel, level: Level) -> Record {
@@ -34,7 +34,7 @@ fn base(n: usize, channel: Channel, level: Level) -> Record {
         task_name: Some("个体工商户设立登记".into()),
         staff: Some("张三".into()),
         accepted_at: Some(at(0, 30)),
-        promised: Some(n % 2 == 0),
+        promised: Some(n.is_multiple_of(2)),
         data_source: "HAOCHA".into(),
     }
 }
@@ -102,7 +102,7 @@ fn fixtures() -> Vec<Record> {
 fn check(name: &str, got: String) {
     let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
     if std::env::var_os("HAOCHA_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &got).unwrap();
+        std::fs::write(&path, &got).expect("golden file written");
         return;
     }
     let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
