@@ -119,6 +119,21 @@ pub struct Throttle {
     pub wait: fn(u32) -> i64,
 }
 
+/// Per address, for SMS rating codes typed at `/s` (issue 15): five wrong
+/// tries in ten minutes, then a wait of ten minutes from the last one.
+pub const RATING_CODE_THROTTLE: Throttle = Throttle {
+    forget_seconds: 600,
+    wait: rating_code_wait_seconds,
+};
+
+pub fn rating_code_wait_seconds(failures: u32) -> i64 {
+    if failures >= 5 {
+        600
+    } else {
+        0
+    }
+}
+
 /// Per job number, and per (job number, address).
 pub const ACCOUNT_THROTTLE: Throttle = Throttle {
     forget_seconds: 24 * 3600,

@@ -90,6 +90,16 @@ pub struct Policy {
     /// Whether the public page (`/open`) names the staff member of a
     /// rectified case by job number (never by name).
     pub publish_staff_numbers: bool,
+    /// Issue 15: the shape ratings and rectifications are reported in.
+    pub exchange_profile: crate::exchange::Profile,
+    /// Put before a unit's code in `deptCode` / 部门编码 (e.g. a province prefix).
+    pub exchange_dept_prefix: String,
+    /// `dataSource` of every record this region reports.
+    pub exchange_data_source: String,
+    /// Issue 15: reminders carry a fixed address (`{PUBLIC_URL}/s`) and a
+    /// 6-character rating code instead of a per-case link (for SMS gateways
+    /// that refuse links in template variables). Default: the signed link.
+    pub sms_rating_code: bool,
     /// Where the rules come from, e.g. "000 第十条".
     pub citation: String,
 }
@@ -128,6 +138,10 @@ impl Default for Policy {
             rank_min_n: 30,
             alert_bad_30d: 5,
             publish_staff_numbers: false,
+            exchange_profile: crate::exchange::Profile::Gbt39046,
+            exchange_dept_prefix: String::new(),
+            exchange_data_source: "haocha".into(),
+            sms_rating_code: false,
             citation: String::new(),
         }
     }
@@ -168,6 +182,14 @@ pub struct PolicyOverride {
     pub alert_bad_30d: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publish_staff_numbers: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_profile: Option<crate::exchange::Profile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_dept_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange_data_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_rating_code: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
 }
@@ -231,6 +253,18 @@ impl PolicyOverride {
                 }
             }
         }
+        // Codes that go into every exchange record: letters, digits, `-` and `_`.
+        for (v, field, min) in [
+            (&self.exchange_dept_prefix, "exchange_dept_prefix", 0),
+            (&self.exchange_data_source, "exchange_data_source", 1),
+        ] {
+            if let Some(v) = v {
+                let n = v.chars().count() as u32;
+                if n < min || n > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(RangeError { field, min, max: 32 });
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -283,6 +317,18 @@ pub fn resolve<'a>(chain: impl IntoIterator<Item = &'a PolicyOverride>) -> Polic
         }
         if let Some(v) = o.publish_staff_numbers {
             p.publish_staff_numbers = v;
+        }
+        if let Some(v) = o.exchange_profile {
+            p.exchange_profile = v;
+        }
+        if let Some(v) = &o.exchange_dept_prefix {
+            p.exchange_dept_prefix = v.clone();
+        }
+        if let Some(v) = &o.exchange_data_source {
+            p.exchange_data_source = v.clone();
+        }
+        if let Some(v) = o.sms_rating_code {
+            p.sms_rating_code = v;
         }
         if let Some(v) = &o.citation {
             p.citation = v.clone();

@@ -152,6 +152,22 @@ impl Comment {
     }
 }
 
+/// Issue 15: the characters of an SMS rating code (no 0/O/1/I, which are
+/// mistaken for each other), and its length.
+pub const RATING_CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+pub const RATING_CODE_LEN: usize = 6;
+
+/// A rating code as a citizen types it at `/s`: case-insensitive, spaces
+/// and dashes ignored. `None` when it cannot be a code.
+pub fn parse_rating_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == RATING_CODE_LEN && code.bytes().all(|b| RATING_CODE_ALPHABET.contains(&b))).then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +227,18 @@ mod tests {
         assert!(Comment::parse(&"好".repeat(500)).is_ok());
         assert_eq!(Comment::parse(&"好".repeat(501)), Err(ValueError::CommentTooLong { max: 500 }));
         assert_eq!(Comment::parse("a\u{0}b"), Err(ValueError::ControlCharacters));
+    }
+
+    #[test]
+    fn rating_codes_are_read_case_insensitively_without_confusable_characters() {
+        assert_eq!(parse_rating_code(" ab3-k9z "), Some("AB3K9Z".into()));
+        assert_eq!(parse_rating_code("AB3K9Z"), Some("AB3K9Z".into()));
+        for bad in ["AB3K9", "AB3K9ZZ", "AB0K9Z", "ABOK9Z", "AB1K9Z", "ABIK9Z", "AB3K9Ω", ""] {
+            assert_eq!(parse_rating_code(bad), None, "{bad}");
+        }
+        assert_eq!(RATING_CODE_ALPHABET.len(), 32);
+        for c in b"0O1I" {
+            assert!(!RATING_CODE_ALPHABET.contains(c));
+        }
     }
 }

@@ -27,6 +27,12 @@ pub const KEYS: &[&str] = &[
     "sms_timeout_ms",
     "sms_inbound_secret",
     "hotline_secret",
+    "exchange_url",
+    "exchange_app_mark",
+    "exchange_secret",
+    "exchange_sign",
+    "exchange_timeout_ms",
+    "exchange_inbound",
     "device_dir",
     "data_key",
     "data_key_file",
@@ -131,6 +137,18 @@ pub struct Config {
     /// `HAOCHA_MAX_STREAMS_PER_ADDRESS` (default 64): open event streams
     /// (window screens, evaluators) one address may hold; more are 429.
     pub max_streams_per_address: usize,
+    /// Issue 15: where ratings and rectifications are pushed
+    /// (`HAOCHA_EXCHANGE_URL`, per region), how they are signed
+    /// (`HAOCHA_EXCHANGE_APP_MARK`, `HAOCHA_EXCHANGE_SECRET`,
+    /// `HAOCHA_EXCHANGE_SIGN`) and `HAOCHA_EXCHANGE_TIMEOUT_MS`. Unset URL:
+    /// nothing is pushed, the outbox keeps every record.
+    pub exchange: Option<crate::exchange::Platforms>,
+    /// `HAOCHA_EXCHANGE_INBOUND`: the platforms that may send ratings to
+    /// `POST /api/v1/exchange/inbound`, as `PROFILE[@REGION]=SECRET` entries
+    /// (comma-separated): the secret in `X-Haocha-Secret` names the platform,
+    /// so the profile its records are read in and the region whose cases it
+    /// may rate (none: all). Empty: the endpoint is off.
+    pub exchange_inbound: Vec<crate::exchange::InboundPlatform>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/haocha.db?mode=rwc";
@@ -225,8 +243,61 @@ impl Config {
                 .filter(|s| (50..=60_000).contains(s))
                 .ok_or_else(|| format!("HAOCHA_SMS_TIMEOUT_MS `{v}` must be milliseconds between 50 and 60000"))?,
         };
+        let exchange = match var("HAOCHA_EXCHANGE_URL") {
+            None => None,
+            Some(urls) => {
+                let timeout = match var("HAOCHA_EXCHANGE_TIMEOUT_MS") {
+                    None => 10_000,
+                    Some(v) => v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|s| (50..=120_000).contains(s))
+                        .ok_or_else(|| format!("HAOCHA_EXCHANGE_TIMEOUT_MS `{v}` must be milliseconds between 50 and 120000"))?,
+                };
+                Some(crate::exchange::Platforms::parse(
+                    &urls,
+                    var("HAOCHA_EXCHANGE_APP_MARK").unwrap_or_else(|| "haocha".into()),
+                    var("HAOCHA_EXCHANGE_SECRET").ok_or("HAOCHA_EXCHANGE_SECRET must be set with HAOCHA_EXCHANGE_URL")?,
+                    var("HAOCHA_EXCHANGE_SIGN").as_deref().unwrap_or("hmac-sm3"),
+                    std::time::Duration::from_millis(timeout),
+                )?)
+            }
+        };
+        let mut exchange_inbound = Vec::new();
+        for entry in var("HAOCHA_EXCHANGE_INBOUND")
+            .unwrap_or_default()
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let shown = entry.split('=').next().unwrap_or_default();
+            let platform = entry
+                .split_once('=')
+                .and_then(|(name, secret)| {
+                    let (profile, region) = match name.trim().split_once('@') {
+                        Some((p, r)) if !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()) => (p, Some(r.to_string())),
+                        Some(_) => return None,
+                        None => (name.trim(), None),
+                    };
+                    Some(crate::exchange::InboundPlatform {
+                        profile: domain::exchange::Profile::parse(profile)?,
+                        region,
+                        secret: secret.trim().to_string(),
+                    })
+                })
+                .filter(|p| p.secret.len() >= 16)
+                .ok_or_else(|| {
+                    format!(
+                        "HAOCHA_EXCHANGE_INBOUND `{shown}=…`: PROFILE[@REGION]=SECRET (gbt39046, province-a or province-b; \
+                         a region code; a secret of 16 or more characters)"
+                    )
+                })?;
+            exchange_inbound.push(platform);
+        }
         Ok(Config {
             addr,
+            exchange,
+            exchange_inbound,
             job_seconds,
             serve_limits,
             max_streams_per_address,

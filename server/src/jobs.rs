@@ -15,6 +15,8 @@ pub struct JobReport {
     pub work_orders: store::work_orders::NoticeRun,
     /// Days whose statistics rollups were brought up to date.
     pub rollup_days: usize,
+    /// Exchange records pushed (issue 15).
+    pub exchange: crate::exchange::PushRun,
 }
 
 /// Stale days the rollup job recomputes per run (oldest first).
@@ -27,7 +29,9 @@ pub async fn run_all(st: &AppState) -> Result<JobReport, store::Error> {
     let work_orders = store::work_orders::notices(&st.db, st.now()).await?;
     let (reminders, sms) = run_sms(st).await?;
     let rollup_days = store::rollup::run(&st.db, ROLLUP_DAYS_PER_RUN, Some(store::rollup::day_of(st.now()))).await?;
+    let exchange = crate::exchange::push_due(&st.db, &st.config.data_key, st.config.exchange.as_ref(), st.now()).await?;
     Ok(JobReport {
+        exchange,
         defaults,
         reminders,
         sms,
@@ -91,6 +95,14 @@ pub fn spawn(st: AppState, every: Duration) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "SMS job failed; retrying at the next run"),
+            }
+            // Issue 15: the exchange outbox pushed to the platforms.
+            match crate::exchange::push_due(&st.db, &st.config.data_key, st.config.exchange.as_ref(), st.now()).await {
+                Ok(r) if r.accepted + r.refused + r.failed > 0 => {
+                    tracing::info!(accepted = r.accepted, refused = r.refused, failed = r.failed, "exchange job")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "exchange job failed; retrying at the next run"),
             }
         }
     });

@@ -12,9 +12,11 @@ pub mod open;
 pub mod places;
 pub mod public;
 pub mod rating;
+pub mod rating_code;
 
 // The rest: configuration, QR images, the SMS gateway, background jobs.
 pub mod config;
+pub mod exchange;
 pub mod jobs;
 pub mod qr;
 pub mod serve;
@@ -167,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/work-orders/{id}", get(api::work_order))
         .route("/sms/inbound", post(api::webhooks::sms_inbound))
         .route("/hotline/ratings", post(api::webhooks::hotline))
+        .route("/exchange/inbound", post(api::webhooks::exchange_inbound))
         .route("/openapi.json", get(api::openapi_json))
         .fallback(api::not_found);
     // Pages of people who sign in: server-side sessions (HttpOnly, SameSite=Lax,
@@ -193,6 +196,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(admin::home::admin_home))
         .route("/admin/audit", get(admin::audit::audit))
         .route("/admin/outbox", get(admin::outbox::outbox))
+        .route("/admin/exchange", get(admin::exchange::page))
+        .route("/admin/exchange/repush", post(admin::exchange::repush))
         .route(
             "/admin/phone-rating",
             get(admin::phone_rating::phone_form).post(admin::phone_rating::record),
@@ -257,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/more", get(rating::follow_up_page).post(rating::submit_follow_up))
         .route("/r/{token}/{file}", get(rating::qr_image))
         .route("/q/1/{kind}/{code}", get(places::page).post(places::submit))
+        .route("/s", get(rating_code::form).post(rating_code::submit))
         .route("/s/1/{code}", get(rating::sms_link))
         .route("/q/1/{kind}/{code}/{file}", get(places::image).post(places::verify))
         .route("/staff-photo/{job}", get(public::staff_photo))

@@ -44,6 +44,32 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Exchange with provincial and national platforms.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExchangeCommand {
+    /// Write every record of the period (ratings, defaults, exclusions,
+    /// rectifications, by the day they were recorded, Beijing time) to stdout
+    /// in a profile's shape, for platforms that take files.
+    Export {
+        /// gbt39046, province-a or province-b.
+        #[arg(long)]
+        profile: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        /// jsonl (one JSON object a line) or csv (UTF-8, header line).
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,6 +203,49 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Calendar { command } => calendar(&db, command).await,
+        Command::Exchange {
+            command: ExchangeCommand::Export { profile, from, to, format },
+        } => {
+            let profile = domain::exchange::Profile::parse(&profile)
+                .ok_or_else(|| format!("--profile `{profile}`: one of gbt39046, province-a, province-b"))?;
+            let day = |name: &str, v: &str| {
+                chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| format!("--{name} `{v}`: a date YYYY-MM-DD"))
+            };
+            let (from, to) = (day("from", &from)?, day("to", &to)?);
+            if to < from {
+                return Err(format!("--to {to} is before --from {from}"));
+            }
+            if !matches!(format.as_str(), "jsonl" | "csv") {
+                return Err(format!("--format `{format}`: jsonl or csv"));
+            }
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            let mut write = |line: String| -> Result<(), String> { out.write_all(line.as_bytes()).map_err(|e| format!("stdout: {e}")) };
+            if format == "csv" {
+                write(format!("\u{feff}{}\r\n", profile.csv_header()))?;
+            }
+            let (mut after, mut written) = (0, 0u64);
+            loop {
+                let (records, next) = store::exchange::export_page(&db, &config.data_key, profile, (from, to), after)
+                    .await
+                    .map_err(said)?;
+                for r in &records {
+                    write(if format == "csv" {
+                        profile.csv_row(r) + "\r\n"
+                    } else {
+                        profile.json(r) + "\n"
+                    })?;
+                }
+                written += records.len() as u64;
+                match next {
+                    Some(n) => after = n,
+                    None => break,
+                }
+            }
+            out.flush().map_err(|e| format!("stdout: {e}"))?;
+            eprintln!("{written} records");
+            Ok(())
+        }
         Command::Demo => demo(&db, &config).await,
         Command::Serve => serve(db, config).await,
     }

@@ -208,7 +208,7 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         let Some(level) = policy.default_level else {
             continue;
         };
-        default_rating::ActiveModel {
+        let d = default_rating::ActiveModel {
             case_id: Set(c.id),
             level: Set(level.code().to_string()),
             score: Set(level.score()),
@@ -220,6 +220,14 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
             ..Default::default()
         }
         .insert(&txn)
+        .await?;
+        crate::exchange::enqueue(
+            &txn,
+            crate::exchange::Kind::Default,
+            d.id,
+            crate::exchange::At::Code(&c.region_code),
+            now,
+        )
         .await?;
         given += 1;
     }

@@ -58,12 +58,27 @@ pub async fn add(db: &Db, token: &str, input: &RatingInput, now: DateTime<Utc>) 
         FollowUp::Closed => return Err(Error::Expired),
         FollowUp::Open { .. } => {}
     }
+    let id = insert(&txn, &case, input, crate::columns::channel(&t.channel)?, now).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Stores a case's follow-up (rating count 2) in the caller's transaction,
+/// with its outbox row and, for a bad one, its work order. `AlreadyRated`
+/// when the case has one.
+pub(crate) async fn insert(
+    txn: &sea_orm::DatabaseTransaction,
+    case: &service_case::Model,
+    input: &RatingInput,
+    channel: domain::Channel,
+    now: DateTime<Utc>,
+) -> Result<i32> {
     let res = rating::ActiveModel {
         case_id: Set(case.id),
         target: Set(Target::Item.code().to_string()),
         level: Set(input.level.code().to_string()),
         score: Set(input.level.score()),
-        channel: Set(crate::columns::channel(&t.channel)?.code().to_string()),
+        channel: Set(channel.code().to_string()),
         tags: Set(crate::columns::tags_text(input)),
         comment: Set(input.comment.as_ref().map(|c| c.as_str().to_string())),
         rating_count: Set(2),
@@ -73,13 +88,20 @@ pub async fn add(db: &Db, token: &str, input: &RatingInput, now: DateTime<Utc>) 
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await;
     match res {
         Ok(r) => {
-            crate::rollup::mark(&txn, &[r.created_at]).await?;
-            crate::work_orders::open_for_rating(&txn, &case, &r, now).await?;
-            txn.commit().await?;
+            crate::rollup::mark(txn, &[r.created_at]).await?;
+            crate::exchange::enqueue(
+                txn,
+                crate::exchange::Kind::Rating,
+                r.id,
+                crate::exchange::At::Code(&case.region_code),
+                now,
+            )
+            .await?;
+            crate::work_orders::open_for_rating(txn, case, &r, now).await?;
             Ok(r.id)
         }
         Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),

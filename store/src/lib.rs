@@ -20,6 +20,7 @@ pub mod devices;
 pub mod directory;
 pub mod entities;
 pub mod error;
+pub mod exchange;
 pub mod follow_up;
 pub mod guard;
 pub mod keys;

@@ -222,6 +222,10 @@ pub async fn rate(
     match inserted {
         Ok(r) => {
             crate::rollup::mark(&txn, &[r.created_at]).await?;
+            // Issue 15: a counted rating is reported upward; a flagged one is not counted anywhere.
+            if r.counted {
+                crate::exchange::enqueue(&txn, crate::exchange::Kind::Place, r.id, crate::exchange::At::Hall(r.hall_id), now).await?;
+            }
             // A counted bad rating opens its work order; a flagged one waits for review.
             crate::work_orders::open_for_place(&txn, &r, "system", now).await?;
             txn.commit().await?;

@@ -10,7 +10,7 @@ use crate::entities::{region, region_policy};
 use crate::{immediate, Db, Error, Reason, Result};
 
 /// The region and the regions above it, nearest first.
-async fn chain<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Vec<region::Model>> {
+pub(crate) async fn chain<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Vec<region::Model>> {
     let mut out = Vec::new();
     let mut next = Some(region_id);
     while let Some(id) = next {

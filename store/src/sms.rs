@@ -19,6 +19,8 @@ use crate::crypto::DataKey;
 use crate::entities::{hall, rating, service_case, service_window, sms_message};
 use crate::{immediate, random_token, Db, Error, Reason, Result};
 
+pub mod code;
+
 /// Attempts before a message is given up (state `failed`).
 pub const MAX_ATTEMPTS: i32 = 6;
 
@@ -253,13 +255,14 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
             .await?
             .map(|w| w.hall_id)
             .unwrap_or_default();
-        let hours = match hours_by_hall.get(&hall_id) {
+        let (hours, by_code) = match hours_by_hall.get(&hall_id) {
             Some(h) => *h,
             None => {
-                let h = match hall::Entity::find_by_id(hall_id).one(&txn).await? {
-                    Some(h) => crate::policies::for_region(&txn, h.region_id).await?.0.reminder_hours,
-                    None => domain::policy::Policy::default().reminder_hours,
+                let p = match hall::Entity::find_by_id(hall_id).one(&txn).await? {
+                    Some(h) => crate::policies::for_region(&txn, h.region_id).await?.0,
+                    None => domain::policy::Policy::default(),
                 };
+                let h = (p.reminder_hours, p.sms_rating_code);
                 hours_by_hall.insert(hall_id, h);
                 h
             }
@@ -270,7 +273,12 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
         let Some(phone) = c.phone_sealed.as_deref().and_then(|s| key.open(s)) else {
             continue;
         };
-        let url = format!("{public_url}{}", link_path(key, c.id));
+        // Issue 15: a fixed address and a typed code where the gateway refuses links.
+        let text = if by_code {
+            code::reminder_text(public_url, &code::issue(&txn, c.id, now).await?)
+        } else {
+            reminder_text(&format!("{public_url}{}", link_path(key, c.id)))
+        };
         insert(
             &txn,
             key,
@@ -279,7 +287,7 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
                 direction: "out",
                 case_id: Some(c.id),
                 phone: &phone,
-                body: &reminder_text(&url),
+                body: &text,
                 dedupe_key: Some(format!("reminder:{}", c.id)),
                 state: "queued",
                 not_before: not_in_quiet_hours(now),

@@ -42,3 +42,31 @@ pub fn MessagePage(
         </main>
     }
 }
+
+/// `/s`: where a citizen types the rating code of an SMS reminder sent
+/// without a link (issue 15). A plain form: works without JavaScript.
+#[component]
+pub fn RatingCodePage(lang: Lang, code: String, #[prop(optional)] error: Option<String>) -> impl IntoView {
+    let invalid = error.is_some();
+    view! {
+        <main class="page narrow">
+            <header class="top">
+                <span class="brand">{lang.t("政务服务好差评", "Government service rating")}</span>
+                <super::LangSwitch lang=lang path="/s".to_string()/>
+            </header>
+            <h1>{lang.t("输入评价码", "Enter your rating code")}</h1>
+            <p>{lang.t(
+                "请输入短信中的 6 位评价码（不区分大小写），进入本次办事的评价页面。",
+                "Type the 6-character code from the SMS (upper or lower case) to rate the service you received.",
+            )}</p>
+            {error.map(|e| view! { <p class="result problem" role="alert" id="code-error">{e}</p> })}
+            <form method="post" action="/s" class="code-form">
+                <label for="code">{lang.t("评价码", "Rating code")}</label>
+                <input id="code" name="code" value=code required maxlength="12" autocomplete="one-time-code"
+                    autocapitalize="characters" spellcheck="false" inputmode="text"
+                    aria-invalid=invalid.then_some("true") aria-describedby=invalid.then_some("code-error")/>
+                <button type="submit" class="submit">{lang.t("去评价", "Rate")}</button>
+            </form>
+        </main>
+    }
+}

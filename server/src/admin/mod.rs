@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod console;
 pub mod devices;
+pub mod exchange;
 pub mod home;
 pub mod import;
 pub mod outbox;

@@ -92,6 +92,15 @@ pub async fn run_now(State(st): State<AppState>, Signed(mut ctx, _): Signed<Cent
         lang.t("逾期督办", "escalated:"),
         r.work_orders.escalated
     );
+    let result = format!(
+        "{result}；{} {}，{} {}，{} {}",
+        lang.t("上报平台：已接收", "exchange: accepted"),
+        r.exchange.accepted,
+        lang.t("被拒收", "refused"),
+        r.exchange.refused,
+        lang.t("待重试", "to retry"),
+        r.exchange.failed
+    );
     page(&st, &ctx, Some(result)).await
 }
 

@@ -103,6 +103,29 @@ fn effective(lang: Lang, p: &Policy) -> Vec<(String, String)> {
             }
             .into(),
         ),
+        (
+            lang.t("上报平台", "Reported to the platform as").into(),
+            format!(
+                "{}；{} {}；dataSource {}",
+                p.exchange_profile.code(),
+                lang.t("部门编码前缀", "department prefix"),
+                if p.exchange_dept_prefix.is_empty() {
+                    "—"
+                } else {
+                    &p.exchange_dept_prefix
+                },
+                p.exchange_data_source
+            ),
+        ),
+        (
+            lang.t("评价提醒短信", "Reminder SMS").into(),
+            if p.sms_rating_code {
+                lang.t("固定网址 + 6 位评价码", "fixed address + 6-character rating code")
+            } else {
+                lang.t("每件一条签名链接", "a signed link per case")
+            }
+            .into(),
+        ),
         (lang.t("政策依据", "Source").into(), p.citation.clone()),
     ]
 }
@@ -149,6 +172,14 @@ async fn page(
         rectify: span_field(o.rectify),
         rectify_extension: span_field(o.rectify_extension),
         unit_sets_deadline: match o.unit_sets_deadline {
+            None => String::new(),
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+        },
+        exchange_profile: o.exchange_profile.map(|p| p.code().to_string()).unwrap_or_default(),
+        exchange_dept_prefix: o.exchange_dept_prefix.clone().unwrap_or_default(),
+        exchange_data_source: o.exchange_data_source.clone().unwrap_or_default(),
+        sms_rating_code: match o.sms_rating_code {
             None => String::new(),
             Some(true) => "yes".into(),
             Some(false) => "no".into(),
@@ -257,6 +288,18 @@ fn parse(body: &[u8]) -> Result<PolicyOverride, &'static str> {
             "yes" => Some(true),
             "no" => Some(false),
             _ => return Err("unit_sets_deadline"),
+        },
+        exchange_profile: match get("exchange_profile").as_str() {
+            "" => None,
+            p => Some(domain::exchange::Profile::parse(p).ok_or("exchange_profile")?),
+        },
+        exchange_dept_prefix: Some(get("exchange_dept_prefix")).filter(|c| !c.is_empty()),
+        exchange_data_source: Some(get("exchange_data_source")).filter(|c| !c.is_empty()),
+        sms_rating_code: match get("sms_rating_code").as_str() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => return Err("sms_rating_code"),
         },
         citation: Some(get("citation"))
             .filter(|c| !c.is_empty())

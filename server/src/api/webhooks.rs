@@ -12,10 +12,16 @@ use serde::Deserialize;
 use crate::web::ApiError;
 use crate::AppState;
 
+fn same(got: &str, want: &str) -> bool {
+    got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+}
+
+fn secret_of(headers: &axum::http::HeaderMap) -> &str {
+    headers.get("x-haocha-secret").and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
 fn secret_ok(headers: &axum::http::HeaderMap, want: &Option<String>) -> Option<bool> {
-    let want = want.as_deref()?;
-    let got = headers.get("x-haocha-secret").and_then(|v| v.to_str().ok()).unwrap_or("");
-    Some(got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0)
+    Some(same(secret_of(headers), want.as_deref()?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,6 +111,62 @@ pub async fn hotline(State(st): State<AppState>, headers: HeaderMap, body: Bytes
             "case_number": r.case_number,
             "level": r.level.code(),
             "channel": "hotline",
+            "resent": r.resent,
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/exchange/inbound` (header `X-Haocha-Secret`: the secret of
+/// one platform in `HAOCHA_EXCHANGE_INBOUND`, which names its profile and
+/// the region whose cases it may rate; others are 404 to it): one
+/// rating a citizen gave on that platform for one of our cases, as a JSON
+/// object in the profile's shape. Stored once per (case, assessNumber) with
+/// the channel mapped back: 201, or 200 with `resent` for the same rating
+/// again; 404 for an unknown case, 409 when the case was rated otherwise
+/// first, 422 naming the field for a bad code.
+pub async fn exchange_inbound(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    if st.config.exchange_inbound.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "receiving from platforms is not configured (HAOCHA_EXCHANGE_INBOUND)",
+        ));
+    }
+    let got = secret_of(&headers);
+    let platform = st
+        .config
+        .exchange_inbound
+        .iter()
+        .fold(None, |found, p| if same(got, &p.secret) { Some(p) } else { found })
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the platform's secret as `X-Haocha-Secret`",
+            )
+        })?;
+    let profile = platform.profile;
+    let v: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("expected one JSON object in the {} shape: {e}", profile.code())))?;
+    if !v.is_object() {
+        return Err(ApiError::bad_request(format!(
+            "expected one JSON object in the {} shape",
+            profile.code()
+        )));
+    }
+    let rec = profile.inbound(&v).map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let r = store::exchange::receive(&st.db, profile, platform.region.as_deref(), &rec, st.now()).await?;
+    let status = if r.resent { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((
+        status,
+        Json(serde_json::json!({
+            "rating_id": r.rating_id,
+            "case_number": r.case_number,
+            "level": r.level.code(),
+            "channel": r.channel.code(),
+            "assess_number": r.assess_number,
+            "profile": profile.code(),
             "resent": r.resent,
         })),
     )

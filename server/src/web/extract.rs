@@ -339,6 +339,7 @@ impl Ctx {
             if CenterOrSystem::fits(&self.actor) {
                 links.push(("/admin/audit".to_string(), lang.t("审计日志", "Audit trail").to_string()));
                 links.push(("/admin/outbox".to_string(), lang.t("后台任务", "Jobs").to_string()));
+                links.push(("/admin/exchange".to_string(), lang.t("数据上报", "Exchange").to_string()));
             }
             links.push((
                 "/admin/phone-rating".to_string(),

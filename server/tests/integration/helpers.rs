@@ -92,6 +92,19 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config {
+            exchange: None,
+            exchange_inbound: vec![
+                server::exchange::InboundPlatform {
+                    profile: domain::exchange::Profile::ProvinceA,
+                    region: None,
+                    secret: EXCHANGE_SECRET.into(),
+                },
+                server::exchange::InboundPlatform {
+                    profile: domain::exchange::Profile::ProvinceA,
+                    region: Some("530000".into()),
+                    secret: EXCHANGE_YUNNAN_SECRET.into(),
+                },
+            ],
             addr,
             database_url: url,
             public_url: format!("http://{addr}"),
@@ -322,6 +335,10 @@ pub fn decode_svg(svg: &str) -> String {
 
 pub const SMS_SECRET: &str = "sms-test-secret";
 pub const HOTLINE_SECRET: &str = "hotline-test-secret";
+/// The province-a platform's secret for `POST /api/v1/exchange/inbound`.
+pub const EXCHANGE_SECRET: &str = "exchange-inbound-test-secret";
+/// A platform that may rate only cases of Yunnan (530000).
+pub const EXCHANGE_YUNNAN_SECRET: &str = "exchange-inbound-yunnan-secret";
 
 pub const NEW_PASSWORD: &str = "Haocha-2026-ok";
 

@@ -12,6 +12,7 @@ mod cli;
 mod crash;
 mod defaults;
 mod devices;
+mod exchange;
 mod hardening;
 mod kiosk;
 mod page_ratings;
@@ -21,6 +22,7 @@ mod policies;
 mod ratings_list;
 mod screen_and_docs;
 mod sms;
+mod sms_code;
 mod stats;
 mod work_orders;
 

@@ -613,4 +613,4 @@ mod work_orders;
 pub use work_orders::{work_order, work_order_event, work_order_file};
 
 mod hardening;
-pub use hardening::{attempt_guard, phone_check};
+pub use hardening::{attempt_guard, exchange_inbound, exchange_record, phone_check, rating_code};

@@ -8,10 +8,12 @@ mod m0012;
 mod m0013;
 pub(crate) mod m0014;
 mod m0015;
+mod m0016;
 use m0012::M0012Hardening;
 use m0013::M0013DevicesAndKeys;
 use m0014::M0014StatRollups;
 use m0015::M0015OrderLookups;
+use m0016::M0016ExchangeOutbox;
 
 pub struct Migrator;
 
@@ -34,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013DevicesAndKeys),
             Box::new(M0014StatRollups),
             Box::new(M0015OrderLookups),
+            Box::new(M0016ExchangeOutbox),
         ]
     }
 }

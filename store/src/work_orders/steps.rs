@@ -464,6 +464,20 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
         }
     }
     crate::rollup::mark(&txn, &days).await?;
+    // Issue 15: an exclusion and an outcome are reported upward in this transaction.
+    {
+        use crate::exchange::{enqueue, At, Kind};
+        if after.rating_excluded && !o.rating_excluded {
+            if let Some(r) = o.rating_id {
+                enqueue(&txn, Kind::Exclusion, r, At::Region(o.region_id), now).await?;
+            }
+            if let Some(p) = o.place_rating_id {
+                enqueue(&txn, Kind::ExclusionPlace, p, At::Region(o.region_id), now).await?;
+            }
+        } else if after.state == State::Closed && before.state != State::Closed {
+            enqueue(&txn, Kind::Rectification, o.id, At::Region(o.region_id), now).await?;
+        }
+    }
     // Conditional on the state read: of two racing steps one wins.
     let updated = work_order::Entity::update_many()
         .set(am)
@@ -489,6 +503,17 @@ pub async fn act(db: &Db, actor: &Actor, id: i32, step: Step, meta: &Meta) -> Re
         now,
     )
     .await?;
+    // A revisit after closing is reported as the outcome's revisit.
+    if matches!(step, Step::Revisit { .. }) && before.state == State::Closed && !after.rating_excluded {
+        crate::exchange::enqueue(
+            &txn,
+            crate::exchange::Kind::Revisit,
+            event_id,
+            crate::exchange::At::Region(o.region_id),
+            now,
+        )
+        .await?;
+    }
     for (name, ct, bytes) in files {
         work_order_file::ActiveModel {
             order_id: Set(o.id),

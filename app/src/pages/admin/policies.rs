@@ -31,6 +31,12 @@ pub struct PolicyForm {
     pub rectify_extension: (String, String),
     /// "" (inherit), "yes", "no".
     pub unit_sets_deadline: String,
+    /// Issue 15: "" (inherit) or a profile (gbt39046, province-a, province-b).
+    pub exchange_profile: String,
+    pub exchange_dept_prefix: String,
+    pub exchange_data_source: String,
+    /// "" (inherit), "yes", "no".
+    pub sms_rating_code: String,
     pub citation: String,
     /// The policy in force, one line per rule.
     pub effective: Vec<(String, String)>,
@@ -64,6 +70,8 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
     let rn = form.real_name.clone();
     let usd = form.unit_sets_deadline.clone();
     let psn = form.publish_staff_numbers.clone();
+    let xp = form.exchange_profile.clone();
+    let src = form.sms_rating_code.clone();
     view! {
         <Shell nav=nav title=format!("{} · {}", lang.t("评价政策", "Rating policy"), form.region_name)>
             <Notice text=notice/>
@@ -138,6 +146,31 @@ pub fn PolicyPage(nav: Nav, form: PolicyForm, notice: Option<String>, error: Opt
                         <option value="no" selected=usd == "no">{lang.t("按办理类型（1、5、15）", "By tier (1, 5, 15)")}</option>
                         <option value="yes" selected=usd == "yes">{lang.t("核实时由单位确定（不超过整改时限）", "The unit, at verification (within the rectification limit)")}</option>
                     </select>
+                </label>
+                <label>
+                    <span>{lang.t("评价提醒短信的链接", "Link in the reminder SMS")}</span>
+                    <select name="sms_rating_code">
+                        <option value="" selected=src.is_empty()>{lang.t("继承上级（默认签名链接）", "Inherit (default: signed link)")}</option>
+                        <option value="no" selected=src == "no">{lang.t("每件一条签名链接", "A signed link per case")}</option>
+                        <option value="yes" selected=src == "yes">{lang.t("固定网址 /s + 6 位评价码（短信网关不接受变量链接时）", "Fixed address /s + 6-character code (for gateways that refuse links in variables)")}</option>
+                    </select>
+                </label>
+                <label>
+                    <span>{lang.t("上报平台的数据格式", "Format reported to the platform")}</span>
+                    <select name="exchange_profile">
+                        <option value="" selected=xp.is_empty()>{lang.t("继承上级（默认 GB/T 39046）", "Inherit (default GB/T 39046)")}</option>
+                        <option value="gbt39046" selected=xp == "gbt39046">"GB/T 39046-2020"</option>
+                        <option value="province-a" selected=xp == "province-a">{lang.t("省级格式 A", "Province format A")}</option>
+                        <option value="province-b" selected=xp == "province-b">{lang.t("省级格式 B", "Province format B")}</option>
+                    </select>
+                </label>
+                <label>
+                    <span>{lang.t("上报部门编码前缀", "Department code prefix for reports")}</span>
+                    <input name="exchange_dept_prefix" value=form.exchange_dept_prefix maxlength="32" placeholder=lang.t("继承", "inherit")/>
+                </label>
+                <label>
+                    <span>{lang.t("上报数据来源（dataSource）", "Data source for reports (dataSource)")}</span>
+                    <input name="exchange_data_source" value=form.exchange_data_source maxlength="32" placeholder=lang.t("继承", "inherit")/>
                 </label>
                 <label>
                     <span>{lang.t("政策依据", "Source of these rules")}</span>
