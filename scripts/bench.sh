@@ -99,7 +99,7 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
   # ---- growth: the same figures with 1 M more ratings (and their cases) stored ----
   echo "[$name] bulk-loading 1,000,000 cases and ratings" >&2
   local t0=$SECONDS
-  $4 "$(cat bench/grow.sql)"
+  $5 "$(cat bench/grow.sql)"
   note "$name bulk load of 1 M cases + ratings (s)" "$(( SECONDS - t0 ))"
   start_server "$url" 0,1
   KEY=$key RUN=z record "$name @1M ingest POST /api/v1/cases (4 conns, 10 s)" -t2 -c4 -d10s -s bench/ingest.lua "$base"
@@ -169,7 +169,8 @@ base_day=$(date -u -d yesterday +%Y-%m-%d)
 sql10m_sqlite() { .tools/venv/bin/python - "$work/bench.db" "$1" "$base_day" <<'PY'
 import re, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-sql = sys.argv[2].replace("PARKED", "'9999-01-01T00:00:00.000000000+00:00'").replace("GENERATE(10000000)", "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000000) SELECT i FROM n)")
+sql = sys.argv[2].replace("PARKED", "'9999-01-01T00:00:00.000000000+00:00'")
+sql = re.sub(r"GENERATE\((\d+)\)", lambda m: "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < %s) SELECT i FROM n)" % m.group(1), sql)
 ts = lambda m: "(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', '%s 02:00:00', '-' || (%s) || ' days') || '.000000000+00:00')" % (sys.argv[3], m.group(1))
 db.executescript(re.sub(r"TS\(([^)]*)\)", ts, sql))
 db.commit()
@@ -191,6 +192,7 @@ sql_pg() { local sql="${1//PARKED/$pg_parked}"; echo "${sql//GENERATE(1000000)/(
 sql10m_pg() {
   local sql="${1//PARKED/$pg_parked}"
   sql="${sql//GENERATE(10000000)/(SELECT i FROM generate_series(1, 10000000) AS g(i))}"
+  sql="${sql//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}"
   sql=$(echo "$sql" | sed -E "s/TS\(([^)]*)\)/(timestamptz '$base_day 02:00:00+00' - ((\1) * interval '1 day'))/g")
   echo "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
 }

@@ -204,6 +204,8 @@ pub async fn create_case(
         bundle_id: Set(checked.bundle_id.clone()),
         request_fingerprint: Set(fp.clone()),
         created_at: Set(now),
+        // A case with a phone may get a reminder: the job looks at it from then on.
+        reminder_due_at: Set(checked.phone.is_some().then_some(checked.completed_at)),
         ..Default::default()
     }
     .insert(&txn)

@@ -3,23 +3,14 @@
 //! any case; five wrong codes from one address in ten minutes wait.
 #![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 
-use chrono::{DateTime, Duration, Utc};
-use domain::calendar::{cst, day_of, start_of};
+use chrono::Duration;
+use domain::calendar::cst;
 use serde_json::json;
 
 use crate::helpers::{case_body, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(a_reminder_without_a_link_carries_a_code_typed_at_s);
-
-fn next_ten(now: DateTime<Utc>) -> DateTime<Utc> {
-    let today = start_of(day_of(now)) + Duration::hours(10);
-    if today > now {
-        today
-    } else {
-        today + Duration::days(1)
-    }
-}
 
 async fn type_code(app: &TestApp, code: &str) -> (u16, String, String) {
     let res = reqwest::Client::builder()
@@ -64,16 +55,32 @@ async fn a_reminder_without_a_link_carries_a_code_typed_at_s(app: TestApp) {
     };
     store::policies::set(&app.db, &who, &region, &o, &meta).await.unwrap();
 
-    let morning = next_ten(app.now());
-    let completed = morning - Duration::hours(25);
+    // Completed 23 h ago: the 24 h reminder is not due yet; the job looks again in an hour.
+    let completed = app.now() - Duration::hours(23);
     let mut body = case_body("SC-1", "W01", None);
     body["applicant_phone"] = json!("13800131234");
     body["completed_at"] = json!(completed.with_timezone(&cst()).to_rfc3339());
     body["accepted_at"] = json!((completed - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
     assert_eq!(app.post_json("/api/v1/cases", &body).await.status(), 201);
-    app.advance(morning - app.now());
     let key = store::crypto::DataKey::from_hex(crate::helpers::TEST_DATA_KEY).unwrap();
+    assert_eq!(store::sms::queue_reminders(&app.db, &key, &app.base, app.now()).await.unwrap(), 0);
+    assert_eq!(
+        app.count_rows("service_case WHERE reminder_due_at IS NOT NULL").await,
+        1,
+        "put off, not dropped"
+    );
+    app.advance(Duration::hours(2));
     assert_eq!(store::sms::queue_reminders(&app.db, &key, &app.base, app.now()).await.unwrap(), 1);
+    assert_eq!(
+        store::sms::queue_reminders(&app.db, &key, &app.base, app.now()).await.unwrap(),
+        0,
+        "once"
+    );
+    assert_eq!(
+        app.count_rows("service_case WHERE reminder_due_at IS NOT NULL").await,
+        0,
+        "done with it"
+    );
 
     let text = app
         .scalar("SELECT body AS v FROM sms_message WHERE kind = 'reminder'")

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::values::mask_phone;
 use domain::Level;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::accounts::Actor;
 use crate::crypto::DataKey;
@@ -235,14 +235,33 @@ fn after<C: ColumnTrait>(at: C, id: C, source: Source, cursor: Option<Cursor>, d
     let ahead = if newest { source < c.source } else { source > c.source };
     if source == c.source {
         let id_beyond = if newest { id.lt(c.id) } else { id.gt(c.id) };
-        Condition::any()
-            .add(time_beyond)
-            .add(Condition::all().add(at.eq(c.at)).add(id_beyond))
+        // The plain bound first, so that an index on (…, time, id) is read
+        // from the cursor on rather than from its start.
+        Condition::all().add(if newest { at.lte(c.at) } else { at.gte(c.at) }).add(
+            Condition::any()
+                .add(time_beyond)
+                .add(Condition::all().add(at.eq(c.at)).add(id_beyond)),
+        )
     } else if ahead {
         Condition::all().add(if newest { at.lte(c.at) } else { at.gte(c.at) })
     } else {
         Condition::all().add(time_beyond)
     }
+}
+
+/// `case_id` names a case of `cases`, as a correlated EXISTS: the outer
+/// query's own index (time, client) drives the read, where `IN (SELECT id …)`
+/// listed every case of the scope first.
+fn case_in<C: ColumnTrait>(case_id: C, cases: Condition) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(service_case::Entity)
+            .and_where(Expr::col((service_case::Entity, service_case::Column::Id)).eq(case_id.into_expr()))
+            .cond_where(cases)
+            .to_owned(),
+    )
 }
 
 fn order(dir: Direction) -> Order {
@@ -286,49 +305,51 @@ pub async fn list(
     };
 
     let mut lines = Vec::new();
-    let case_ids = |cond: Condition| {
-        service_case::Entity::find()
-            .select_only()
-            .column(service_case::Column::Id)
-            .filter(cond)
-            .into_query()
-    };
     if let (true, Some(filter_cases)) = (wants(Source::Case), &w.filter) {
         // The reader's scope, on the rating row itself where it can be (an
         // API key's own cases and pushes are columns of `rating`, indexed), and
-        // the filter's cases only when the filter names any.
-        let mut reach = Condition::all();
+        // the filter's cases only when the filter names any. A key's arms are
+        // read one by one, each by its (client, created_at, id) index, and
+        // merged below: their OR had SQLite sort every rating of the key
+        // (17 s a page at 11 M ratings).
+        let mut arms = Vec::new();
         if let Some(client) = w.pushed_by {
-            let mut mine = Condition::any()
-                .add(rating::Column::IssuerClientId.eq(client))
-                .add(rating::Column::ApiClientId.eq(client));
+            arms.push(Condition::all().add(rating::Column::IssuerClientId.eq(client)));
+            arms.push(Condition::all().add(rating::Column::ApiClientId.eq(client)));
             if let Some(g) = &w.grant {
-                mine = mine.add(rating::Column::CaseId.in_subquery(case_ids(g.clone())));
+                arms.push(Condition::all().add(case_in(rating::Column::CaseId, g.clone())));
             }
-            reach = reach.add(mine);
         } else if !w.everything {
-            reach = reach.add(rating::Column::CaseId.in_subquery(case_ids(w.cases.clone())));
+            arms.push(Condition::all().add(case_in(rating::Column::CaseId, w.cases.clone())));
+        } else {
+            arms.push(Condition::all());
         }
-        if w.filtered {
-            reach = reach.add(rating::Column::CaseId.in_subquery(case_ids(filter_cases.clone())));
+        let mut rows = Vec::new();
+        for mut reach in arms {
+            if w.filtered {
+                reach = reach.add(case_in(rating::Column::CaseId, filter_cases.clone()));
+            }
+            let mut q = rating::Entity::find()
+                .filter(reach)
+                .filter(period(rating::Column::CreatedAt, filter))
+                .filter(after(rating::Column::CreatedAt, rating::Column::Id, Source::Case, cursor, dir))
+                .order_by(rating::Column::CreatedAt, order(dir))
+                .order_by(rating::Column::Id, order(dir))
+                .limit(limit + 1);
+            if let Some(ch) = channel {
+                q = q.filter(rating::Column::Channel.eq(ch));
+            }
+            if let Some(l) = filter.level {
+                q = q.filter(rating::Column::Level.eq(l.code()));
+            }
+            if filter.mark == Some(Mark::Excluded) {
+                q = q.filter(rating::Column::ExcludedAt.is_not_null());
+            }
+            rows.extend(q.all(db).await?);
         }
-        let mut q = rating::Entity::find()
-            .filter(reach)
-            .filter(period(rating::Column::CreatedAt, filter))
-            .filter(after(rating::Column::CreatedAt, rating::Column::Id, Source::Case, cursor, dir))
-            .order_by(rating::Column::CreatedAt, order(dir))
-            .order_by(rating::Column::Id, order(dir))
-            .limit(limit + 1);
-        if let Some(ch) = channel {
-            q = q.filter(rating::Column::Channel.eq(ch));
-        }
-        if let Some(l) = filter.level {
-            q = q.filter(rating::Column::Level.eq(l.code()));
-        }
-        if filter.mark == Some(Mark::Excluded) {
-            q = q.filter(rating::Column::ExcludedAt.is_not_null());
-        }
-        let rows = q.all(db).await?;
+        // A rating in two arms (its own case, pushed by the same key) once.
+        rows.sort_by_key(|r: &rating::Model| r.id);
+        rows.dedup_by_key(|r| r.id);
         lines.extend(case_lines(db, dk, rows).await?);
     }
     if let (true, Some(places)) = (wants(Source::Place), &w.places) {
@@ -383,7 +404,7 @@ pub async fn list(
             if w.filtered {
                 cases = cases.add(filter_cases.clone());
             }
-            q = q.filter(default_rating::Column::CaseId.in_subquery(case_ids(cases)));
+            q = q.filter(case_in(default_rating::Column::CaseId, cases));
         }
         let rows = q.all(db).await?;
         lines.extend(default_lines(db, rows).await?);

@@ -209,6 +209,9 @@ pub mod service_case {
         /// When the default rating is due (from the region's policy); set by
         /// the default-rating job, far in the future when there is none.
         pub default_due_at: Option<DateTimeUtc>,
+        /// When the reminder job looks at the case next (a case with a
+        /// phone); cleared once it is reminded, rated or too old (M0017).
+        pub reminder_due_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,12 +30,19 @@ pub(crate) fn push(out: &mut Vec<Fact>, a: &Attrs, channel: Option<&str>, at: Da
 
 /// Every fact of `r`'s scope whose time falls in `[from, to)`, from the raw rows.
 pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut Vec<Fact>) -> Result<()> {
-    let in_scope = || {
-        service_case::Entity::find()
-            .select_only()
-            .column(service_case::Column::Id)
-            .filter(r.cases.clone())
-            .into_query()
+    // The scope as a correlated EXISTS on the row's case: the period's time
+    // index drives the read (an `IN (SELECT id …)` had SQLite list every case
+    // of the scope first — 6 s at 11 M cases for an empty period).
+    let in_scope = |case_id: sea_orm::sea_query::Expr| {
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(service_case::Entity)
+                .and_where(Expr::col((service_case::Entity, service_case::Column::Id)).eq(case_id))
+                .cond_where(r.cases.clone())
+                .to_owned(),
+        )
     };
 
     // Cases completed in the period, and which of them are rated.
@@ -94,7 +101,10 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
         .column(rating::Column::CreatedAt)
         .filter(rating::Column::CreatedAt.gte(from))
         .filter(rating::Column::CreatedAt.lt(to))
-        .apply_if((!r.all).then(in_scope), |q, sub| q.filter(rating::Column::CaseId.in_subquery(sub)))
+        .apply_if(
+            (!r.all).then(|| in_scope(sea_orm::sea_query::Expr::col((rating::Entity, rating::Column::CaseId)))),
+            |q, cond| q.filter(cond),
+        )
         .into_tuple()
         .all(db)
         .await?;
@@ -107,9 +117,15 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
         .filter(default_rating::Column::CreatedAt.gte(from))
         .filter(default_rating::Column::CreatedAt.lt(to))
         .filter(default_rating::Column::SupersededBy.is_null())
-        .apply_if((!r.all).then(in_scope), |q, sub| {
-            q.filter(default_rating::Column::CaseId.in_subquery(sub))
-        })
+        .apply_if(
+            (!r.all).then(|| {
+                in_scope(sea_orm::sea_query::Expr::col((
+                    default_rating::Entity,
+                    default_rating::Column::CaseId,
+                )))
+            }),
+            |q, cond| q.filter(cond),
+        )
         .into_tuple()
         .all(db)
         .await?;
