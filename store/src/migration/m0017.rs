@@ -7,6 +7,8 @@
 //!   indexed; cases of the last 30 days with a phone get one now.
 //! - `rating (issuer_client_id, created_at, id)` and `(api_client_id,
 //!   created_at, id)`: a key's ratings in list order.
+//! - `service_case (api_client_id, completed_at)`: a key's cases completed in
+//!   a period (statistics for a key read every case of the key: 2 s).
 //! - `service_case (applicant_phone)`: the few legacy plain-text phones.
 
 use chrono::{Duration, Utc};
@@ -20,8 +22,9 @@ impl MigrationName for M0017GrowingReads {
     }
 }
 
-const INDEXES: [(&str, &str, &[&str]); 4] = [
+const INDEXES: [(&str, &str, &[&str]); 5] = [
     ("service_case", "ix_case_reminder_due", &["reminder_due_at"]),
+    ("service_case", "ix_case_client_completed", &["api_client_id", "completed_at"]),
     ("service_case", "ix_case_legacy_phone", &["applicant_phone"]),
     ("rating", "ix_rating_issuer_at", &["issuer_client_id", "created_at", "id"]),
     ("rating", "ix_rating_pusher_at", &["api_client_id", "created_at", "id"]),

@@ -132,15 +132,22 @@ pub(crate) async fn reach<C: ConnectionTrait>(db: &C, reader: Reader<'_>) -> Res
         Reader::Client(client) => {
             let c = api_client::Entity::find_by_id(client).one(db).await?.ok_or(Error::Unauthorized)?;
             let own_cases = Condition::all().add(service_case::Column::ApiClientId.eq(client));
-            let own_orders = Condition::all().add(
-                work_order::Column::CaseId.in_subquery(
-                    service_case::Entity::find()
-                        .select_only()
-                        .column(service_case::Column::Id)
-                        .filter(own_cases.clone())
-                        .into_query(),
-                ),
-            );
+            // A correlated EXISTS: the orders' own time index drives the read
+            // (an IN listed every case of the key first: 2.6 s at 11 M cases).
+            let own_orders = {
+                use sea_orm::sea_query::{Expr, ExprTrait, Query};
+                Condition::all().add(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(service_case::Entity)
+                        .and_where(
+                            Expr::col((service_case::Entity, service_case::Column::Id))
+                                .eq(Expr::col((work_order::Entity, work_order::Column::CaseId))),
+                        )
+                        .cond_where(own_cases.clone())
+                        .to_owned(),
+                ))
+            };
             let granted = match (c.scope_region_id, c.scope_unit_id) {
                 (Some(r), _) => Some(region_reach(db, crate::accounts::region_subtree(db, r).await?).await?),
                 (None, Some(u)) => Some(unit_reach(db, u).await?),
