@@ -90,24 +90,49 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
         });
     }
 
+    // Case ratings made in the period. A range inside one Beijing day (every
+    // range the rollups leave raw) is counted in SQL, grouped by what a fact
+    // belongs to: a few hundred rows instead of every rating and its case
+    // (sqlx hands SQLite's rows over one by one: 0.35 s for a day of 14 k).
+    let one_day = to > from && domain::calendar::day_of(from) == domain::calendar::day_of(to - chrono::Duration::nanoseconds(1));
+    if one_day {
+        for g in rating_groups(db, r, from, to).await? {
+            let a = org.case(g.window, g.item, g.staff, &g.region_code, g.client);
+            let l = level(&g.level)?;
+            push(out, &a, Some(&g.channel), from, |t| {
+                for _ in 0..g.n {
+                    match (g.count, g.excluded) {
+                        (_, true) => t.excluded += 1,
+                        (1, false) => t.count(l, false),
+                        (2, false) => t.follow_ups += 1,
+                        _ => t.re_ratings += 1,
+                    }
+                }
+            });
+        }
+    }
     // Case ratings made in the period.
-    let rows: Vec<RatingFact> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::CaseId)
-        .column(rating::Column::Level)
-        .column(rating::Column::RatingCount)
-        .column(rating::Column::ExcludedAt)
-        .column(rating::Column::Channel)
-        .column(rating::Column::CreatedAt)
-        .filter(rating::Column::CreatedAt.gte(from))
-        .filter(rating::Column::CreatedAt.lt(to))
-        .apply_if(
-            (!r.all).then(|| in_scope(sea_orm::sea_query::Expr::col((rating::Entity, rating::Column::CaseId)))),
-            |q, cond| q.filter(cond),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<RatingFact> = if one_day {
+        Vec::new()
+    } else {
+        rating::Entity::find()
+            .select_only()
+            .column(rating::Column::CaseId)
+            .column(rating::Column::Level)
+            .column(rating::Column::RatingCount)
+            .column(rating::Column::ExcludedAt)
+            .column(rating::Column::Channel)
+            .column(rating::Column::CreatedAt)
+            .filter(rating::Column::CreatedAt.gte(from))
+            .filter(rating::Column::CreatedAt.lt(to))
+            .apply_if(
+                (!r.all).then(|| in_scope(sea_orm::sea_query::Expr::col((rating::Entity, rating::Column::CaseId)))),
+                |q, cond| q.filter(cond),
+            )
+            .into_tuple()
+            .all(db)
+            .await?
+    };
     // Defaults given in the period and not superseded by an active rating.
     let defaults: Vec<(i32, String, DateTime<Utc>)> = default_rating::Entity::find()
         .select_only()
@@ -297,5 +322,75 @@ pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -
     };
     let mut out = Vec::new();
     facts(db, &r, &org, from, to, &mut out).await?;
+    Ok(out)
+}
+
+/// One group of a day's case ratings: what they belong to and how many.
+pub(crate) struct RatingGroup {
+    window: i32,
+    item: i32,
+    staff: Option<i32>,
+    region_code: String,
+    client: i32,
+    level: String,
+    count: i32,
+    excluded: bool,
+    channel: String,
+    n: u64,
+}
+
+/// The case ratings made in `[from, to)` within `r`'s scope, counted by
+/// window, item, staff, region, reporting system, level, rating count,
+/// exclusion and channel.
+async fn rating_groups(db: &Db, r: &Reach, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<RatingGroup>> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let c = |col: service_case::Column| Expr::col((service_case::Entity, col));
+    let rt = |col: rating::Column| Expr::col((rating::Entity, col));
+    let mut q = Query::select();
+    q.expr_as(c(service_case::Column::WindowId), Alias::new("w"))
+        .expr_as(c(service_case::Column::ItemId), Alias::new("i"))
+        .expr_as(c(service_case::Column::StaffId), Alias::new("s"))
+        .expr_as(c(service_case::Column::RegionCode), Alias::new("rc"))
+        .expr_as(c(service_case::Column::ApiClientId), Alias::new("cl"))
+        .expr_as(rt(rating::Column::Level), Alias::new("lv"))
+        .expr_as(rt(rating::Column::RatingCount), Alias::new("rn"))
+        .expr_as(rt(rating::Column::ExcludedAt).is_not_null(), Alias::new("ex"))
+        .expr_as(rt(rating::Column::Channel), Alias::new("ch"))
+        .expr_as(rt(rating::Column::Id).count(), Alias::new("n"))
+        .from(rating::Entity)
+        .inner_join(service_case::Entity, c(service_case::Column::Id).eq(rt(rating::Column::CaseId)))
+        .and_where(rt(rating::Column::CreatedAt).gte(from))
+        .and_where(rt(rating::Column::CreatedAt).lt(to));
+    if !r.all {
+        q.cond_where(r.cases.clone());
+    }
+    q.group_by_columns([
+        (service_case::Entity, service_case::Column::WindowId),
+        (service_case::Entity, service_case::Column::ItemId),
+        (service_case::Entity, service_case::Column::StaffId),
+        (service_case::Entity, service_case::Column::RegionCode),
+        (service_case::Entity, service_case::Column::ApiClientId),
+    ])
+    .group_by_columns([
+        (rating::Entity, rating::Column::Level),
+        (rating::Entity, rating::Column::RatingCount),
+        (rating::Entity, rating::Column::Channel),
+    ])
+    .add_group_by([rt(rating::Column::ExcludedAt).is_not_null()]);
+    let mut out = Vec::new();
+    for row in db.query_all(&q).await? {
+        out.push(RatingGroup {
+            window: row.try_get("", "w")?,
+            item: row.try_get("", "i")?,
+            staff: row.try_get("", "s")?,
+            region_code: row.try_get("", "rc")?,
+            client: row.try_get("", "cl")?,
+            level: row.try_get("", "lv")?,
+            count: row.try_get("", "rn")?,
+            excluded: row.try_get("", "ex")?,
+            channel: row.try_get("", "ch")?,
+            n: u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0),
+        });
+    }
     Ok(out)
 }
