@@ -137,6 +137,19 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(c: &C, kind: Kind, source_id: i3
     Ok(())
 }
 
+/// What every stored item rating of a case (first or follow-up) brings in
+/// its transaction: its outbox row, and for a bad one its work order.
+pub(crate) async fn rating_stored(
+    txn: &sea_orm::DatabaseTransaction,
+    case: &service_case::Model,
+    r: &rating::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    enqueue(txn, Kind::Rating, r.id, At::Code(&case.region_code), now).await?;
+    crate::work_orders::open_for_rating(txn, case, r, now).await?;
+    Ok(())
+}
+
 /// The exchange settings of a region (policy, inherited).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

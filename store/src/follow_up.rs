@@ -93,15 +93,7 @@ pub(crate) async fn insert(
     match res {
         Ok(r) => {
             crate::rollup::mark(txn, &[r.created_at]).await?;
-            crate::exchange::enqueue(
-                txn,
-                crate::exchange::Kind::Rating,
-                r.id,
-                crate::exchange::At::Code(&case.region_code),
-                now,
-            )
-            .await?;
-            crate::work_orders::open_for_rating(txn, case, &r, now).await?;
+            crate::exchange::rating_stored(txn, case, &r, now).await?;
             Ok(r.id)
         }
         Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),

@@ -56,18 +56,12 @@ async fn insert_rating(
             crate::rollup::mark(txn, &[r.created_at, case.completed_at]).await?;
             if target == Target::Item {
                 crate::defaults::supersede(txn, case.id, r.id, now).await?;
-                // Issue 15: reported upward in this transaction.
-                crate::exchange::enqueue(
-                    txn,
-                    crate::exchange::Kind::Rating,
-                    r.id,
-                    crate::exchange::At::Code(&case.region_code),
-                    now,
-                )
-                .await?;
+                // Issue 15: reported upward, and (SPEC §5) a bad one's work order opened, in this transaction.
+                crate::exchange::rating_stored(txn, case, &r, now).await?;
+            } else {
+                // SPEC §5: every active bad rating opens its work order, in this transaction.
+                crate::work_orders::open_for_rating(txn, case, &r, now).await?;
             }
-            // SPEC §5: every active bad rating opens its work order, in this transaction.
-            crate::work_orders::open_for_rating(txn, case, &r, now).await?;
             Ok(r)
         }
         Err(e) if Error::is_unique_violation(&e) => Err(Error::AlreadyRated),
