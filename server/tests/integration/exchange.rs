@@ -401,8 +401,11 @@ async fn killed_mid_push(backend: Backend) {
             .unwrap();
         assert!(res.status().is_success());
     }
+    // Kill while rows are claimed and being sent (a batch of only the demo's
+    // records can be done before the ratings' batch is claimed: wait for one).
+    let db = store::connect(&db_url).await.unwrap();
     for _ in 0..400 {
-        if seen.lock().unwrap().len() >= 5 {
+        if seen.lock().unwrap().len() >= 5 && count(&db, "SELECT COUNT(*) AS n FROM exchange_record WHERE state = 'sending'").await > 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -412,7 +415,6 @@ async fn killed_mid_push(backend: Backend) {
     server.wait().unwrap();
     slow.store(false, std::sync::atomic::Ordering::SeqCst);
 
-    let db = store::connect(&db_url).await.unwrap();
     let total = count(&db, "SELECT COUNT(*) AS n FROM exchange_record").await;
     assert!(total >= 30, "every rating has its record: {total}");
     assert!(
