@@ -15,7 +15,7 @@ use domain::indicators::{Dimension, Period, Tally};
 use domain::values::mask_personal;
 use leptos::prelude::*;
 use serde::Deserialize;
-use store::stats::Reader;
+use store::stats::{Counter, Reader};
 
 use crate::web::{html, Language, Message, PageError, PageQuery};
 use crate::AppState;
@@ -102,9 +102,9 @@ pub async fn open(
         None => {
             // The provinces (top regions), each rolled up.
             for r in regions.iter().filter(|r| r.parent.is_none()) {
-                let reader = Reader::Region(r.id);
-                let lm = store::stats::whole(&st.db, reader, lm_from, lm_to).await?;
-                let y = store::stats::whole(&st.db, reader, y_from, y_to).await?;
+                let mut counter = Counter::new(&st.db, Reader::Region(r.id)).await?;
+                let lm = counter.whole(lm_from, lm_to).await?;
+                let y = counter.whole(y_from, y_to).await?;
                 data.places.push(OpenPlace {
                     name: r.name.clone(),
                     href: Some(format!("/open?region={}", r.code)),
@@ -114,13 +114,13 @@ pub async fn open(
             }
         }
         Some(region) => {
-            let reader = Reader::Region(region.id);
+            let mut counter = Counter::new(&st.db, Reader::Region(region.id)).await?;
             // The region, its direct sub-regions (rolled up), then its halls.
             let shown: Vec<&store::stats::RegionInfo> = std::iter::once(region)
                 .chain(regions.iter().filter(|r| r.parent == Some(region.id)))
                 .collect();
-            let lm = store::stats::grouped(&st.db, reader, Dimension::Region, None, lm_from, lm_to).await?;
-            let y = store::stats::grouped(&st.db, reader, Dimension::Region, None, y_from, y_to).await?;
+            let lm = counter.grouped(&[Dimension::Region], None, lm_from, lm_to).await?;
+            let y = counter.grouped(&[Dimension::Region], None, y_from, y_to).await?;
             let of = |rows: &[store::stats::Row], code: &str| rows.iter().find(|r| r.key == code).map(|r| r.tally).unwrap_or_default();
             for r in shown {
                 data.places.push(OpenPlace {
@@ -130,8 +130,8 @@ pub async fn open(
                     this_year: cells(&of(&y, &r.code)),
                 });
             }
-            let lm = store::stats::grouped(&st.db, reader, Dimension::Hall, None, lm_from, lm_to).await?;
-            let y = store::stats::grouped(&st.db, reader, Dimension::Hall, None, y_from, y_to).await?;
+            let lm = counter.grouped(&[Dimension::Hall], None, lm_from, lm_to).await?;
+            let y = counter.grouped(&[Dimension::Hall], None, y_from, y_to).await?;
             let mut halls: Vec<(String, String)> = y.iter().chain(lm.iter()).map(|r| (r.key.clone(), r.name.clone())).collect();
             halls.sort();
             halls.dedup();
@@ -145,7 +145,7 @@ pub async fn open(
             }
             // Units ranked this year, by the region's policy.
             let (policy, _) = store::policies::for_region(&st.db, region.id).await?;
-            let mut units = store::stats::grouped(&st.db, reader, Dimension::Unit, None, y_from, y_to).await?;
+            let mut units = counter.grouped(&[Dimension::Unit], None, y_from, y_to).await?;
             store::stats::rank(&mut units, Dimension::Unit, &policy.weights());
             units.sort_by(|a, b| {
                 a.rank
@@ -175,7 +175,7 @@ pub async fn open(
                     policy.rank_min_n
                 ),
             };
-            let trend = store::stats::grouped_whole(&st.db, reader, Period::Month, y_from, y_to).await?;
+            let trend = counter.grouped(&[], Some(Period::Month), y_from, y_to).await?;
             let labels: Vec<String> = trend.iter().map(|r| r.period.clone()).collect();
             data.trend_svg = crate::charts::trend(
                 &format!("{} · {}", region.name, lang.t("好评率趋势", "Good rate trend")),

@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use domain::indicators::{Dimension, Tally};
 use leptos::prelude::*;
 use serde::Deserialize;
-use store::stats::{Reader, Row};
+use store::stats::{Counter, Reader, Row};
 
 use super::stats::{alerts, dimension_label};
 use crate::web::{Admin, PageError, PageQuery, Signed};
@@ -49,17 +49,17 @@ fn rates(lang: Lang, t: &Tally) -> Vec<(String, String, String)> {
 }
 
 /// The ranked rows of one dimension over one month.
-async fn ranked(st: &AppState, reader: Reader<'_>, dim: Dimension, month: NaiveDate) -> Result<Vec<Row>, PageError> {
+async fn ranked(
+    st: &AppState,
+    counter: &mut Counter<'_>,
+    reader: Reader<'_>,
+    dim: Dimension,
+    month: NaiveDate,
+) -> Result<Vec<Row>, PageError> {
     let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
-    let mut rows = store::stats::grouped(
-        &st.db,
-        reader,
-        dim,
-        None,
-        domain::calendar::start_of(month),
-        domain::calendar::start_of(next),
-    )
-    .await?;
+    let mut rows = counter
+        .grouped(&[dim], None, domain::calendar::start_of(month), domain::calendar::start_of(next))
+        .await?;
     let policy = store::stats::ranking_policy(&st.db, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.retain(|r| r.tally.valid() > 0);
@@ -110,7 +110,10 @@ pub async fn monthly(
     };
     let reader = Reader::Admin(&ctx.actor);
     let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
-    let t = store::stats::whole(&st.db, reader, domain::calendar::start_of(month), domain::calendar::start_of(next)).await?;
+    let mut counter = Counter::new(&st.db, reader).await?;
+    let t = counter
+        .whole(domain::calendar::start_of(month), domain::calendar::start_of(next))
+        .await?;
     let orders = vec![
         (
             lang.t("有效差评（生成工单）", "Valid bad ratings (orders opened)").to_string(),
@@ -132,7 +135,7 @@ pub async fn monthly(
     ];
     let mut rankings = Vec::new();
     for dim in [Dimension::Unit, Dimension::Item, Dimension::Window, Dimension::Staff] {
-        let rows = ranked(&st, reader, dim, month).await?;
+        let rows = ranked(&st, &mut counter, reader, dim, month).await?;
         let table: RankTable = rows
             .iter()
             .map(|r| {
@@ -148,9 +151,10 @@ pub async fn monthly(
             .collect();
         rankings.push((dimension_label(lang, dim).to_string(), table));
     }
-    let this = ranked(&st, reader, Dimension::Unit, month).await?;
+    let this = ranked(&st, &mut counter, reader, Dimension::Unit, month).await?;
     let before = ranked(
         &st,
+        &mut counter,
         reader,
         Dimension::Unit,
         month.checked_sub_months(Months::new(1)).unwrap_or(month),
@@ -179,7 +183,7 @@ pub async fn monthly(
         ),
     };
     let end = next - Duration::days(1);
-    let (alerts, alert_rule) = alerts(&st, &ctx, end.min(today)).await?;
+    let (alerts, alert_rule) = alerts(&st, &ctx, &mut counter, end.min(today)).await?;
     let data = MonthlyView {
         month: month.format("%Y-%m").to_string(),
         error,

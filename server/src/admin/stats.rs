@@ -14,7 +14,7 @@ use domain::indicators::{Dimension, Period, Rate, Tally};
 use domain::Level;
 use leptos::prelude::*;
 use serde::Deserialize;
-use store::stats::{Reader, Row};
+use store::stats::{Counter, Reader, Row};
 
 use crate::web::{Admin, Ctx, PageError, PageQuery, Signed};
 use crate::AppState;
@@ -167,20 +167,14 @@ pub fn asked(lang: Lang, q: &StatsQuery, today: NaiveDate) -> Asked {
 }
 
 /// The breakdown rows of `a`, ranked, in period then rank order.
-pub async fn breakdown(st: &AppState, reader: Reader<'_>, a: &Asked) -> Result<Vec<Row>, PageError> {
+pub async fn breakdown(st: &AppState, counter: &mut Counter<'_>, reader: Reader<'_>, a: &Asked) -> Result<Vec<Row>, PageError> {
     let Some(dim) = a.dimension else {
         return Ok(Vec::new());
     };
     let dims: Vec<Dimension> = std::iter::once(dim).chain(a.then).collect();
-    let mut rows = store::stats::grouped_by(
-        &st.db,
-        reader,
-        &dims,
-        a.period,
-        start_of(a.from),
-        start_of(a.to + Duration::days(1)),
-    )
-    .await?;
+    let mut rows = counter
+        .grouped(&dims, a.period, start_of(a.from), start_of(a.to + Duration::days(1)))
+        .await?;
     let policy = store::stats::ranking_policy(&st.db, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.sort_by(|x, y| {
@@ -212,7 +206,7 @@ pub fn second(lang: Lang, then: Option<Dimension>, r: &Row) -> (String, String) 
     }
 }
 
-pub async fn alerts(st: &AppState, ctx: &Ctx, today: NaiveDate) -> Result<(Vec<AlertRow>, String), PageError> {
+pub async fn alerts(st: &AppState, ctx: &Ctx, counter: &mut Counter<'_>, today: NaiveDate) -> Result<(Vec<AlertRow>, String), PageError> {
     let lang = ctx.lang;
     let reader = Reader::Admin(&ctx.actor);
     let policy = store::stats::ranking_policy(&st.db, reader).await?;
@@ -221,7 +215,7 @@ pub async fn alerts(st: &AppState, ctx: &Ctx, today: NaiveDate) -> Result<(Vec<A
     let start = start_of(today - Duration::days(119));
     let mut out = Vec::new();
     for dim in [Dimension::Item, Dimension::Unit, Dimension::Staff] {
-        let rows = store::stats::grouped(&st.db, reader, dim, Some(Period::Day), start, end).await?;
+        let rows = counter.grouped(&[dim], Some(Period::Day), start, end).await?;
         let split_day = Period::Day.bucket(today - Duration::days(29));
         let mut per: std::collections::BTreeMap<String, (String, u64, u64)> = Default::default();
         for r in rows {
@@ -266,7 +260,8 @@ pub async fn stats(
     let a = asked(lang, &q, today);
     let reader = Reader::Admin(&ctx.actor);
     let (from, until) = (start_of(a.from), start_of(a.to + Duration::days(1)));
-    let t = store::stats::tally(&st.db, &ctx.actor, from, until).await?;
+    let mut counter = Counter::new(&st.db, reader).await?;
+    let t = counter.whole(from, until).await?;
     let mut rates = Vec::new();
     for (name, r) in [
         (lang.t("参评率", "Participation"), t.participation_rate()),
@@ -309,7 +304,7 @@ pub async fn stats(
     } else {
         Period::Month
     });
-    let trend_rows = store::stats::grouped_whole(&st.db, reader, trend_period, from, until).await?;
+    let trend_rows = counter.grouped(&[], Some(trend_period), from, until).await?;
     let labels: Vec<String> = trend_rows.iter().map(|r| r.period.clone()).collect();
     let good_name = lang.t("好评率", "Good rate").to_string();
     let active_name = lang.t("主动评价好评率", "Active good rate").to_string();
@@ -336,7 +331,7 @@ pub async fn stats(
         lang.t("评价等级分布（有效评价）", "Levels (valid ratings)"),
         &levels.iter().map(|(n, c, _)| (n.clone(), *c)).collect::<Vec<_>>(),
     );
-    let channel_rows = store::stats::grouped(&st.db, reader, Dimension::Channel, None, from, until).await?;
+    let channel_rows = counter.grouped(&[Dimension::Channel], None, from, until).await?;
     let channels: Vec<(String, u64)> = channel_rows
         .iter()
         .filter(|r| r.tally.valid() > 0)
@@ -344,7 +339,7 @@ pub async fn stats(
         .collect();
     let channels_svg = crate::charts::bars(lang.t("渠道构成（有效评价）", "Channels (valid ratings)"), &channels);
 
-    let rows = breakdown(&st, reader, &a).await?;
+    let rows = breakdown(&st, &mut counter, reader, &a).await?;
     let breakdown = rows
         .iter()
         .map(|r| BreakdownRow {
@@ -382,7 +377,7 @@ pub async fn stats(
             policy.rank_min_n
         ),
     };
-    let (alerts, alert_rule) = alerts(&st, &ctx, today).await?;
+    let (alerts, alert_rule) = alerts(&st, &ctx, &mut counter, today).await?;
     let query = format!(
         "from={}&to={}&dimension={}&then={}&period={}",
         a.from,
@@ -495,7 +490,8 @@ async fn export_tables(st: &AppState, ctx: &Ctx, q: &StatsQuery) -> Result<Vec<T
         cells
     };
     let whole = format!("{} – {}", a.from, a.to);
-    let t = store::stats::tally(&st.db, &ctx.actor, start_of(a.from), start_of(a.to + Duration::days(1))).await?;
+    let mut counter = Counter::new(&st.db, reader).await?;
+    let t = counter.whole(start_of(a.from), start_of(a.to + Duration::days(1))).await?;
     let mut tables = vec![(
         lang.t("总体", "Overall").to_string(),
         header.clone(),
@@ -508,7 +504,7 @@ async fn export_tables(st: &AppState, ctx: &Ctx, q: &StatsQuery) -> Result<Vec<T
         )],
     )];
     if let Some(dim) = a.dimension {
-        let rows = breakdown(st, reader, &a).await?;
+        let rows = breakdown(st, &mut counter, reader, &a).await?;
         let lines = rows
             .iter()
             .map(|r| {

@@ -133,27 +133,42 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
             .all(db)
             .await?
     };
+    if one_day {
+        for g in default_groups(db, r, from, to).await? {
+            let a = org.case(g.window, g.item, g.staff, &g.region_code, g.client);
+            let l = level(&g.level)?;
+            push(out, &a, Some(domain::Channel::Default.code()), from, |t| {
+                for _ in 0..g.n {
+                    t.count(l, true);
+                }
+            });
+        }
+    }
     // Defaults given in the period and not superseded by an active rating.
-    let defaults: Vec<(i32, String, DateTime<Utc>)> = default_rating::Entity::find()
-        .select_only()
-        .column(default_rating::Column::CaseId)
-        .column(default_rating::Column::Level)
-        .column(default_rating::Column::CreatedAt)
-        .filter(default_rating::Column::CreatedAt.gte(from))
-        .filter(default_rating::Column::CreatedAt.lt(to))
-        .filter(default_rating::Column::SupersededBy.is_null())
-        .apply_if(
-            (!r.all).then(|| {
-                in_scope(sea_orm::sea_query::Expr::col((
-                    default_rating::Entity,
-                    default_rating::Column::CaseId,
-                )))
-            }),
-            |q, cond| q.filter(cond),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
+    let defaults: Vec<(i32, String, DateTime<Utc>)> = if one_day {
+        Vec::new()
+    } else {
+        default_rating::Entity::find()
+            .select_only()
+            .column(default_rating::Column::CaseId)
+            .column(default_rating::Column::Level)
+            .column(default_rating::Column::CreatedAt)
+            .filter(default_rating::Column::CreatedAt.gte(from))
+            .filter(default_rating::Column::CreatedAt.lt(to))
+            .filter(default_rating::Column::SupersededBy.is_null())
+            .apply_if(
+                (!r.all).then(|| {
+                    in_scope(sea_orm::sea_query::Expr::col((
+                        default_rating::Entity,
+                        default_rating::Column::CaseId,
+                    )))
+                }),
+                |q, cond| q.filter(cond),
+            )
+            .into_tuple()
+            .all(db)
+            .await?
+    };
     let mut ids: HashSet<i32> = rows.iter().map(|r| r.0).collect();
     ids.extend(defaults.iter().map(|d| d.0));
     let cases = cases_by_id(db, ids).await?;
@@ -206,6 +221,99 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
     }
 
     // Work orders opened in the period, and those due in it.
+    if one_day {
+        for g in order_groups(db, r, from, to).await? {
+            let place = g.place.then_some(g.place_window);
+            let a = order_attrs(org, g.has_case, g.case.as_ref(), place, g.hall, g.unit, g.region);
+            push_order(out, &a, &g.channel, (from, from), g.n, &g);
+        }
+    } else {
+        orders_rows(db, r, org, from, to, out).await?;
+    }
+
+    Ok(())
+}
+
+/// Every fact whose time falls in `[from, to)`, whatever its scope (for the rollup job).
+pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Fact>> {
+    let org = Org::load(db).await?;
+    let r = Reach {
+        cases: Condition::all(),
+        places: Condition::all(),
+        orders: Condition::all(),
+        regions: None,
+        top: None,
+        rollup: Condition::all(),
+        all: true,
+    };
+    let mut out = Vec::new();
+    facts(db, &r, &org, from, to, &mut out).await?;
+    Ok(out)
+}
+
+/// What a work order belongs to: its own region, hall and owning unit (its
+/// scope), its case's window, item and staff, or its static/kiosk rating's window.
+fn order_attrs(
+    org: &Org,
+    has_case: bool,
+    case: Option<&CaseAttrs>,
+    place: Option<Option<i32>>,
+    hall: i32,
+    unit: Option<i32>,
+    region: i32,
+) -> Attrs {
+    let mut a = match (has_case, place) {
+        (true, _) => case.map(|(w, i, s, rc, c)| org.case(*w, *i, *s, rc, *c)).unwrap_or_default(),
+        (false, Some(window)) => org.place(hall, window),
+        (false, None) => org.place(hall, None),
+    };
+    a.unit = unit.or(a.unit);
+    a.kind = b'o';
+    a.owner_unit = unit;
+    a.region = Some(region);
+    a.hall = Some(hall);
+    if !has_case {
+        a.client = None;
+    }
+    a
+}
+
+/// Counts `n` work orders alike, opened and/or due in the range.
+fn push_order(out: &mut Vec<Fact>, a: &Attrs, channel: &str, (opened_at, due_at): (DateTime<Utc>, DateTime<Utc>), n: u64, g: &OrderGroup) {
+    if g.opened {
+        push(out, a, Some(channel), opened_at, |t| {
+            for _ in 0..n {
+                if g.appealed {
+                    t.appeals += 1;
+                }
+                if g.excluded {
+                    t.appeals_upheld += 1;
+                    continue;
+                }
+                if g.closed {
+                    t.rectified += 1;
+                }
+                if g.real_name {
+                    t.real_name_bad += 1;
+                    if g.revisited {
+                        t.real_name_bad_revisited += 1;
+                    }
+                }
+            }
+        });
+    }
+    if g.due {
+        push(out, a, Some(channel), due_at, |t| {
+            t.due += n;
+            if g.on_time {
+                t.closed_on_time += n;
+            }
+        });
+    }
+}
+
+/// The work orders of a range of several days, row by row (each counts at its own time).
+async fn orders_rows(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut Vec<Fact>) -> Result<()> {
     let orders = work_order::Entity::find()
         .filter(r.orders.clone())
         .filter(
@@ -256,141 +364,30 @@ pub(crate) async fn facts(db: &Db, r: &Reach, org: &Org, from: DateTime<Utc>, to
     }
     let closed = domain::work_order::State::Closed.code();
     for o in &orders {
-        let mut a = match (o.case_id, o.place_rating_id) {
-            (Some(c), _) => order_cases
-                .get(&c)
-                .map(|(w, i, s, rc, c)| org.case(*w, *i, *s, rc, *c))
-                .unwrap_or_default(),
-            (None, Some(p)) => org.place(o.hall_id, place_windows.get(&p).copied().flatten()),
-            (None, None) => org.place(o.hall_id, None),
+        let case = o.case_id.and_then(|c| order_cases.get(&c));
+        let place = o.place_rating_id.map(|p| place_windows.get(&p).copied().flatten());
+        let a = order_attrs(org, o.case_id.is_some(), case, place, o.hall_id, o.unit_id, o.region_id);
+        let due = o.handle_due.filter(|d| *d >= from && *d < to && !o.rating_excluded);
+        let g = OrderGroup {
+            has_case: o.case_id.is_some(),
+            case: None,
+            place: o.place_rating_id.is_some(),
+            place_window: None,
+            hall: o.hall_id,
+            unit: o.unit_id,
+            region: o.region_id,
+            channel: String::new(),
+            opened: o.opened_at >= from && o.opened_at < to,
+            due: due.is_some(),
+            on_time: due.is_some_and(|d| o.closed_at.is_some_and(|c| c <= d)),
+            excluded: o.rating_excluded,
+            closed: o.state == closed,
+            real_name: o.real_name,
+            revisited: o.revisits > 0,
+            appealed: appealed.contains(&o.id),
+            n: 1,
         };
-        a.unit = o.unit_id.or(a.unit);
-        // An order belongs to its own region, hall and owning unit (its scope).
-        a.kind = b'o';
-        a.owner_unit = o.unit_id;
-        a.region = Some(o.region_id);
-        a.hall = Some(o.hall_id);
-        if o.case_id.is_none() {
-            a.client = None;
-        }
-        if o.opened_at >= from && o.opened_at < to {
-            let appeal = appealed.contains(&o.id);
-            push(out, &a, Some(&o.channel), o.opened_at, |t| {
-                if appeal {
-                    t.appeals += 1;
-                }
-                if o.rating_excluded {
-                    t.appeals_upheld += 1;
-                    return;
-                }
-                if o.state == closed {
-                    t.rectified += 1;
-                }
-                if o.real_name {
-                    t.real_name_bad += 1;
-                    if o.revisits > 0 {
-                        t.real_name_bad_revisited += 1;
-                    }
-                }
-            });
-        }
-        if let Some(due) = o.handle_due.filter(|d| *d >= from && *d < to && !o.rating_excluded) {
-            let on_time = o.closed_at.is_some_and(|c| c <= due);
-            push(out, &a, Some(&o.channel), due, |t| {
-                t.due += 1;
-                if on_time {
-                    t.closed_on_time += 1;
-                }
-            });
-        }
+        push_order(out, &a, &o.channel, (o.opened_at, due.unwrap_or(o.opened_at)), 1, &g);
     }
-
     Ok(())
-}
-
-/// Every fact whose time falls in `[from, to)`, whatever its scope (for the rollup job).
-pub(crate) async fn all_facts(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Fact>> {
-    let org = Org::load(db).await?;
-    let r = Reach {
-        cases: Condition::all(),
-        places: Condition::all(),
-        orders: Condition::all(),
-        regions: None,
-        top: None,
-        rollup: Condition::all(),
-        all: true,
-    };
-    let mut out = Vec::new();
-    facts(db, &r, &org, from, to, &mut out).await?;
-    Ok(out)
-}
-
-/// One group of a day's case ratings: what they belong to and how many.
-pub(crate) struct RatingGroup {
-    window: i32,
-    item: i32,
-    staff: Option<i32>,
-    region_code: String,
-    client: i32,
-    level: String,
-    count: i32,
-    excluded: bool,
-    channel: String,
-    n: u64,
-}
-
-/// The case ratings made in `[from, to)` within `r`'s scope, counted by
-/// window, item, staff, region, reporting system, level, rating count,
-/// exclusion and channel.
-async fn rating_groups(db: &Db, r: &Reach, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<RatingGroup>> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let c = |col: service_case::Column| Expr::col((service_case::Entity, col));
-    let rt = |col: rating::Column| Expr::col((rating::Entity, col));
-    let mut q = Query::select();
-    q.expr_as(c(service_case::Column::WindowId), Alias::new("w"))
-        .expr_as(c(service_case::Column::ItemId), Alias::new("i"))
-        .expr_as(c(service_case::Column::StaffId), Alias::new("s"))
-        .expr_as(c(service_case::Column::RegionCode), Alias::new("rc"))
-        .expr_as(c(service_case::Column::ApiClientId), Alias::new("cl"))
-        .expr_as(rt(rating::Column::Level), Alias::new("lv"))
-        .expr_as(rt(rating::Column::RatingCount), Alias::new("rn"))
-        .expr_as(rt(rating::Column::ExcludedAt).is_not_null(), Alias::new("ex"))
-        .expr_as(rt(rating::Column::Channel), Alias::new("ch"))
-        .expr_as(rt(rating::Column::Id).count(), Alias::new("n"))
-        .from(rating::Entity)
-        .inner_join(service_case::Entity, c(service_case::Column::Id).eq(rt(rating::Column::CaseId)))
-        .and_where(rt(rating::Column::CreatedAt).gte(from))
-        .and_where(rt(rating::Column::CreatedAt).lt(to));
-    if !r.all {
-        q.cond_where(r.cases.clone());
-    }
-    q.group_by_columns([
-        (service_case::Entity, service_case::Column::WindowId),
-        (service_case::Entity, service_case::Column::ItemId),
-        (service_case::Entity, service_case::Column::StaffId),
-        (service_case::Entity, service_case::Column::RegionCode),
-        (service_case::Entity, service_case::Column::ApiClientId),
-    ])
-    .group_by_columns([
-        (rating::Entity, rating::Column::Level),
-        (rating::Entity, rating::Column::RatingCount),
-        (rating::Entity, rating::Column::Channel),
-    ])
-    .add_group_by([rt(rating::Column::ExcludedAt).is_not_null()]);
-    let mut out = Vec::new();
-    for row in db.query_all(&q).await? {
-        out.push(RatingGroup {
-            window: row.try_get("", "w")?,
-            item: row.try_get("", "i")?,
-            staff: row.try_get("", "s")?,
-            region_code: row.try_get("", "rc")?,
-            client: row.try_get("", "cl")?,
-            level: row.try_get("", "lv")?,
-            count: row.try_get("", "rn")?,
-            excluded: row.try_get("", "ex")?,
-            channel: row.try_get("", "ch")?,
-            n: u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0),
-        });
-    }
-    Ok(out)
 }

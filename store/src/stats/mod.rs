@@ -37,10 +37,12 @@ use crate::entities::{
 };
 use crate::{Db, Error, Result};
 
+mod day;
 mod facts;
 mod org;
 mod reach;
 
+pub(crate) use day::*;
 pub(crate) use facts::*;
 pub(crate) use org::*;
 pub use reach::ranking_policy;
@@ -107,11 +109,7 @@ pub async fn tally(db: &Db, actor: &Actor, from: DateTime<Utc>, to: DateTime<Utc
 
 /// The tally of `reader`'s scope over `[from, to)`.
 pub async fn whole(db: &Db, reader: Reader<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
-    let rows = count(db, reader, &[], None, from, to).await?;
-    Ok(rows.into_iter().map(|r| r.tally).fold(Tally::default(), |mut a, t| {
-        a += t;
-        a
-    }))
+    Counter::new(db, reader).await?.whole(from, to).await
 }
 
 /// The breakdown of `reader`'s scope over `[from, to)` by `dim` and, when
@@ -124,7 +122,7 @@ pub async fn grouped(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count(db, reader, &[dim], period, from, to).await
+    Counter::new(db, reader).await?.grouped(&[dim], period, from, to).await
 }
 
 /// The breakdown by two dimensions (each row of `dims[0]` split by
@@ -137,23 +135,12 @@ pub async fn grouped_by(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count(db, reader, dims, period, from, to).await
+    Counter::new(db, reader).await?.grouped(dims, period, from, to).await
 }
 
 /// The whole scope by `period` buckets (a trend): one row per bucket.
 pub async fn grouped_whole(db: &Db, reader: Reader<'_>, period: Period, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Row>> {
-    count(db, reader, &[], Some(period), from, to).await
-}
-
-async fn count(
-    db: &Db,
-    reader: Reader<'_>,
-    dims: &[Dimension],
-    period: Option<Period>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<Row>> {
-    count_with(db, reader, dims, period, from, to, true).await
+    Counter::new(db, reader).await?.grouped(&[], Some(period), from, to).await
 }
 
 /// The breakdown from the raw rows only, never the rollups (what the rollups
@@ -166,88 +153,138 @@ pub async fn grouped_raw(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Row>> {
-    count_with(db, reader, dims, period, from, to, false).await
+    Counter::new(db, reader).await?.count(dims, period, from, to, false).await
 }
 
-async fn count_with(
-    db: &Db,
-    reader: Reader<'_>,
-    dims: &[Dimension],
-    period: Option<Period>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    rollups: bool,
-) -> Result<Vec<Row>> {
-    let r = reach(db, reader).await?;
-    let org = Org::load(db).await?;
-    let mut split = Split {
-        dims: dims.to_vec(),
-        period,
-        org: &org,
-        regions: r.regions.as_ref(),
-        rows: BTreeMap::new(),
-    };
-    let plan = if rollups {
-        crate::rollup::plan(db, from, to).await?
-    } else {
-        crate::rollup::Plan {
-            raw: vec![(from, to)],
-            clean: None,
-        }
-    };
-    for (a, b) in &plan.raw {
-        let mut out = Vec::new();
-        facts(db, &r, &org, *a, *b, &mut out).await?;
-        for f in out {
-            split.add(&f.a, f.channel.as_deref(), f.at, |t| *t += f.t);
-        }
-    }
-    if let Some(clean) = &plan.clean {
-        crate::rollup::sums(db, &r.rollup, dims, period, clean, |a, channel, bucket, t| {
-            split.add_bucket(&a, channel, bucket, t)
+/// One reader's counting for one page: its scope and the organisation read
+/// once, and each raw range (today, a dirty day) read once however many
+/// tables, charts and alerts the page draws from it (a statistics page asks
+/// 5–10 questions of one period; each used to re-read today's rows).
+pub struct Counter<'a> {
+    db: &'a Db,
+    reach: Reach,
+    org: Org,
+    raw: HashMap<(DateTime<Utc>, DateTime<Utc>), Vec<Fact>>,
+}
+
+impl<'a> Counter<'a> {
+    /// The counter of `reader`'s scope (forbidden to window staff).
+    pub async fn new(db: &'a Db, reader: Reader<'_>) -> Result<Counter<'a>> {
+        Ok(Counter {
+            db,
+            reach: reach(db, reader).await?,
+            org: Org::load(db).await?,
+            raw: HashMap::new(),
         })
-        .await?;
     }
 
-    // Keys to codes and names.
-    let rows = std::mem::take(&mut split.rows);
-    Ok(rows
-        .into_iter()
-        .map(|((key, period), tally)| {
-            let mut parts = key.split(SEP);
-            let (k1, k2) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
-            let dim = dims.first().copied();
-            let peers = match dim {
-                Some(Dimension::Region) => k1
-                    .parse::<i32>()
-                    .ok()
-                    .and_then(|id| org.regions.get(&id))
-                    .and_then(|r| r.2)
-                    .and_then(|p| org.regions.get(&p))
-                    .map(|p| p.0.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            let named = |d: Option<Dimension>, k: String| match d {
-                None => (String::new(), String::new()),
-                Some(Dimension::Channel) => (k.clone(), k),
-                Some(d) => k.parse::<i32>().ok().and_then(|id| org.named(d, id)).unwrap_or((k, String::new())),
-            };
-            let (key, name) = named(dim, k1);
-            let (key2, name2) = named(dims.get(1).copied(), k2);
-            Row {
-                key,
-                name,
-                key2,
-                name2,
-                period,
-                tally,
-                peers,
-                score: None,
-                rank: None,
+    /// The tally of the scope over `[from, to)`.
+    pub async fn whole(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Tally> {
+        let rows = self.count(&[], None, from, to, true).await?;
+        Ok(rows.into_iter().map(|r| r.tally).fold(Tally::default(), |mut a, t| {
+            a += t;
+            a
+        }))
+    }
+
+    /// The breakdown of the scope over `[from, to)` by none, one or two
+    /// dimensions (the second splits each row of the first) and, when given,
+    /// `period` buckets; rows in key then period order.
+    pub async fn grouped(
+        &mut self,
+        dims: &[Dimension],
+        period: Option<Period>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Row>> {
+        self.count(dims, period, from, to, true).await
+    }
+
+    async fn count(
+        &mut self,
+        dims: &[Dimension],
+        period: Option<Period>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        rollups: bool,
+    ) -> Result<Vec<Row>> {
+        let db = self.db;
+        let plan = if rollups {
+            crate::rollup::plan(db, from, to).await?
+        } else {
+            crate::rollup::Plan {
+                raw: vec![(from, to)],
+                clean: None,
             }
-        })
-        .collect())
+        };
+        for range in &plan.raw {
+            if !self.raw.contains_key(range) {
+                let mut out = Vec::new();
+                facts(db, &self.reach, &self.org, range.0, range.1, &mut out).await?;
+                self.raw.insert(*range, out);
+            }
+        }
+        let (r, org) = (&self.reach, &self.org);
+        let mut split = Split {
+            dims: dims.to_vec(),
+            period,
+            org,
+            regions: r.regions.as_ref(),
+            rows: BTreeMap::new(),
+        };
+        for range in &plan.raw {
+            for f in self.raw.get(range).into_iter().flatten() {
+                split.add(&f.a, f.channel.as_deref(), f.at, |t| *t += f.t);
+            }
+        }
+        if let Some(clean) = &plan.clean {
+            crate::rollup::sums(db, &r.rollup, dims, period, clean, |a, channel, bucket, t| {
+                split.add_bucket(&a, channel, bucket, t)
+            })
+            .await?;
+        }
+        let rows = std::mem::take(&mut split.rows);
+        Ok(rows
+            .into_iter()
+            .map(|((key, period), tally)| named_row(org, dims, key, period, tally))
+            .collect())
+    }
+}
+
+/// A split's row with its keys turned to codes and names.
+fn named_row(org: &Org, dims: &[Dimension], key: String, period: String, tally: Tally) -> Row {
+    let mut parts = key.split(SEP);
+    let (k1, k2) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let dim = dims.first().copied();
+    let peers = match dim {
+        Some(Dimension::Region) => k1
+            .parse::<i32>()
+            .ok()
+            .and_then(|id| org.regions.get(&id))
+            .and_then(|r| r.2)
+            .and_then(|p| org.regions.get(&p))
+            .map(|p| p.0.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let named = |d: Option<Dimension>, k: String| match d {
+        None => (String::new(), String::new()),
+        Some(Dimension::Channel) => (k.clone(), k),
+        Some(d) => k.parse::<i32>().ok().and_then(|id| org.named(d, id)).unwrap_or((k, String::new())),
+    };
+    let (key, name) = named(dim, k1);
+    let (key2, name2) = named(dims.get(1).copied(), k2);
+    Row {
+        key,
+        name,
+        key2,
+        name2,
+        period,
+        tally,
+        peers,
+        score: None,
+        rank: None,
+    }
 }
 
 /// A region as the public page lists it.
