@@ -18,7 +18,10 @@ base="http://$addr"
 server_pid=""
 stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; server_pid=""; }
 # The server's log (slow statements at warn, HAOCHA_SLOW_SQL_MS) is kept in target/bench-server.log.
-trap 'stop_server; cp "$work/server.log" target/bench-server.log 2>/dev/null; rm -rf "$work"' EXIT
+# HAOCHA_BENCH_KEEP=1 keeps the databases (the SQLite file in the work folder, printed at the end,
+# and PostgreSQL's haocha_bench) for a look afterwards.
+keep=${HAOCHA_BENCH_KEEP:-}
+trap 'stop_server; cp "$work/server.log" target/bench-server.log 2>/dev/null; if [ -n "$keep" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi' EXIT
 
 start_server() { # $1 database url, $2 cpu list
   HAOCHA_DATABASE_URL="$1" HAOCHA_ADDR="$addr" HAOCHA_PUBLIC_URL="$base" RUST_LOG=warn taskset -c "$2" "$bin" serve 2>>"$work/server.log" &
@@ -197,7 +200,7 @@ sql10m_pg() {
   echo "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
 }
 run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg
-pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
+[ -n "$keep" ] || pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 
 cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`
 .tools/venv/bin/python bench/report.py "$results" > BENCHMARKS.md
