@@ -35,6 +35,22 @@ const CASE_KEYS: [service_case::Column; 5] = [
     service_case::Column::ApiClientId,
 ];
 
+/// How a day's rows meet their cases. On SQLite a `CROSS JOIN` keeps the
+/// day's rows (by their time index) as the outer loop: with an inner join the
+/// planner may start from the scope's cases instead — for a key whose system
+/// reported 11 M cases, by its `api_client_id` index: 37 s for one day.
+/// (`CROSS JOIN` takes no `ON`: the condition goes into `WHERE`.)
+fn join_case(db: &Db, q: &mut SelectStatement, on: Expr) {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            q.cross_join(service_case::Entity).and_where(on);
+        }
+        _ => {
+            q.inner_join(service_case::Entity, on);
+        }
+    }
+}
+
 fn count(row: &sea_orm::QueryResult) -> Result<u64> {
     Ok(u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0))
 }
@@ -69,12 +85,9 @@ pub(crate) async fn rating_groups(db: &Db, r: &Reach, from: DateTime<Utc>, to: D
         .expr_as(rt(rating::Column::ExcludedAt).is_not_null(), al("ex"))
         .expr_as(rt(rating::Column::Channel), al("ch"))
         .expr_as(rt(rating::Column::Id).count(), al("n"))
-        .from(rating::Entity)
-        .inner_join(
-            service_case::Entity,
-            case_col(service_case::Column::Id).eq(rt(rating::Column::CaseId)),
-        )
-        .and_where(rt(rating::Column::CreatedAt).gte(from))
+        .from(rating::Entity);
+    join_case(db, &mut q, case_col(service_case::Column::Id).eq(rt(rating::Column::CaseId)));
+    q.and_where(rt(rating::Column::CreatedAt).gte(from))
         .and_where(rt(rating::Column::CreatedAt).lt(to));
     if !r.all {
         q.cond_where(r.cases.clone());
@@ -123,12 +136,9 @@ pub(crate) async fn default_groups(db: &Db, r: &Reach, from: DateTime<Utc>, to: 
     case_keys(&mut q);
     q.expr_as(d(default_rating::Column::Level), al("lv"))
         .expr_as(d(default_rating::Column::Id).count(), al("n"))
-        .from(default_rating::Entity)
-        .inner_join(
-            service_case::Entity,
-            case_col(service_case::Column::Id).eq(d(default_rating::Column::CaseId)),
-        )
-        .and_where(d(default_rating::Column::CreatedAt).gte(from))
+        .from(default_rating::Entity);
+    join_case(db, &mut q, case_col(service_case::Column::Id).eq(d(default_rating::Column::CaseId)));
+    q.and_where(d(default_rating::Column::CreatedAt).gte(from))
         .and_where(d(default_rating::Column::CreatedAt).lt(to))
         .and_where(d(default_rating::Column::SupersededBy).is_null());
     if !r.all {
