@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "job_seconds",
     "max_connections",
     "max_streams_per_address",
+    "read_connections",
     "sms_url",
     "sms_template",
     "sms_timeout_ms",
@@ -137,6 +138,9 @@ pub struct Config {
     /// `HAOCHA_MAX_STREAMS_PER_ADDRESS` (default 64): open event streams
     /// (window screens, evaluators) one address may hold; more are 429.
     pub max_streams_per_address: usize,
+    /// `HAOCHA_READ_CONNECTIONS` (default 4): SQLite read-only connections the
+    /// GET pages read from, beside the one writer (PostgreSQL: one pool for both).
+    pub read_connections: u32,
     /// Issue 15: where ratings and rectifications are pushed
     /// (`HAOCHA_EXCHANGE_URL`, per region), how they are signed
     /// (`HAOCHA_EXCHANGE_APP_MARK`, `HAOCHA_EXCHANGE_SECRET`,
@@ -235,6 +239,7 @@ impl Config {
             ..Default::default()
         };
         let max_streams_per_address = whole("HAOCHA_MAX_STREAMS_PER_ADDRESS", 64, 100_000)?;
+        let read_connections = u32::try_from(whole("HAOCHA_READ_CONNECTIONS", 4, 64)?).unwrap_or(4);
         let sms_timeout_ms = match var("HAOCHA_SMS_TIMEOUT_MS") {
             None => 5000,
             Some(v) => v
@@ -301,6 +306,7 @@ impl Config {
             job_seconds,
             serve_limits,
             max_streams_per_address,
+            read_connections,
             sms_url: var("HAOCHA_SMS_URL"),
             sms_template: var("HAOCHA_SMS_TEMPLATE").unwrap_or_else(|| crate::sms::DEFAULT_TEMPLATE.into()),
             sms_timeout_ms,

@@ -57,6 +57,7 @@ pub async fn run_sms(st: &AppState) -> Result<(u64, crate::sms::SendRun), store:
 /// Runs each job in its own tokio task every `every` until the process ends;
 /// an error is logged and the next run tries again.
 pub fn spawn(st: AppState, every: Duration) {
+    st.jobs.started(every, st.now());
     let defaults = st.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -82,6 +83,7 @@ pub fn spawn(st: AppState, every: Duration) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "rollup job failed; retrying at the next run"),
             }
+            defaults.jobs.beat(0, defaults.now());
         }
     });
     tokio::spawn(async move {
@@ -104,6 +106,7 @@ pub fn spawn(st: AppState, every: Duration) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "exchange job failed; retrying at the next run"),
             }
+            st.jobs.beat(1, st.now());
         }
     });
 }

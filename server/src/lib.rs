@@ -18,6 +18,7 @@ pub mod rating_code;
 pub mod config;
 pub mod exchange;
 pub mod jobs;
+pub mod ops;
 pub mod qr;
 pub mod serve;
 pub mod sms;
@@ -45,13 +46,23 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The writer (on SQLite its one connection): every write, and reads that must see them in order.
     pub db: store::Db,
+    /// Where GET pages read (issue 16): several read-only SQLite connections,
+    /// or the same pool as `db` on PostgreSQL.
+    pub read: store::Db,
     pub config: Arc<Config>,
     pub leptos: Arc<LeptosOptions>,
     pub clock: Clock,
     pub sms: Arc<dyn sms::SmsGateway>,
     /// Open event streams per client address.
     pub streams: Arc<Streams>,
+    /// The background jobs' heartbeat (`/readyz`).
+    pub jobs: Arc<ops::JobHealth>,
+    /// Set once the server begins to shut down: event streams end (their
+    /// clients reconnect, to another server behind the balancer) and `/readyz`
+    /// answers 503.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// Open event streams (window screens, evaluators) per client address, so one
@@ -111,13 +122,32 @@ impl AppState {
             None => Arc::new(sms::OutboxGateway),
         };
         AppState {
+            read: db.clone(),
             db,
             sms,
             config: Arc::new(config),
             leptos: Arc::new(leptos),
             clock: Arc::new(Utc::now),
             streams: Arc::new(Streams::default()),
+            jobs: Arc::new(ops::JobHealth::default()),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
+    }
+
+    /// Begins the shutdown: event streams end, `/readyz` answers 503.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Whether the shutdown has begun.
+    pub fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// Pages read from `read` (`store::connect_reader`).
+    pub fn with_reader(mut self, read: store::Db) -> AppState {
+        self.read = read;
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> AppState {
@@ -257,6 +287,8 @@ pub fn router(state: AppState) -> Router {
         .service(ServeDir::new(&state.config.device_dir).fallback(get(public::not_found).with_state(state.clone())));
     Router::new()
         .route("/", get(public::home))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
         .route("/open", get(open::open))
         .route("/r/{token}", get(rating::rating_page).post(rating::submit_rating))
         .route("/r/{token}/more", get(rating::follow_up_page).post(rating::submit_follow_up))

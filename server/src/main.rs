@@ -119,10 +119,23 @@ enum ApiKeyCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    // HAOCHA_LOG_FORMAT=json: one JSON object a line (for a log collector).
+    match std::env::var("HAOCHA_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        Ok(other) => {
+            eprintln!("haocha: HAOCHA_LOG_FORMAT `{other}` must be `text` or `json`");
+            return ExitCode::FAILURE;
+        }
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -557,14 +570,23 @@ async fn serve(db: store::Db, config: Config) -> Result<(), String> {
     });
     let every = std::time::Duration::from_secs(config.job_seconds);
     let limits = config.serve_limits;
-    let state = AppState::new(db, config);
+    let read = store::connect_reader(&config.database_url, &db, config.read_connections)
+        .await
+        .map_err(|e| format!("cannot open the read pool of {}: {e}", redact(&config.database_url)))?;
+    let state = AppState::new(db, config).with_reader(read);
     server::jobs::spawn(state.clone(), every);
+    let stopping = state.clone();
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     eprintln!("haocha is running: open {public}/");
-    server::serve::serve(listener, app, limits, shutdown_signal()).await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Event streams end now, so screens reconnect instead of holding the exit for 30 s.
+        stopping.stop();
+    };
+    server::serve::serve(listener, app, limits, shutdown).await;
     Ok(())
 }
 

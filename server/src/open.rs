@@ -76,7 +76,7 @@ pub async fn open(
     let year = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(month);
     let (lm_from, lm_to) = (start(last_month), start(month));
     let (y_from, y_to) = (start(year), start(today + Duration::days(1)));
-    let regions = store::stats::regions(&st.db).await?;
+    let regions = store::stats::regions(&st.read).await?;
     let code = q.region.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let chosen = match code {
         None => None,
@@ -102,7 +102,7 @@ pub async fn open(
         None => {
             // The provinces (top regions), each rolled up.
             for r in regions.iter().filter(|r| r.parent.is_none()) {
-                let mut counter = Counter::new(&st.db, Reader::Region(r.id)).await?;
+                let mut counter = Counter::new(&st.read, Reader::Region(r.id)).await?;
                 let lm = counter.whole(lm_from, lm_to).await?;
                 let y = counter.whole(y_from, y_to).await?;
                 data.places.push(OpenPlace {
@@ -114,7 +114,7 @@ pub async fn open(
             }
         }
         Some(region) => {
-            let mut counter = Counter::new(&st.db, Reader::Region(region.id)).await?;
+            let mut counter = Counter::new(&st.read, Reader::Region(region.id)).await?;
             // The region, its direct sub-regions (rolled up), then its halls.
             let shown: Vec<&store::stats::RegionInfo> = std::iter::once(region)
                 .chain(regions.iter().filter(|r| r.parent == Some(region.id)))
@@ -144,7 +144,7 @@ pub async fn open(
                 });
             }
             // Units ranked this year, by the region's policy.
-            let (policy, _) = store::policies::for_region(&st.db, region.id).await?;
+            let (policy, _) = store::policies::for_region(&st.read, region.id).await?;
             let mut units = counter.grouped(&[Dimension::Unit], None, y_from, y_to).await?;
             store::stats::rank(&mut units, Dimension::Unit, &policy.weights());
             units.sort_by(|a, b| {
@@ -189,8 +189,8 @@ pub async fn open(
                 .iter()
                 .map(|r| (r.period.clone(), r.tally.good_rate().percent(), r.tally.valid()))
                 .collect();
-            let ids = store::accounts::region_subtree(&st.db, region.id).await?;
-            data.cases = store::work_orders::rectified(&st.db, ids, policy.publish_staff_numbers, 20)
+            let ids = store::accounts::region_subtree(&st.read, region.id).await?;
+            data.cases = store::work_orders::rectified(&st.read, ids, policy.publish_staff_numbers, 20)
                 .await?
                 .into_iter()
                 .map(|c| OpenCase {

@@ -23,7 +23,7 @@ use crate::web::{html, ClientAddr, Language, Message, PageError};
 use crate::{qr, AppState};
 
 async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Error> {
-    let s = store::cases::window_screen(&st.db, code, st.now()).await?;
+    let s = store::cases::window_screen(&st.read, code, st.now()).await?;
     let state = match s.current {
         None => ScreenState::Idle,
         Some(t) => match t.state {
@@ -117,9 +117,18 @@ pub async fn window_events(
         Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
     }
     let stream = futures::stream::unfold((st, code, None::<ScreenInfo>), move |(st, code, last)| async move {
+        let mut stop = st.stopping.subscribe();
         loop {
+            // The server is shutting down: end the stream; the client reconnects
+            // (to another server behind the balancer).
+            if *stop.borrow() {
+                return None;
+            }
             if last.is_some() {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.wait_for(|s| *s) => return None,
+                }
             }
             let info = match screen_info(&st, &code).await {
                 Ok(i) => i,

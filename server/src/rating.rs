@@ -79,7 +79,7 @@ fn rating_form_with(
 /// bundle; nothing is written.
 pub async fn rating_page(State(st): State<AppState>, Path(token): Path<String>, Language { lang, cookie }: Language) -> Response {
     let path = format!("/r/{token}");
-    let link = match store::links::rating_link(&st.db, &token, st.now()).await {
+    let link = match store::links::rating_link(&st.read, &token, st.now()).await {
         Ok(l) => l,
         Err(e) => return PageError::link(e).into_response(),
     };

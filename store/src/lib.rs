@@ -89,6 +89,36 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
     Database::connect(opts).await
 }
 
+/// The pool that pages read from (issue 16): on SQLite, `connections`
+/// read-only connections to the writer's WAL file, so a page never queues
+/// behind a write on the writer's one connection; on PostgreSQL (and an
+/// in-memory SQLite database) the writer's own pool, which serves both.
+pub async fn connect_reader(url: &str, writer: &Db, connections: u32) -> Result<Db, DbErr> {
+    if !url.starts_with("sqlite:") || sqlite_path(url).is_none() || connections == 0 {
+        return Ok(writer.clone());
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    let slow_ms = std::env::var("HAOCHA_SLOW_SQL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    opts.sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Trace)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(slow_ms))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(connections)
+        .min_connections(1);
+    opts.map_sqlx_sqlite_opts(|o| {
+        // The writer made the file and set WAL (kept in the file); a reader
+        // only reads, and a write through it fails instead of taking the lock.
+        o.read_only(true)
+            .create_if_missing(false)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+    });
+    Database::connect(opts).await
+}
+
 fn sqlite_path(url: &str) -> Option<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
@@ -102,6 +132,17 @@ fn sqlite_path(url: &str) -> Option<String> {
 /// Applies every pending migration.
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
+}
+
+/// How many migrations are not applied yet (`/readyz`: a server older than its
+/// database's schema, or one started before `haocha migrate` finished).
+pub async fn pending_migrations(db: &Db) -> Result<usize, DbErr> {
+    Ok(migration::Migrator::get_pending_migrations(db).await?.len())
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &Db) -> Result<(), DbErr> {
+    db.ping().await
 }
 
 /// Connects and migrates: what `serve` and the tests start with.

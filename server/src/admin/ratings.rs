@@ -185,7 +185,7 @@ pub async fn ratings(
     let (mut lines, mut next) = (Vec::new(), None);
     if problems.is_empty() {
         match store::browse::list(
-            &st.db,
+            &st.read,
             &st.config.data_key,
             Reader::Admin(&ctx.actor),
             &filter,
@@ -282,7 +282,7 @@ async fn export_rows(st: &AppState, ctx: &crate::web::Ctx, q: &RatingsQuery) -> 
     let mut cursor = None;
     loop {
         let (page, next) = match store::browse::list(
-            &st.db,
+            &st.read,
             &st.config.data_key,
             Reader::Admin(&ctx.actor),
             &filter,

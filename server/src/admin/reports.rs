@@ -60,7 +60,7 @@ async fn ranked(
     let mut rows = counter
         .grouped(&[dim], None, domain::calendar::start_of(month), domain::calendar::start_of(next))
         .await?;
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.retain(|r| r.tally.valid() > 0);
     rows.sort_by(|a, b| {
@@ -110,7 +110,7 @@ pub async fn monthly(
     };
     let reader = Reader::Admin(&ctx.actor);
     let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
-    let mut counter = Counter::new(&st.db, reader).await?;
+    let mut counter = Counter::new(&st.read, reader).await?;
     let t = counter
         .whole(domain::calendar::start_of(month), domain::calendar::start_of(next))
         .await?;
@@ -169,7 +169,7 @@ pub async fn monthly(
             (k, name)
         })
         .collect();
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     let rank_rule = match lang {
         Lang::Zh => format!(
             "综合得分按本地区政策的权重（好评率/差评整改率/按期办结率/参评率 {}）计算，各率取 95% 置信下限；有效评价少于 {} 条不排名（—）。",

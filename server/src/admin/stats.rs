@@ -175,7 +175,7 @@ pub async fn breakdown(st: &AppState, counter: &mut Counter<'_>, reader: Reader<
     let mut rows = counter
         .grouped(&dims, a.period, start_of(a.from), start_of(a.to + Duration::days(1)))
         .await?;
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.sort_by(|x, y| {
         x.period
@@ -209,7 +209,7 @@ pub fn second(lang: Lang, then: Option<Dimension>, r: &Row) -> (String, String) 
 pub async fn alerts(st: &AppState, ctx: &Ctx, counter: &mut Counter<'_>, today: NaiveDate) -> Result<(Vec<AlertRow>, String), PageError> {
     let lang = ctx.lang;
     let reader = Reader::Admin(&ctx.actor);
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     let threshold = u64::from(policy.alert_bad_30d);
     let end = start_of(today + Duration::days(1));
     let start = start_of(today - Duration::days(119));
@@ -260,7 +260,7 @@ pub async fn stats(
     let a = asked(lang, &q, today);
     let reader = Reader::Admin(&ctx.actor);
     let (from, until) = (start_of(a.from), start_of(a.to + Duration::days(1)));
-    let mut counter = Counter::new(&st.db, reader).await?;
+    let mut counter = Counter::new(&st.read, reader).await?;
     let t = counter.whole(from, until).await?;
     let mut rates = Vec::new();
     for (name, r) in [
@@ -365,7 +365,7 @@ pub async fn stats(
             apart: format!("{} / {} / {}", r.tally.defaults(), r.tally.excluded, r.tally.flagged),
         })
         .collect();
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     let [wg, wr, wo, wp] = policy.rank_weights;
     let rank_rule = match lang {
         Lang::Zh => format!(
@@ -490,7 +490,7 @@ async fn export_tables(st: &AppState, ctx: &Ctx, q: &StatsQuery) -> Result<Vec<T
         cells
     };
     let whole = format!("{} – {}", a.from, a.to);
-    let mut counter = Counter::new(&st.db, reader).await?;
+    let mut counter = Counter::new(&st.read, reader).await?;
     let t = counter.whole(start_of(a.from), start_of(a.to + Duration::days(1))).await?;
     let mut tables = vec![(
         lang.t("总体", "Overall").to_string(),

@@ -417,14 +417,14 @@ pub async fn list_ratings(
             Some(c) => Some(c),
             // A cursor of the earlier API: a case rating's id.
             None => match cursor(Some(a))? {
-                Some(id) => Some(store::browse::legacy_cursor(&st.db, id).await?),
+                Some(id) => Some(store::browse::legacy_cursor(&st.read, id).await?),
                 None => None,
             },
         },
     };
     let limit = page_limit(q.limit, 500)?;
     let (rows, next) = store::browse::list(
-        &st.db,
+        &st.read,
         &st.config.data_key,
         store::browse::Reader::Client(client),
         &store::browse::Filter::default(),

@@ -210,7 +210,7 @@ pub async fn stats(
     let reader = store::stats::Reader::Client(client);
     let dims: Vec<Dimension> = std::iter::once(dim).chain(then).collect();
     let mut rows = store::stats::grouped_by(
-        &st.db,
+        &st.read,
         reader,
         &dims,
         Some(period),
@@ -218,7 +218,7 @@ pub async fn stats(
         domain::calendar::start_of(to.succ_opt().unwrap_or(to)),
     )
     .await?;
-    let policy = store::stats::ranking_policy(&st.db, reader).await?;
+    let policy = store::stats::ranking_policy(&st.read, reader).await?;
     store::stats::rank(&mut rows, dim, &policy.weights());
     rows.sort_by(|a, b| {
         a.period

@@ -145,15 +145,24 @@ pub async fn events(
         .enter(address.as_deref(), st.config.max_streams_per_address)
         .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
     let stream = futures::stream::unfold((st, d, None::<DeviceScreen>), move |(st, d, last)| async move {
+        let mut stop = st.stopping.subscribe();
         loop {
-            if last.is_some() {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            // A revoked device stops receiving anything.
-            if store::devices::authenticate_id(&st.db, d.id).await.is_err() {
+            // The server is shutting down: end the stream; the client reconnects
+            // (to another server behind the balancer).
+            if *stop.borrow() {
                 return None;
             }
-            let s = match store::devices::screen(&st.db, &d, st.now()).await {
+            if last.is_some() {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.wait_for(|s| *s) => return None,
+                }
+            }
+            // A revoked device stops receiving anything.
+            if store::devices::authenticate_id(&st.read, d.id).await.is_err() {
+                return None;
+            }
+            let s = match store::devices::screen(&st.read, &d, st.now()).await {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(error = %e, "device events stopped");

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub key: String,
     pub db: store::Db,
     pub http: reqwest::Client,
+    /// The server's state (its job heartbeat, its shutdown signal).
+    pub state: AppState,
     clock: Arc<Mutex<DateTime<Utc>>>,
     sqlite_file: Option<std::path::PathBuf>,
 }
@@ -122,19 +124,28 @@ impl TestApp {
             trust_forwarded: false,
             serve_limits: server::serve::Limits::default(),
             max_streams_per_address: 64,
+            read_connections: 4,
         };
         adjust(&mut config);
         let clock = Arc::new(Mutex::new(now));
         let c = clock.clone();
         let limits = config.serve_limits;
-        let state = AppState::new(db.clone(), config).with_clock(Arc::new(move || *c.lock().expect("clock")));
+        // Pages read from the read pool, as in production.
+        let read = store::connect_reader(&config.database_url, &db, config.read_connections)
+            .await
+            .expect("read pool");
+        let state = AppState::new(db.clone(), config)
+            .with_reader(read)
+            .with_clock(Arc::new(move || *c.lock().expect("clock")));
         // The production server loop, with its timeouts and connection limit.
-        tokio::spawn(async move { server::serve::serve(listener, router(state), limits, std::future::pending()).await });
+        let served = state.clone();
+        tokio::spawn(async move { server::serve::serve(listener, router(served), limits, std::future::pending()).await });
         TestApp {
             base: format!("http://{addr}"),
             key,
             db,
             http: reqwest::Client::new(),
+            state,
             clock,
             sqlite_file,
         }

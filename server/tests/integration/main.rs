@@ -15,6 +15,7 @@ mod devices;
 mod exchange;
 mod hardening;
 mod kiosk;
+mod ops;
 mod page_ratings;
 mod people;
 mod places;

@@ -1,0 +1,229 @@
+//! Issue 16, operations: `/healthz`, `/readyz` (database, migrations, jobs,
+//! shutdown), event streams that end when the server shuts down, JSON logs.
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use futures::StreamExt;
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+
+use domain::Role;
+
+use crate::helpers::{Browser, TestApp};
+
+async fn ready(app: &TestApp) -> (u16, Value) {
+    let res = app.http.get(app.url("/readyz")).send().await.unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    (status, res.json().await.unwrap())
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    app.db
+        .execute_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_string()))
+        .await
+        .unwrap();
+}
+
+async fn health_and_readiness_name_what_is_wrong(app: TestApp) {
+    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
+
+    // Ready: the database answers, every migration applied; no jobs in a test server.
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["checks"]["database"], "ok");
+    assert_eq!(body["checks"]["migrations"], "ok");
+    assert_eq!(body["checks"]["jobs"], "off");
+    assert_eq!(body["checks"]["shutdown"], "no");
+
+    // Jobs that stop finishing runs make the server not ready; a run makes it ready again.
+    app.state.jobs.started(Duration::from_secs(60), app.now());
+    assert_eq!(ready(&app).await.1["checks"]["jobs"], "ok");
+    app.advance(chrono::Duration::minutes(10));
+    assert_eq!(ready(&app).await.0, 200, "10 minutes without a run is not stuck yet");
+    app.state.jobs.beat(0, app.now());
+    app.advance(chrono::Duration::minutes(8));
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "not_ready");
+    let jobs = body["checks"]["jobs"].as_str().unwrap();
+    assert!(
+        jobs.starts_with("stuck") && jobs.contains("SMS, exchange") && !jobs.contains("rollups"),
+        "{jobs}"
+    );
+    app.state.jobs.beat(1, app.now());
+    assert_eq!(ready(&app).await.0, 200);
+
+    // A migration not applied (a database older than the server): 503 naming it.
+    let last = app.scalar("SELECT MAX(version) AS v FROM seaql_migrations").await.unwrap();
+    let applied = app
+        .scalar(&format!(
+            "SELECT CAST(applied_at AS TEXT) AS v FROM seaql_migrations WHERE version = '{last}'"
+        ))
+        .await
+        .unwrap();
+    exec(&app, &format!("DELETE FROM seaql_migrations WHERE version = '{last}'")).await;
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["migrations"], "1 pending: run `haocha migrate`");
+    exec(
+        &app,
+        &format!("INSERT INTO seaql_migrations (version, applied_at) VALUES ('{last}', {applied})"),
+    )
+    .await;
+    assert_eq!(ready(&app).await.0, 200);
+
+    // Not business API: not in the OpenAPI document.
+    let doc = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!doc.contains("healthz") && !doc.contains("readyz"));
+
+    // Shutting down: not ready, so the balancer sends traffic elsewhere.
+    app.state.stop();
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["checks"]["shutdown"], "shutting down");
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+/// A window screen's event stream ends as soon as the server begins to shut
+/// down (the screen reconnects, behind nginx to the other server), instead of
+/// holding the exit for 30 s.
+async fn event_streams_end_when_the_server_shuts_down(app: TestApp) {
+    let admin = app.signed_in(Role::UnitAdmin, Some("U-MARKET"), "ops1").await;
+    let code = crate::devices::pairing_code(&admin, "W01").await;
+    let screen = Browser::new(&app.base);
+    assert_eq!(screen.post_raw("/device/pair", &[("code", &code), ("for", "screen")]).await.0, 303);
+    let res = screen.http.get(app.url("/w/W01/events")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut stream = res.bytes_stream();
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("first event");
+    assert!(first.is_some());
+    // Still open a second later: nothing changed, nothing sent, not ended.
+    assert!(tokio::time::timeout(Duration::from_millis(1200), stream.next()).await.is_err());
+    let asked = std::time::Instant::now();
+    app.state.stop();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(3), stream.next()).await {
+            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => panic!("the event stream did not end within 3 s of the shutdown"),
+        }
+    }
+    assert!(asked.elapsed() < Duration::from_secs(2), "ended in {:?}", asked.elapsed());
+}
+
+/// A page reads beside a write that is still open: on SQLite the writer has
+/// one connection, and before the read pool `/open` waited for it (10 s and a
+/// 500 while a long write held it).
+async fn pages_read_while_a_write_transaction_is_open(app: TestApp) {
+    use sea_orm::TransactionTrait;
+    let txn = app.db.begin().await.unwrap();
+    txn.execute_raw(sea_orm::Statement::from_string(
+        app.db.get_database_backend(),
+        "UPDATE hall SET name = name".to_string(),
+    ))
+    .await
+    .unwrap();
+    for path in ["/open", "/open?region=210100"] {
+        let asked = std::time::Instant::now();
+        let res = app
+            .http
+            .get(app.url(path))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path} while a write is open: {e}"));
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap().contains("沈阳"), "{path}");
+        assert!(asked.elapsed() < Duration::from_secs(2), "{path}: {:?}", asked.elapsed());
+    }
+    txn.rollback().await.unwrap();
+}
+
+crate::on_both_databases!(
+    health_and_readiness_name_what_is_wrong,
+    event_streams_end_when_the_server_shuts_down,
+    pages_read_while_a_write_transaction_is_open
+);
+
+/// `HAOCHA_LOG_FORMAT=json`: every log line is one JSON object; an unknown
+/// format is refused at start with a clear message.
+#[tokio::test]
+async fn logs_are_json_lines_when_asked() {
+    let dir = std::env::temp_dir().join(format!("haocha_logs_{}", store::random_token(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/logs.db?mode=rwc", dir.display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let serve = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_haocha"))
+            .arg("serve")
+            .env("HAOCHA_DATABASE_URL", &url)
+            .env("HAOCHA_ADDR", &addr)
+            .env("HAOCHA_PUBLIC_URL", format!("http://{addr}"))
+            .env("HAOCHA_DATA_KEY", crate::helpers::TEST_DATA_KEY)
+            .env("HAOCHA_LOG_FORMAT", format)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let out = serve("xml").wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HAOCHA_LOG_FORMAT `xml` must be `text` or `json`"));
+
+    let child = serve("json");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if http
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "server up");
+    assert_eq!(http.get(format!("http://{addr}/readyz")).send().await.unwrap().status(), 200);
+    // SIGTERM: a graceful stop, quickly (no stream holds it).
+    let t = std::time::Instant::now();
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(10), "stopped in {:?}", t.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut json_lines = 0;
+    for line in stderr.lines().filter(|l| l.starts_with('{')) {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["timestamp"].is_string() && v["level"].is_string(), "{line}");
+        json_lines += 1;
+    }
+    assert!(json_lines >= 2, "request logs as JSON: {stderr}");
+    // Everything tracing writes is JSON; only the plain start/stop banners are not.
+    for line in stderr.lines().filter(|l| !l.starts_with('{')) {
+        assert!(line.starts_with("haocha"), "a log line that is not JSON: {line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
