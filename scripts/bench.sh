@@ -9,6 +9,7 @@ command -v wrk >/dev/null || { as_root apt-get install -y -qq wrk; }
 
 cargo leptos build --release
 trunk build --release --offline   # the kiosk bundle, weighed below
+scripts/precompress.sh target/site target/device
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 work=$(mktemp -d)
 results="$work/results.jsonl"
@@ -21,6 +22,10 @@ stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || 
 # HAOCHA_BENCH_KEEP=1 keeps the databases (the SQLite file in the work folder, printed at the end,
 # and PostgreSQL's haocha_bench) for a look afterwards.
 keep=${HAOCHA_BENCH_KEEP:-}
+# Thousands of open event streams (issue 16): file descriptors and the server's own limits.
+STREAMS=${HAOCHA_BENCH_STREAMS:-5000}
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+export HAOCHA_MAX_STREAMS_PER_ADDRESS=100000 HAOCHA_MAX_CONNECTIONS=100000
 trap 'stop_server; cp "$work/server.log" target/bench-server.log 2>/dev/null; if [ -n "$keep" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi' EXIT
 
 start_server() { # $1 database url, $2 cpu list
@@ -91,6 +96,32 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
       record "$name POST /r/{token} at $rate/s offered (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
   done
   note "$name RSS peak under load (MB)" "$(( $(hwm_kb) / 1024 ))"
+
+  # ---- open event streams (issue 16): idle CPU, a new case on its screen, ratings while they are open ----
+  echo "[$name] $STREAMS open event streams" >&2
+  stop_server
+  $4 "$(.tools/venv/bin/python bench/streams.py setup-sql "$STREAMS")"
+  start_server "$url" 0,1
+  local sfile="$work/streams.jsonl"
+  rm -f "$sfile" "$sfile.ready" "$sfile.stop"
+  .tools/venv/bin/python bench/streams.py run "$base" "$STREAMS" "$key" "$server_pid" "$sfile" 2>>"$work/streams.err" &
+  local spid=$!
+  for _ in $(seq 1 3000); do
+    { [ -f "$sfile.ready" ] || ! kill -0 "$spid" 2>/dev/null; } && break
+    sleep 0.1
+  done
+  if [ -f "$sfile.ready" ]; then
+    sed -n "${from},$(( from + 1499 ))p" "$work/tokens.txt" >"$slice"
+    from=$(( from + 1500 ))
+    TOKENS=$slice THREADS=2 RATE=300 CONNECTIONS=16 \
+      record "$name POST /r/{token} at 300/s offered, $STREAMS event streams open (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
+    note "$name RSS with $STREAMS streams open (MB)" "$(( $(rss_kb) / 1024 ))"
+  else
+    note "$name streams" "did not open: $(tail -3 "$work/streams.err" | tr '\n"' ' ')"
+  fi
+  touch "$sfile.stop"
+  wait "$spid" || true
+  [ -f "$sfile" ] && sed "s/^{\"label\":\"/{\"label\":\"$name /" "$sfile" >>"$results"
   local rest="$work/rest.txt"
   sed -n "${from},\$p" "$work/tokens.txt" >"$rest"
   TOKENS=$rest THREADS=2 CONNECTIONS=16 record "$name POST /r/{token} closed loop, max throughput (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
@@ -154,6 +185,13 @@ rating_url=$(curl -s -X POST "$base/api/v1/cases" -H "Authorization: Bearer $pw_
   -d '{"case_number":"PW-1","item_code":"11210100MB0003-001","window_code":"W01","staff_number":"S1001","completed_at":"2026-11-27T09:30:00+08:00"}' \
   | .tools/venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["rating_url"])')
 curl -s "$rating_url" -o "$work/rating.html"
+# Static files on one connection (issue 16: TCP_NODELAY; before it, 48 req/s and 26 req/s).
+record "GET /pkg/haocha.js, Accept-Encoding: br (1 conn, 5 s)" -t1 -c1 -d5s -H "Accept-Encoding: br" -s bench/common_done.lua "$base/pkg/haocha.js"
+record "GET /admin.css, Accept-Encoding: br (1 conn, 5 s)" -t1 -c1 -d5s -H "Accept-Encoding: br" -s bench/common_done.lua "$base/admin.css"
+# What the server sends for the rating page's wasm and JS with brotli accepted.
+for f in haocha.wasm haocha.js; do
+  note "sent with Accept-Encoding: br: /pkg/$f (B)" "$(curl -s -H 'Accept-Encoding: br' "$base/pkg/$f" | wc -c)"
+done
 stop_server
 .tools/venv/bin/python - "$work/rating.html" >>"$results" <<'PY'
 import gzip, json, sys, brotli
@@ -197,7 +235,8 @@ sql10m_pg() {
   sql="${sql//GENERATE(10000000)/(SELECT i FROM generate_series(1, 10000000) AS g(i))}"
   sql="${sql//GENERATE(1000000)/(SELECT i FROM generate_series(1, 1000000) AS g(i))}"
   sql=$(echo "$sql" | sed -E "s/TS\(([^)]*)\)/(timestamptz '$base_day 02:00:00+00' - ((\1) * interval '1 day'))/g")
-  echo "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
+  # Statistics for the planner after a bulk load (autovacuum would get there later).
+  printf '%s\nANALYZE;\n' "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
 }
 run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg
 [ -n "$keep" ] || pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null

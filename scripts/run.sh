@@ -10,6 +10,7 @@ say "building (release): server and wasm"
 cargo leptos build --release
 say "building the kiosk bundle (/device/app/)"
 trunk build --release --offline
+scripts/precompress.sh target/site target/device
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"
 
 say "loading demo data"

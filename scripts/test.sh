@@ -55,6 +55,7 @@ say "cargo leptos build --release"
 cargo leptos build --release
 say "trunk build: the kiosk bundle (/device/app/)"
 trunk build --release --offline
+scripts/precompress.sh target/site target/device
 bin="${CARGO_TARGET_DIR:-target}/release/haocha"   # CI may point CARGO_TARGET_DIR at a shared cache
 
 e2e_dir=$(mktemp -d)

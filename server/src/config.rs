@@ -28,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "sms_timeout_ms",
     "sms_inbound_secret",
     "hotline_secret",
+    "metrics_token",
     "exchange_url",
     "exchange_app_mark",
     "exchange_secret",
@@ -127,6 +128,9 @@ pub struct Config {
     /// unset, the webhook is off (404).
     pub sms_inbound_secret: Option<String>,
     pub hotline_secret: Option<String>,
+    /// `HAOCHA_METRICS_TOKEN` (16 or more characters): `GET /metrics` answers
+    /// only `Authorization: Bearer {token}`; unset, `/metrics` is off (404).
+    pub metrics_token: Option<String>,
     /// `HAOCHA_JOB_SECONDS`: how often the background jobs run (default 60).
     pub job_seconds: u64,
     /// `HAOCHA_TRUST_FORWARDED=1` behind a reverse proxy: take the client address
@@ -240,6 +244,10 @@ impl Config {
         };
         let max_streams_per_address = whole("HAOCHA_MAX_STREAMS_PER_ADDRESS", 64, 100_000)?;
         let read_connections = u32::try_from(whole("HAOCHA_READ_CONNECTIONS", 4, 64)?).unwrap_or(4);
+        let metrics_token = match var("HAOCHA_METRICS_TOKEN") {
+            Some(t) if t.trim().chars().count() < 16 => return Err("HAOCHA_METRICS_TOKEN must be 16 or more characters".to_string()),
+            t => t.map(|t| t.trim().to_string()),
+        };
         let sms_timeout_ms = match var("HAOCHA_SMS_TIMEOUT_MS") {
             None => 5000,
             Some(v) => v
@@ -312,6 +320,7 @@ impl Config {
             sms_timeout_ms,
             sms_inbound_secret: var("HAOCHA_SMS_INBOUND_SECRET"),
             hotline_secret: var("HAOCHA_HOTLINE_SECRET"),
+            metrics_token,
             data_key,
             static_limits,
             trust_forwarded: matches!(var("HAOCHA_TRUST_FORWARDED").as_deref(), Some("1" | "true" | "yes")),

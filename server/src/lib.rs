@@ -15,9 +15,11 @@ pub mod rating;
 pub mod rating_code;
 
 // The rest: configuration, QR images, the SMS gateway, background jobs.
+pub mod changes;
 pub mod config;
 pub mod exchange;
 pub mod jobs;
+pub mod metrics;
 pub mod ops;
 pub mod qr;
 pub mod serve;
@@ -63,6 +65,13 @@ pub struct AppState {
     /// clients reconnect, to another server behind the balancer) and `/readyz`
     /// answers 503.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Notices that a window changed (issue 16), for the event streams.
+    pub changes: changes::Changes,
+    /// How many times event streams read their state (`/metrics`; a test
+    /// checks that idle streams do not poll).
+    pub stream_reads: Arc<std::sync::atomic::AtomicU64>,
+    /// `GET /metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Open event streams (window screens, evaluators) per client address, so one
@@ -91,6 +100,11 @@ impl Streams {
             streams: self.clone(),
             key,
         })
+    }
+
+    /// Open streams, from every address.
+    pub fn open(&self) -> usize {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).values().sum()
     }
 }
 
@@ -121,6 +135,12 @@ impl AppState {
             )),
             None => Arc::new(sms::OutboxGateway),
         };
+        let stopping = Arc::new(tokio::sync::watch::Sender::new(false));
+        let changes = changes::channel();
+        // The relay that feeds the streams (not in a command without a runtime).
+        if tokio::runtime::Handle::try_current().is_ok() {
+            changes::spawn_relay(db.clone(), changes.clone(), stopping.subscribe());
+        }
         AppState {
             read: db.clone(),
             db,
@@ -130,7 +150,10 @@ impl AppState {
             clock: Arc::new(Utc::now),
             streams: Arc::new(Streams::default()),
             jobs: Arc::new(ops::JobHealth::default()),
-            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
+            stopping,
+            changes,
+            stream_reads: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 
@@ -185,6 +208,41 @@ fn request_trace() -> TraceLayer<
                 .level(tracing::Level::INFO)
                 .latency_unit(LatencyUnit::Millis),
         )
+}
+
+/// A `.br` or `.gz` beside a file that is newer than it (a build without
+/// `scripts/precompress.sh`) would send the old file: removed at start.
+fn drop_stale_precompressed(dir: &std::path::Path) {
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+                continue;
+            };
+            if ext != "br" && ext != "gz" {
+                continue;
+            }
+            let original = path.with_extension("");
+            let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            let stale = match (modified(&original), modified(&path)) {
+                (Some(o), Some(c)) => o > c,
+                // No original (an operator's own .gz download): left alone.
+                _ => false,
+            };
+            if stale {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => tracing::warn!(file = %path.display(), "removed a precompressed file older than its original"),
+                    Err(e) => tracing::warn!(file = %path.display(), error = %e, "a stale precompressed file could not be removed"),
+                }
+            }
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -276,7 +334,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/{kind}/{code}", get(admin::records::edit_form).post(admin::records::update))
         .route("/admin/{kind}/{code}/delete", post(admin::records::remove))
         .layer(sessions);
-    let static_files = ServeDir::new(&state.config.site_root).fallback(get(public::not_found).with_state(state.clone()));
+    // Precompressed at build time (scripts/precompress.sh): sent as they are.
+    drop_stale_precompressed(&state.config.site_root);
+    drop_stale_precompressed(&state.config.device_dir);
+    let static_files = ServeDir::new(&state.config.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(get(public::not_found).with_state(state.clone()));
     // The kiosk bundle as Trunk built it, revalidated on every load (small; the
     // service worker keeps its own copy for offline starts).
     let device_app = tower::ServiceBuilder::new()
@@ -284,11 +348,17 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .service(ServeDir::new(&state.config.device_dir).fallback(get(public::not_found).with_state(state.clone())));
+        .service(
+            ServeDir::new(&state.config.device_dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(get(public::not_found).with_state(state.clone())),
+        );
     Router::new()
         .route("/", get(public::home))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/open", get(open::open))
         .route("/r/{token}", get(rating::rating_page).post(rating::submit_rating))
         .route("/r/{token}/more", get(rating::follow_up_page).post(rating::submit_follow_up))
@@ -328,6 +398,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(request_trace())
         .with_state(state)
 }

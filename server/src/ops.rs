@@ -51,6 +51,19 @@ impl JobHealth {
         }
     }
 
+    /// Each loop with the seconds since it last finished a run (none when the
+    /// jobs do not run here).
+    pub fn lags(&self, now: DateTime<Utc>) -> Vec<(&'static str, i64)> {
+        if self.every.load(Ordering::Relaxed) == 0 {
+            return Vec::new();
+        }
+        self.beats
+            .iter()
+            .zip(JOB_LOOPS)
+            .map(|(b, name)| (name, now.timestamp() - b.load(Ordering::Relaxed)))
+            .collect()
+    }
+
     /// `None` when the jobs do not run here; otherwise the loops that have not
     /// finished a run for longer than their interval plus [`STUCK_AFTER`], with
     /// the seconds since their last run.

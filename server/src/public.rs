@@ -3,6 +3,7 @@
 //! 404 page.
 
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use app::pages::home::{HomePage, WindowLink};
@@ -14,16 +15,25 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use futures::Stream;
 use leptos::prelude::*;
 use store::cases::TokenState;
 
 use crate::web::extract::paired_device;
 use crate::web::{html, ClientAddr, Language, Message, PageError};
-use crate::{qr, AppState};
+use crate::{changes, qr, AppState};
 
 async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Error> {
+    Ok(screen_read(st, code).await?.0)
+}
+
+/// The screen, its window's id, and when it would change by time alone (the
+/// shown link's end).
+async fn screen_read(st: &AppState, code: &str) -> Result<(ScreenInfo, i32, Option<DateTime<Utc>>), store::Error> {
     let s = store::cases::window_screen(&st.read, code, st.now()).await?;
+    let window_id = s.window_id;
+    let due = s.current.as_ref().filter(|t| t.state == TokenState::Open).map(|t| t.expires_at);
     let state = match s.current {
         None => ScreenState::Idle,
         Some(t) => match t.state {
@@ -42,12 +52,13 @@ async fn screen_info(st: &AppState, code: &str) -> Result<ScreenInfo, store::Err
             }
         },
     };
-    Ok(ScreenInfo {
+    let info = ScreenInfo {
         window_code: s.window_code,
         window_name: s.window_name,
         hall_name: s.hall_name,
         state,
-    })
+    };
+    Ok((info, window_id, due))
 }
 
 /// Whether the request comes from a device paired to this window (issue 13
@@ -95,8 +106,9 @@ pub async fn window_screen(
 }
 
 /// `GET /w/{window_code}/events`: server-sent events, one per change of the
-/// screen, each carrying the new screen body's HTML. Checked every 500 ms, so a
-/// new case shows within a second.
+/// screen, each carrying the new screen body's HTML. The stream reads the
+/// screen when its window changed (`changes`: pushed, not polled), when the
+/// shown link ends, and every few minutes as a safety net.
 pub async fn window_events(
     State(st): State<AppState>,
     Path(code): Path<String>,
@@ -111,12 +123,15 @@ pub async fn window_events(
         .streams
         .enter(address.as_deref(), st.config.max_streams_per_address)
         .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
-    match screen_info(&st, &code).await {
-        Ok(_) => {}
+    // Subscribed before the first read: a change in between is not missed.
+    let notices = st.changes.subscribe();
+    let window_id = match screen_read(&st, &code).await {
+        Ok((_, id, _)) => id,
         Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
         Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
-    }
-    let stream = futures::stream::unfold((st, code, None::<ScreenInfo>), move |(st, code, last)| async move {
+    };
+    let start = (st, code, notices, None::<ScreenInfo>, Duration::ZERO);
+    let stream = futures::stream::unfold(start, move |(st, code, mut notices, last, mut due)| async move {
         let mut stop = st.stopping.subscribe();
         loop {
             // The server is shutting down: end the stream; the client reconnects
@@ -124,23 +139,28 @@ pub async fn window_events(
             if *stop.borrow() {
                 return None;
             }
-            if last.is_some() {
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    _ = stop.wait_for(|s| *s) => return None,
-                }
+            if last.is_some() && !changes::wait(&mut notices, window_id, due, &mut stop).await {
+                return None;
             }
-            let info = match screen_info(&st, &code).await {
+            st.stream_reads.fetch_add(1, Ordering::Relaxed);
+            let (info, _, until) = match screen_read(&st, &code).await {
                 Ok(i) => i,
                 Err(e) => {
                     tracing::warn!(error = %e, "screen events stopped");
                     return None;
                 }
             };
+            due = match until {
+                Some(at) => changes::until(window_id, st.now(), at),
+                None => changes::safety_read(window_id),
+            };
             if last.as_ref() != Some(&info) {
                 let i = info.clone();
                 let body = render::fragment(move || view! { <ScreenBody lang=lang info=i/> });
-                return Some((Ok(Event::default().event("message").data(body)), (st, code, Some(info))));
+                return Some((
+                    Ok(Event::default().event("message").data(body)),
+                    (st, code, notices, Some(info), due),
+                ));
             }
         }
     });

@@ -227,6 +227,8 @@ pub async fn create_case(
         Err(e) => return Err(e.into()),
     };
     let token = issue_token(&txn, case.id, Channel::DynamicQr, now, token_ttl).await?;
+    // The window's screen shows the new case's QR code (issue 16: pushed, not polled).
+    crate::notice::window_changed(&txn, case.window_id).await?;
     txn.commit().await?;
     Ok(CaseReceipt {
         id: case.id,
@@ -418,6 +420,7 @@ pub(crate) async fn token_view_of(db: &Db, t: rating_token::Model, case: &servic
 /// What the citizen-facing screen at a window shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowScreen {
+    pub window_id: i32,
     pub window_code: String,
     pub window_name: String,
     pub hall_name: String,
@@ -457,6 +460,7 @@ pub async fn window_screen(db: &Db, window_code: &str, now: DateTime<Utc>) -> Re
         }
     };
     Ok(WindowScreen {
+        window_id: window.id,
         window_code: window.code,
         window_name: window.name,
         hall_name: hall.name,

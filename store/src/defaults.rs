@@ -221,6 +221,7 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
         }
         .insert(&txn)
         .await?;
+        crate::counters::rating_stored(domain::Channel::Default.code(), &d.level);
         crate::exchange::enqueue(
             &txn,
             crate::exchange::Kind::Default,

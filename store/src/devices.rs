@@ -252,6 +252,8 @@ pub async fn revoke(db: &Db, actor: &Actor, window_code: &str, device_id: i32, m
     am.revoked_at = Set(Some(meta.now));
     am.pairing_code = Set(None);
     am.update(&txn).await?;
+    // Its open event stream ends at once.
+    crate::notice::window_changed(&txn, w.id).await?;
     audit::append(
         &txn,
         Entry {
@@ -300,6 +302,7 @@ pub async fn invite(db: &Db, actor: &Actor, case_number: &str, now: DateTime<Utc
         crate::cases::issue_token(&txn, sibling.id, Channel::WindowDevice, now, ttl).await?;
     }
     crate::cases::issue_token(&txn, case.id, Channel::WindowDevice, now, ttl).await?;
+    crate::notice::window_changed(&txn, window_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -422,7 +425,7 @@ pub async fn dismiss(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<u64>
         .into_iter()
         .map(|c| c.id)
         .collect();
-    Ok(rating_token::Entity::update_many()
+    let ended = rating_token::Entity::update_many()
         .col_expr(rating_token::Column::ExpiresAt, sea_orm::sea_query::Expr::value(now))
         .filter(rating_token::Column::CaseId.is_in(case_ids))
         .filter(rating_token::Column::Channel.eq(Channel::WindowDevice.code()))
@@ -430,7 +433,11 @@ pub async fn dismiss(db: &Db, d: &DeviceInfo, now: DateTime<Utc>) -> Result<u64>
         .filter(rating_token::Column::ExpiresAt.gt(now))
         .exec(db)
         .await?
-        .rows_affected)
+        .rows_affected;
+    if ended > 0 {
+        crate::notice::window_changed(db, d.window_id).await?;
+    }
+    Ok(ended)
 }
 
 /// Whether a device is still paired and not revoked.

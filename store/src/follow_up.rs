@@ -92,6 +92,7 @@ pub(crate) async fn insert(
     .await;
     match res {
         Ok(r) => {
+            crate::counters::rating_stored(&r.channel, &r.level);
             crate::rollup::mark(txn, &[r.created_at]).await?;
             crate::exchange::rating_stored(txn, case, &r, now).await?;
             Ok(r.id)

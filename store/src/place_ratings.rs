@@ -221,6 +221,7 @@ pub async fn rate(
     .await;
     match inserted {
         Ok(r) => {
+            crate::counters::rating_stored(&r.channel, &r.level);
             crate::rollup::mark(&txn, &[r.created_at]).await?;
             // Issue 15: a counted rating is reported upward; a flagged one is not counted anywhere.
             if r.counted {

@@ -54,6 +54,9 @@ async fn insert_rating(
         Ok(r) => {
             // Its day, and its case's completion day (rated), are stale.
             crate::rollup::mark(txn, &[r.created_at, case.completed_at]).await?;
+            crate::counters::rating_stored(&r.channel, &r.level);
+            // Its window's screen and evaluator show "thanks" (issue 16: pushed, not polled).
+            crate::notice::window_changed(txn, case.window_id).await?;
             if target == Target::Item {
                 crate::defaults::supersede(txn, case.id, r.id, now).await?;
                 // Issue 15: reported upward, and (SPEC §5) a bad one's work order opened, in this transaction.

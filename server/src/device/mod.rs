@@ -131,20 +131,25 @@ pub async fn pair(State(st): State<AppState>, Language { lang, .. }: Language, C
     }
 }
 
-/// `GET /device/events`: the device's body whenever it changes (polled from the
-/// database every 500 ms, so it works with several server processes).
+/// `GET /device/events`: the device's body whenever it changes. Read when its
+/// window changed (`changes`: pushed, not polled, across servers on
+/// PostgreSQL), every second while an invitation or a "thanks" shows (they
+/// end by time), and every few minutes as a safety net.
 pub async fn events(
     State(st): State<AppState>,
     Language { lang, .. }: Language,
     ClientAddr(address): ClientAddr,
     headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    // Subscribed before the first read: a change in between is not missed.
+    let notices = st.changes.subscribe();
     let d = paired_device(&st, &headers).await.ok_or(StatusCode::UNAUTHORIZED)?;
     let guard = st
         .streams
         .enter(address.as_deref(), st.config.max_streams_per_address)
         .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
-    let stream = futures::stream::unfold((st, d, None::<DeviceScreen>), move |(st, d, last)| async move {
+    let start = (st, d, notices, None::<DeviceScreen>, Duration::ZERO);
+    let stream = futures::stream::unfold(start, move |(st, d, mut notices, last, mut due)| async move {
         let mut stop = st.stopping.subscribe();
         loop {
             // The server is shutting down: end the stream; the client reconnects
@@ -152,12 +157,10 @@ pub async fn events(
             if *stop.borrow() {
                 return None;
             }
-            if last.is_some() {
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    _ = stop.wait_for(|s| *s) => return None,
-                }
+            if last.is_some() && !crate::changes::wait(&mut notices, d.window_id, due, &mut stop).await {
+                return None;
             }
+            st.stream_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // A revoked device stops receiving anything.
             if store::devices::authenticate_id(&st.read, d.id).await.is_err() {
                 return None;
@@ -169,10 +172,16 @@ pub async fn events(
                     return None;
                 }
             };
+            due = match s.state {
+                DeviceState::Idle => crate::changes::safety_read(d.window_id),
+                // Ends 30 minutes after it began, or when dismissed or rated (both notified).
+                DeviceState::Invited { .. } => Duration::from_secs(10),
+                DeviceState::Thanks => Duration::from_secs(1),
+            };
             if last.as_ref() != Some(&s) {
                 let info = info_view(&st, s.clone());
                 let body = render::fragment(move || view! { <DeviceBody lang=lang info=info/> });
-                return Some((Ok(Event::default().event("message").data(body)), (st, d, Some(s))));
+                return Some((Ok(Event::default().event("message").data(body)), (st, d, notices, Some(s), due)));
             }
         }
     });

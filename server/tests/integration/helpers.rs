@@ -119,6 +119,7 @@ impl TestApp {
             sms_timeout_ms: 5000,
             sms_inbound_secret: Some(SMS_SECRET.into()),
             hotline_secret: Some(HOTLINE_SECRET.into()),
+            metrics_token: Some(METRICS_TOKEN.into()),
             data_key: store::crypto::DataKey::from_hex(TEST_DATA_KEY).expect("test key"),
             static_limits: store::place_ratings::Limits::default(),
             trust_forwarded: false,
@@ -346,6 +347,7 @@ pub fn decode_svg(svg: &str) -> String {
 
 pub const SMS_SECRET: &str = "sms-test-secret";
 pub const HOTLINE_SECRET: &str = "hotline-test-secret";
+pub const METRICS_TOKEN: &str = "metrics-test-token-0123";
 /// The province-a platform's secret for `POST /api/v1/exchange/inbound`.
 pub const EXCHANGE_SECRET: &str = "exchange-inbound-test-secret";
 /// A platform that may rate only cases of Yunnan (530000).

@@ -20,6 +20,7 @@ mod page_ratings;
 mod people;
 mod places;
 mod policies;
+mod push;
 mod ratings_list;
 mod screen_and_docs;
 mod sms;

@@ -158,8 +158,75 @@ async fn pages_read_while_a_write_transaction_is_open(app: TestApp) {
 crate::on_both_databases!(
     health_and_readiness_name_what_is_wrong,
     event_streams_end_when_the_server_shuts_down,
-    pages_read_while_a_write_transaction_is_open
+    pages_read_while_a_write_transaction_is_open,
+    metrics_need_the_token_and_count_requests_ratings_and_outboxes,
 );
+
+/// `GET /metrics`: only with `HAOCHA_METRICS_TOKEN`; request latency by
+/// matched route (never the path, which may carry a rating token), ratings by
+/// channel and level, outbox depth, pool connections, open streams.
+async fn metrics_need_the_token_and_count_requests_ratings_and_outboxes(app: TestApp) {
+    let get = |auth: Option<&'static str>| {
+        let mut req = app.http.get(app.url("/metrics"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("Bearer not-the-metrics-token")).await.unwrap().status(), 401);
+
+    let case = app.report_case("MET-1", "W01", Some("S1001")).await;
+    let url = case["rating_url"].as_str().unwrap();
+    let token = url.rsplit('/').next().unwrap();
+    let (status, _) = app.post_form(url, &[("level", "satisfied"), ("tags", "attitude")]).await;
+    assert_eq!(status, 201);
+
+    let auth: &'static str = Box::leak(format!("Bearer {}", crate::helpers::METRICS_TOKEN).into_boxed_str());
+    let res = get(Some(auth)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let body = res.text().await.unwrap();
+    let value = |line_start: &str| -> f64 {
+        body.lines()
+            .find(|l| l.starts_with(line_start))
+            .unwrap_or_else(|| panic!("`{line_start}` in {body}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        value(r#"haocha_http_request_duration_seconds_count{route="/api/v1/cases",method="POST",status="2xx"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"haocha_http_request_duration_seconds_count{route="/r/{token}",method="POST",status="2xx"}"#),
+        1.0,
+        "by route pattern"
+    );
+    assert!(!body.contains(token), "never a rating link's token");
+    assert!(value(r#"haocha_ratings_total{channel="dynamic_qr",level="satisfied"}"#) >= 1.0);
+    // The rating waits for the provincial platform (no URL set in the tests).
+    assert!(value(r#"haocha_outbox_pending{outbox="exchange"}"#) >= 1.0);
+    assert_eq!(value(r#"haocha_outbox_pending{outbox="sms"}"#), 0.0);
+    let max = value(r#"haocha_db_connections{pool="writer",state="max"}"#);
+    assert!(max == 1.0 || max == 16.0, "SQLite's one writer, PostgreSQL's pool of 16: {max}");
+    assert_eq!(value("haocha_event_streams_open "), 0.0);
+    assert!(body.trim_end().ends_with("# EOF"));
+}
+
+/// Without `HAOCHA_METRICS_TOKEN`, `/metrics` is not there at all.
+#[tokio::test]
+async fn metrics_are_off_without_a_token() {
+    let app = TestApp::start_with(crate::helpers::Backend::Sqlite, |c| c.metrics_token = None).await;
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}
 
 /// `HAOCHA_LOG_FORMAT=json`: every log line is one JSON object; an unknown
 /// format is refused at start with a clear message.
@@ -226,4 +293,45 @@ async fn logs_are_json_lines_when_asked() {
         assert!(line.starts_with("haocha"), "a log line that is not JSON: {line}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Static files precompressed at build time are sent as they are (with
+/// `Content-Encoding`), not compressed again per request; a `.br` older than
+/// its file (a build without `scripts/precompress.sh`) is removed at start.
+#[tokio::test]
+async fn precompressed_static_files_are_sent_as_they_are() {
+    let site = std::env::temp_dir().join(format!("haocha_site_{}", store::random_token(8).to_lowercase()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let js = "console.log('haocha');\n".repeat(200);
+    std::fs::write(site.join("pkg/fresh.js"), &js).unwrap();
+    std::fs::write(site.join("pkg/stale.js.br"), b"stale brotli").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(site.join("pkg/stale.js"), &js).unwrap();
+    std::fs::write(site.join("pkg/fresh.js.br"), b"precompressed brotli").unwrap();
+    std::fs::write(site.join("pkg/fresh.js.gz"), b"precompressed gzip").unwrap();
+    let root = site.clone();
+    let app = TestApp::start_with(crate::helpers::Backend::Sqlite, move |c| c.site_root = root).await;
+
+    let get = |path: &'static str, enc: &'static str| app.http.get(app.url(path)).header("accept-encoding", enc).send();
+    let res = get("/pkg/fresh.js", "br").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        b"precompressed brotli",
+        "the build's file, as it is"
+    );
+    let res = get("/pkg/fresh.js", "gzip").await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"precompressed gzip");
+    let res = get("/pkg/fresh.js", "identity").await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.text().await.unwrap(), js);
+
+    assert!(!site.join("pkg/stale.js.br").exists(), "an outdated .br is removed at start");
+    let res = get("/pkg/stale.js", "br").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.bytes().await.unwrap();
+    assert_ne!(body.as_ref(), b"stale brotli", "never the outdated file");
+    let _ = std::fs::remove_dir_all(&site);
 }

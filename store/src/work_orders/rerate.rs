@@ -173,6 +173,7 @@ pub(crate) async fn rerate(
             e.into()
         }
     })?;
+    crate::counters::rating_stored(&r.channel, &r.level);
     crate::rollup::mark(txn, &[r.created_at]).await?;
     work_order::Entity::update_many()
         .col_expr(work_order::Column::ReratingId, Expr::value(r.id))

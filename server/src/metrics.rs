@@ -1,0 +1,252 @@
+//! `GET /metrics` (issue 16): the server's numbers in the Prometheus
+//! (OpenMetrics) text format, written by the `prometheus-client` crate. Off
+//! (404) unless `HAOCHA_METRICS_TOKEN` is set; then only
+//! `Authorization: Bearer {token}` reads it (401 otherwise).
+//!
+//! - `haocha_http_request_duration_seconds{route,method,status}`: a histogram
+//!   per matched route (the route's pattern, never the path: it may carry a
+//!   rating token), until the response's headers leave;
+//! - `haocha_ratings_total{channel,level}`: rating rows this process stored;
+//! - `haocha_event_streams_open`, `haocha_event_stream_reads_total`: open
+//!   window-screen and evaluator streams, and their database reads (pushed,
+//!   so they grow with changes, not with time);
+//! - `haocha_job_lag_seconds{loop}`: since each background job loop last
+//!   finished a run;
+//! - `haocha_outbox_pending{outbox="sms"|"exchange"}`: messages and records
+//!   waiting to leave;
+//! - `haocha_db_connections{pool,state}`: each pool's connections in use, idle
+//!   and its maximum (in use = maximum: requests wait for a connection).
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RatingLabels {
+    channel: String,
+    level: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LoopLabels {
+    r#loop: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboxLabels {
+    outbox: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    pool: String,
+    state: String,
+}
+
+type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms … 16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// The registry and its metrics; one per server.
+pub struct Metrics {
+    registry: Registry,
+    requests: HistogramFamily,
+    ratings: Family<RatingLabels, Counter>,
+    streams_open: Gauge,
+    stream_reads: Counter,
+    job_lag: Family<LoopLabels, Gauge>,
+    outbox: Family<OutboxLabels, Gauge>,
+    pools: Family<PoolLabels, Gauge>,
+    /// Serialises scrapes: counters copied from elsewhere grow by their difference.
+    scrape: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::default();
+        let requests = HistogramFamily::new_with_constructor(latency_histogram);
+        registry.register(
+            "haocha_http_request_duration_seconds",
+            "Time until the response's headers left, by matched route, method and status class",
+            requests.clone(),
+        );
+        let ratings = Family::<RatingLabels, Counter>::default();
+        registry.register(
+            "haocha_ratings",
+            "Rating rows this process stored, by channel and level",
+            ratings.clone(),
+        );
+        let streams_open = Gauge::default();
+        registry.register(
+            "haocha_event_streams_open",
+            "Open event streams (window screens, evaluators)",
+            streams_open.clone(),
+        );
+        let stream_reads = Counter::default();
+        registry.register(
+            "haocha_event_stream_reads",
+            "Database reads by event streams (after a change of their window, a timer or the safety net)",
+            stream_reads.clone(),
+        );
+        let job_lag = Family::<LoopLabels, Gauge>::default();
+        registry.register(
+            "haocha_job_lag_seconds",
+            "Seconds since each background job loop last finished a run",
+            job_lag.clone(),
+        );
+        let outbox = Family::<OutboxLabels, Gauge>::default();
+        registry.register(
+            "haocha_outbox_pending",
+            "SMS messages and exchange records waiting to leave",
+            outbox.clone(),
+        );
+        let pools = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "haocha_db_connections",
+            "Database pool connections: in use, idle, and the most allowed",
+            pools.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            ratings,
+            streams_open,
+            stream_reads,
+            job_lag,
+            outbox,
+            pools,
+            scrape: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// Middleware: one observation per request, by matched route.
+pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "(static)".to_string());
+    let method = req.method().as_str().to_string();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let status = format!("{}xx", res.status().as_u16() / 100);
+    st.metrics
+        .requests
+        .get_or_create(&RequestLabels { route, method, status })
+        .observe(started.elapsed().as_secs_f64());
+    res
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = st.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same(given.trim().as_bytes(), token.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the token of HAOCHA_METRICS_TOKEN\n",
+        )
+            .into_response();
+    }
+    let m = &st.metrics;
+    let _one = m.scrape.lock().await;
+    for (channel, level, n) in store::counters::ratings() {
+        let c = m.ratings.get_or_create(&RatingLabels {
+            channel: channel.code().to_string(),
+            level: level.code().to_string(),
+        });
+        let seen = c.get();
+        if n > seen {
+            c.inc_by(n - seen);
+        }
+    }
+    m.streams_open.set(i64::try_from(st.streams.open()).unwrap_or(i64::MAX));
+    let reads = st.stream_reads.load(Ordering::Relaxed);
+    let seen = m.stream_reads.get();
+    if reads > seen {
+        m.stream_reads.inc_by(reads - seen);
+    }
+    for (name, lag) in st.jobs.lags(st.now()) {
+        m.job_lag.get_or_create(&LoopLabels { r#loop: name.to_string() }).set(lag);
+    }
+    match store::counters::outbox_depth(&st.read).await {
+        Ok((sms, exchange)) => {
+            for (name, n) in [("sms", sms), ("exchange", exchange)] {
+                m.outbox
+                    .get_or_create(&OutboxLabels { outbox: name.to_string() })
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot count the outboxes"),
+    }
+    let mut pools = vec![("writer", &st.db)];
+    // SQLite's read-only pool beside the writer (PostgreSQL: one pool for both).
+    if st.config.database_url.starts_with("sqlite:") && st.config.read_connections > 0 {
+        pools.push(("reader", &st.read));
+    }
+    for (pool, db) in pools {
+        let (open, idle, max) = store::counters::pool_connections(db);
+        for (state, n) in [("in_use", open.saturating_sub(idle)), ("idle", idle), ("max", max)] {
+            m.pools
+                .get_or_create(&PoolLabels {
+                    pool: pool.to_string(),
+                    state: state.to_string(),
+                })
+                .set(i64::from(n));
+        }
+    }
+    let mut body = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut body, &m.registry) {
+        tracing::warn!(error = %e, "metrics: cannot encode");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Equal, in a time that does not depend on where they differ.
+fn same(got: &[u8], want: &[u8]) -> bool {
+    got.len() == want.len() && got.iter().zip(want).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+}
