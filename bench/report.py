@@ -108,6 +108,25 @@ for backend in ("sqlite", "postgres"):
         p99 = worst["wrk"]["p99_us"] / 1000
         errors = sum(r["wrk"].get("non_2xx", 0) for r in stats)
         out.append(f"| {backend}: /admin/stats, /api/v1/stats, /open p95 ≤ 300 ms at 10 M ratings | worst p99 {p99:.0f} ms ({worst['label'].split(' GET ')[1].split(' (')[0]}), non-2xx {errors} | {'met' if p99 <= 300 and errors == 0 else '**missed**'} |")
+for backend in ("sqlite", "postgres"):
+    for r in rows:
+        lab = r["label"]
+        if lab.startswith(f"{backend} streams: server CPU") and "value" in r:
+            cpu_pct = float(r["value"])
+            out.append(f"| {backend}: open event streams, idle CPU ≤ 5 % | {cpu_pct:.1f} % of one core ({lab.split('with ')[1].split(' and')[0]}) | {'met' if cpu_pct <= 5 else '**missed**'} |")
+        if lab.startswith(f"{backend} streams: a new case on its screen") and "value" in r:
+            p99 = float(r["value"].split("p99 ")[1].split(" ms")[0])
+            out.append(f"| {backend}: a new case on its screen p99 ≤ 1 s | {r['value']} | {'met' if p99 <= 1000 else '**missed**'} |")
+        if lab.startswith(f"{backend} POST /r/{{token}} at 300/s offered,") and "wrk" in r:
+            w = r["wrk"]
+            rps, p99 = w["requests"] / (w["duration_us"] / 1e6), w["p99_us"] / 1000
+            out.append(f"| {backend}: rating submit p99 ≤ 50 ms at 300/s with the streams open | {rps:,.0f}/s achieved, p99 {p99:.1f} ms | {'met' if rps >= 285 and p99 <= 50 else '**missed**'} |")
+for backend in ("sqlite", "postgres"):
+    probe = next((r["value"] for r in rows if r["label"].startswith(f"{backend} probe:") and "value" in r), None)
+    best = wrk_row(f"{backend} POST /r/{{token}} closed loop")
+    if probe and probe.isdigit() and best:
+        share = best[0] / int(probe)
+        out.append(f"| {backend}: ratings/s ≥ 50 % of the disk's durable single-row commits/s (same run) | {best[0]:,.0f}/s closed loop vs {int(probe):,}/s probe = {share:.0%} (p99 {best[1]:.0f} ms) | {'met' if share >= 0.5 else '**missed**'} |")
 rss = value("sqlite RSS peak under load (MB)")
 if rss is not None:
     out.append(f"| server RSS ≤ 64 MB under load on SQLite | {rss:.0f} MB | {'met' if rss <= 64 else '**missed**'} |")

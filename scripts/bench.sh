@@ -217,6 +217,19 @@ db.executescript(re.sub(r"TS\(([^)]*)\)", ts, sql))
 db.commit()
 PY
 }
+# The disk's durable-commit rate, measured the way haocha commits (issue 16: group commit's yardstick):
+# one row per transaction, WAL, synchronous=FULL, one connection, 5 s.
+note "sqlite probe: durable single-row commits/s (WAL, synchronous=FULL, 1 connection, 5 s)" "$(.tools/venv/bin/python - "$work/probe.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE probe (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+n, end = 0, time.monotonic() + 5
+while time.monotonic() < end:
+    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO probe (v) VALUES ('x')"); db.execute("COMMIT"); n += 1
+print(round(n / 5))
+PY
+)"
 run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite sql10m_sqlite
 
 # ---- PostgreSQL ----
@@ -238,6 +251,13 @@ sql10m_pg() {
   # Statistics for the planner after a bulk load (autovacuum would get there later).
   printf '%s\nANALYZE;\n' "$sql" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null
 }
+# The same probe on PostgreSQL (synchronous_commit on): pgbench, one client, one INSERT per transaction.
+pg_as psql -p "$pgport" -d haocha_bench -qc "CREATE TABLE probe (id bigserial PRIMARY KEY, v text NOT NULL)" >/dev/null
+echo "INSERT INTO probe (v) VALUES ('x');" >"$work/probe.sql"
+chmod a+r "$work/probe.sql"; chmod a+x "$work"
+probe_tps=$(pg_as "/usr/lib/postgresql/$(echo "$cluster" | cut -d' ' -f1)/bin/pgbench" -p "$pgport" -n -c 1 -T 5 -f "$work/probe.sql" haocha_bench 2>/dev/null | awk '/^tps/ {printf "%d", $3}')
+note "postgres probe: durable single-row commits/s (pgbench, 1 client, 5 s)" "${probe_tps:-?}"
+pg_as psql -p "$pgport" -d haocha_bench -qc "DROP TABLE probe" >/dev/null
 run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg
 [ -n "$keep" ] || pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 

@@ -72,6 +72,8 @@ pub struct AppState {
     pub stream_reads: Arc<std::sync::atomic::AtomicU64>,
     /// `GET /metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Rating submissions, sharing commits on SQLite (issue 16: group commit).
+    pub ratings: store::group::Ratings,
 }
 
 /// Open event streams (window screens, evaluators) per client address, so one
@@ -141,6 +143,7 @@ impl AppState {
         if tokio::runtime::Handle::try_current().is_ok() {
             changes::spawn_relay(db.clone(), changes.clone(), stopping.subscribe());
         }
+        let ratings = store::group::Ratings::new(db.clone());
         AppState {
             read: db.clone(),
             db,
@@ -154,6 +157,7 @@ impl AppState {
             changes,
             stream_reads: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             metrics: Arc::new(metrics::Metrics::default()),
+            ratings,
         }
     }
 

@@ -10,6 +10,8 @@
 //! - `haocha_event_streams_open`, `haocha_event_stream_reads_total`: open
 //!   window-screen and evaluator streams, and their database reads (pushed,
 //!   so they grow with changes, not with time);
+//! - `haocha_rating_commits_total`, `haocha_rating_commit_submissions_total`:
+//!   SQLite's rating writer (group commit): submissions per commit;
 //! - `haocha_job_lag_seconds{loop}`: since each background job loop last
 //!   finished a run;
 //! - `haocha_outbox_pending{outbox="sms"|"exchange"}`: messages and records
@@ -76,6 +78,8 @@ pub struct Metrics {
     ratings: Family<RatingLabels, Counter>,
     streams_open: Gauge,
     stream_reads: Counter,
+    rating_commits: Counter,
+    rating_commit_submissions: Counter,
     job_lag: Family<LoopLabels, Gauge>,
     outbox: Family<OutboxLabels, Gauge>,
     pools: Family<PoolLabels, Gauge>,
@@ -116,6 +120,18 @@ impl Default for Metrics {
             "Database reads by event streams (after a change of their window, a timer or the safety net)",
             stream_reads.clone(),
         );
+        let rating_commits = Counter::default();
+        registry.register(
+            "haocha_rating_commits",
+            "SQLite: commits of the rating writer (group commit; several submissions may share one)",
+            rating_commits.clone(),
+        );
+        let rating_commit_submissions = Counter::default();
+        registry.register(
+            "haocha_rating_commit_submissions",
+            "SQLite: rating submissions stored through the writer's commits",
+            rating_commit_submissions.clone(),
+        );
         let job_lag = Family::<LoopLabels, Gauge>::default();
         registry.register(
             "haocha_job_lag_seconds",
@@ -140,6 +156,8 @@ impl Default for Metrics {
             ratings,
             streams_open,
             stream_reads,
+            rating_commits,
+            rating_commit_submissions,
             job_lag,
             outbox,
             pools,
@@ -197,10 +215,16 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response
         }
     }
     m.streams_open.set(i64::try_from(st.streams.open()).unwrap_or(i64::MAX));
-    let reads = st.stream_reads.load(Ordering::Relaxed);
-    let seen = m.stream_reads.get();
-    if reads > seen {
-        m.stream_reads.inc_by(reads - seen);
+    let copies = [
+        (&m.stream_reads, st.stream_reads.load(Ordering::Relaxed)),
+        (&m.rating_commits, st.ratings.counts.commits.load(Ordering::Relaxed)),
+        (&m.rating_commit_submissions, st.ratings.counts.submissions.load(Ordering::Relaxed)),
+    ];
+    for (counter, now) in copies {
+        let seen = counter.get();
+        if now > seen {
+            counter.inc_by(now - seen);
+        }
     }
     for (name, lag) in st.jobs.lags(st.now()) {
         m.job_lag.get_or_create(&LoopLabels { r#loop: name.to_string() }).set(lag);

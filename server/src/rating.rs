@@ -342,7 +342,7 @@ pub async fn submit_rating(
             };
         }
     };
-    match store::ratings::rate_by_token(&st.db, &token, &submission, st.now()).await {
+    match st.ratings.rate_by_token(&token, &submission, st.now()).await {
         Ok(_) => {
             let thanks = lang.t(
                 "您的评价已提交，我们会认真对待每一条意见。",

@@ -23,6 +23,7 @@ pub mod entities;
 pub mod error;
 pub mod exchange;
 pub mod follow_up;
+pub mod group;
 pub mod guard;
 pub mod keys;
 pub mod links;

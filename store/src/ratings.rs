@@ -74,7 +74,14 @@ async fn insert_rating(
 
 /// `POST /r/{token}`: stores the page's ratings and uses up the token, together
 /// or not at all. A second submit is `AlreadyRated` and stores nothing.
-pub async fn rate_by_token(db: &Db, token: &str, sub: &PageSubmission, now: DateTime<Utc>) -> Result<Vec<i32>> {
+///
+/// `db` is the database, or (group commit, `crate::group`) the batch's open
+/// transaction: then this submission runs in a savepoint of it, and a failure
+/// rolls back only its own writes.
+pub async fn rate_by_token<C>(db: &C, token: &str, sub: &PageSubmission, now: DateTime<Utc>) -> Result<Vec<i32>>
+where
+    C: TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let txn = db.begin_with_options(immediate()).await?;
     let (t, case) = crate::cases::token_case(&txn, token).await?;
     if t.used_at.is_some() {

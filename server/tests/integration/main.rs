@@ -13,6 +13,7 @@ mod crash;
 mod defaults;
 mod devices;
 mod exchange;
+mod group_commit;
 mod hardening;
 mod kiosk;
 mod ops;
