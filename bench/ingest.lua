@@ -9,7 +9,7 @@ function request()
   n = n + 1
   local body = string.format(
     '{"case_number":"B%s-%d-%d","item_code":"11210100MB0003-001","window_code":"W0%d","staff_number":"S100%d",' ..
-    '"applicant_phone":"13800138000","completed_at":"2026-11-27T09:30:00+08:00"}',
+    '"applicant_phone":"13800138000","completed_at":"' .. os.date("!%Y-%m-%dT%H:%M:%S+00:00", os.time() - 60) .. '"}',
     run, id, n, (n % 6) + 1, (n % 6) + 1)
   return wrk.format("POST", "/api/v1/cases", {
     ["Content-Type"] = "application/json",

@@ -61,7 +61,7 @@ with open(sys.argv[2], "w") as f:
 PY
 }
 
-run_backend() { # $1 name, $2 database url, $3 token extractor
+run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runners, $6 SQL file runner
   local name=$1 url=$2
   local key
   key=$(HAOCHA_DATABASE_URL="$url" "$bin" demo)
@@ -100,7 +100,8 @@ run_backend() { # $1 name, $2 database url, $3 token extractor
   # ---- open event streams (issue 16): idle CPU, a new case on its screen, ratings while they are open ----
   echo "[$name] $STREAMS open event streams" >&2
   stop_server
-  $4 "$(.tools/venv/bin/python bench/streams.py setup-sql "$STREAMS")"
+  .tools/venv/bin/python bench/streams.py setup-sql "$STREAMS" >"$work/streams.sql"
+  $6 "$work/streams.sql"
   start_server "$url" 0,1
   local sfile="$work/streams.jsonl"
   rm -f "$sfile" "$sfile.ready" "$sfile.stop"
@@ -230,7 +231,8 @@ while time.monotonic() < end:
 print(round(n / 5))
 PY
 )"
-run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite sql10m_sqlite
+sqlfile_sqlite() { .tools/venv/bin/python -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(open(sys.argv[2]).read().replace("PARKED", "'"'"'9999-01-01T00:00:00.000000000+00:00'"'"'")); db.commit()' "$work/bench.db" "$1"; }
+run_backend sqlite "sqlite://$work/bench.db?mode=rwc" "tokens_sqlite $work/bench.db" sql_sqlite sql10m_sqlite sqlfile_sqlite
 
 # ---- PostgreSQL ----
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
@@ -258,7 +260,8 @@ chmod a+r "$work/probe.sql"; chmod a+x "$work"
 probe_tps=$(pg_as "/usr/lib/postgresql/$(echo "$cluster" | cut -d' ' -f1)/bin/pgbench" -p "$pgport" -n -c 1 -T 5 -f "$work/probe.sql" haocha_bench 2>/dev/null | awk '/^tps/ {printf "%d", $3}')
 note "postgres probe: durable single-row commits/s (pgbench, 1 client, 5 s)" "${probe_tps:-?}"
 pg_as psql -p "$pgport" -d haocha_bench -qc "DROP TABLE probe" >/dev/null
-run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg
+sqlfile_pg() { sed "s/PARKED/$pg_parked/g" "$1" | pg_as psql -p "$pgport" -d haocha_bench -q -v ON_ERROR_STOP=1 >/dev/null; }
+run_backend postgres "postgres://haocha_test:haocha_test@127.0.0.1:$pgport/haocha_bench" tokens_pg sql_pg sql10m_pg sqlfile_pg
 [ -n "$keep" ] || pg_as psql -p "$pgport" -qc "DROP DATABASE IF EXISTS haocha_bench WITH (FORCE)" >/dev/null
 
 cp "$results" target/bench-results.jsonl   # kept: `python bench/report.py target/bench-results.jsonl`
