@@ -122,7 +122,7 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
   fi
   touch "$sfile.stop"
   wait "$spid" || true
-  [ -f "$sfile" ] && sed "s/^{\"label\":\"/{\"label\":\"$name /" "$sfile" >>"$results"
+  [ -f "$sfile" ] && sed -E "s/^\\{\"label\": ?\"/{\"label\": \"$name /" "$sfile" >>"$results"
   local rest="$work/rest.txt"
   sed -n "${from},\$p" "$work/tokens.txt" >"$rest"
   TOKENS=$rest THREADS=2 CONNECTIONS=16 record "$name POST /r/{token} closed loop, max throughput (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
