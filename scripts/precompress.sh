@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Precompresses the built static files once, at build time (issue 16): for each
-# .js, .wasm, .css, .svg, .html and .json under the given folders, F.br (brotli,
+# .js, .wasm, .css, .svg and .json under the given folders, F.br (brotli,
 # quality 11) and F.gz (gzip -9) beside F, so the server sends them as they are
 # (tower-http ServeDir's precompressed support) instead of compressing every
 # request at a low level. A .br/.gz older than its file is made again; the
@@ -15,7 +15,9 @@ made = 0
 for root in sys.argv[1:]:
     for dirpath, _, files in os.walk(root):
         for name in files:
-            if not name.endswith((".js", ".wasm", ".css", ".svg", ".html", ".json")):
+            # Not HTML: the server hashes a page's inline scripts into its
+            # Content-Security-Policy, so it must read the page uncompressed.
+            if not name.endswith((".js", ".wasm", ".css", ".svg", ".json")):
                 continue
             src = os.path.join(dirpath, name)
             data = None

@@ -215,7 +215,9 @@ fn request_trace() -> TraceLayer<
 }
 
 /// A `.br` or `.gz` beside a file that is newer than it (a build without
-/// `scripts/precompress.sh`) would send the old file: removed at start.
+/// `scripts/precompress.sh`) would send the old file, and one of an HTML page
+/// would keep `security_headers` from hashing the page's inline scripts into
+/// its policy (the kiosk's start page would not run): both removed at start.
 fn drop_stale_precompressed(dir: &std::path::Path) {
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -234,11 +236,13 @@ fn drop_stale_precompressed(dir: &std::path::Path) {
             }
             let original = path.with_extension("");
             let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            let stale = match (modified(&original), modified(&path)) {
-                (Some(o), Some(c)) => o > c,
-                // No original (an operator's own .gz download): left alone.
-                _ => false,
-            };
+            let html = original.extension().is_some_and(|e| e == "html" || e == "htm");
+            let stale = html
+                || match (modified(&original), modified(&path)) {
+                    (Some(o), Some(c)) => o > c,
+                    // No original (an operator's own .gz download): left alone.
+                    _ => false,
+                };
             if stale {
                 match std::fs::remove_file(&path) {
                     Ok(()) => tracing::warn!(file = %path.display(), "removed a precompressed file older than its original"),

@@ -309,6 +309,13 @@ async fn precompressed_static_files_are_sent_as_they_are() {
     std::fs::write(site.join("pkg/stale.js"), &js).unwrap();
     std::fs::write(site.join("pkg/fresh.js.br"), b"precompressed brotli").unwrap();
     std::fs::write(site.join("pkg/fresh.js.gz"), b"precompressed gzip").unwrap();
+    // A page: never sent precompressed (its inline scripts are hashed into its policy).
+    std::fs::write(
+        site.join("pkg/start.html"),
+        "<!DOCTYPE html><p>k</p><script type=\"module\">init()</script>",
+    )
+    .unwrap();
+    std::fs::write(site.join("pkg/start.html.br"), b"a compressed page").unwrap();
     let root = site.clone();
     let app = TestApp::start_with(crate::helpers::Backend::Sqlite, move |c| c.site_root = root).await;
 
@@ -329,6 +336,10 @@ async fn precompressed_static_files_are_sent_as_they_are() {
     assert_eq!(res.text().await.unwrap(), js);
 
     assert!(!site.join("pkg/stale.js.br").exists(), "an outdated .br is removed at start");
+    assert!(!site.join("pkg/start.html.br").exists(), "a page's .br is removed at start");
+    let res = get("/pkg/start.html", "br").await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("'sha256-"), "its inline script is allowed by hash: {csp}");
     let res = get("/pkg/stale.js", "br").await.unwrap();
     assert_eq!(res.status(), 200);
     let body = res.bytes().await.unwrap();
