@@ -51,6 +51,7 @@ command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)   # the print test rasterises the PDF
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)   # the scale-out test's load balancer
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

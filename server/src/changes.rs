@@ -49,7 +49,16 @@ pub async fn wait(rx: &mut broadcast::Receiver<Notice>, window_id: i32, due: Dur
         };
         match got {
             Some(Ok(Notice::Window(w))) if w != window_id => {}
-            Some(Ok(_) | Err(RecvError::Lagged(_))) => return true,
+            Some(Ok(_) | Err(RecvError::Lagged(_))) => {
+                // One read answers every notice already queued: a stream that
+                // fell behind a burst (a client slow to take its events) reads
+                // once, not once per notice.
+                while !matches!(
+                    rx.try_recv(),
+                    Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+                ) {}
+                return true;
+            }
             // No relay any more: the timer alone.
             Some(Err(RecvError::Closed)) | None => relay_gone = true,
         }
@@ -65,4 +74,30 @@ pub fn safety_read(window_id: i32) -> Duration {
 pub fn until(window_id: i32, now: chrono::DateTime<chrono::Utc>, at: chrono::DateTime<chrono::Utc>) -> Duration {
     let d = (at - now).to_std().unwrap_or_default() + Duration::from_millis(100);
     d.min(safety_read(window_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stream_behind_a_burst_of_notices_reads_once() {
+        let tx = channel();
+        let mut rx = tx.subscribe();
+        let (_stopping, mut stop) = watch::channel(false);
+        for w in 0..100 {
+            tx.send(Notice::Window(7)).ok();
+            tx.send(Notice::Window(1000 + w)).ok();
+        }
+        assert!(wait(&mut rx, 7, Duration::from_secs(60), &mut stop).await, "the window's notice");
+        // Everything queued was answered by that one read: the next wait lasts until due.
+        let started = std::time::Instant::now();
+        assert!(wait(&mut rx, 7, Duration::from_millis(200), &mut stop).await);
+        assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+        // A new notice is still seen at once.
+        tx.send(Notice::Window(7)).ok();
+        let started = std::time::Instant::now();
+        assert!(wait(&mut rx, 7, Duration::from_secs(60), &mut stop).await);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
 }

@@ -220,22 +220,7 @@ impl TestApp {
     /// Creates an account, signs in through the page, sets a new password when
     /// forced to, and returns a browser-like client (cookies, no auto-redirect).
     pub async fn signed_in(&self, role: domain::Role, scope: Option<&str>, job: &str) -> Browser {
-        let (_, first) = store::accounts::create(&self.db, role, scope, job, self.now())
-            .await
-            .expect("create account");
-        let b = Browser::new(&self.base);
-        let (status, location) = b.sign_in(job, &first).await;
-        assert_eq!(status, 303, "signed in as {job}");
-        assert_eq!(location, "/account/password", "first sign-in forces a new password");
-        let (status, location) = b
-            .post_page(
-                "/account/password",
-                &[("current", &first), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)],
-            )
-            .await;
-        assert_eq!(status, 303, "password changed");
-        assert_eq!(location, if role == domain::Role::WindowStaff { "/staff" } else { "/admin" });
-        b
+        signed_in_at(&self.db, &self.base, role, scope, job, self.now()).await
     }
 
     /// The region's policy requires real names (004 第五条), as its center would set it.
@@ -455,4 +440,30 @@ pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).expect("a CSRF field on the page") + marker.len();
     html[start..].split('"').next().expect("token").to_string()
+}
+
+/// A new account of `role` signed in at `base` (its first password changed):
+/// `base` may be a server of another process, or nginx in front of several.
+pub async fn signed_in_at(
+    db: &store::Db,
+    base: &str,
+    role: domain::Role,
+    scope: Option<&str>,
+    job: &str,
+    now: chrono::DateTime<Utc>,
+) -> Browser {
+    let (_, first) = store::accounts::create(db, role, scope, job, now).await.expect("create account");
+    let b = Browser::new(base);
+    let (status, location) = b.sign_in(job, &first).await;
+    assert_eq!(status, 303, "signed in as {job}");
+    assert_eq!(location, "/account/password", "first sign-in forces a new password");
+    let (status, location) = b
+        .post_page(
+            "/account/password",
+            &[("current", &first), ("new", NEW_PASSWORD), ("repeat", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 303, "password changed");
+    assert_eq!(location, if role == domain::Role::WindowStaff { "/staff" } else { "/admin" });
+    b
 }

@@ -23,6 +23,7 @@ mod places;
 mod policies;
 mod push;
 mod ratings_list;
+mod scaleout;
 mod screen_and_docs;
 mod sms;
 mod sms_code;

@@ -14,7 +14,11 @@ use crate::on_both_databases;
 on_both_databases!(a_screen_reads_the_database_only_when_its_window_changes,);
 
 /// Reads the event stream until `want` arrives, at most `within`.
-async fn next_with(stream: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin), want: &str, within: Duration) {
+pub(crate) async fn next_with(
+    stream: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    want: &str,
+    within: Duration,
+) {
     let deadline = Instant::now() + within;
     let mut seen = String::new();
     while !seen.contains(want) {
