@@ -187,11 +187,16 @@ rating_url=$(curl -s -X POST "$base/api/v1/cases" -H "Authorization: Bearer $pw_
   | .tools/venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["rating_url"])')
 curl -s "$rating_url" -o "$work/rating.html"
 # Static files on one connection (issue 16: TCP_NODELAY; before it, 48 req/s and 26 req/s).
-record "GET /pkg/haocha.js, Accept-Encoding: br (1 conn, 5 s)" -t1 -c1 -d5s -H "Accept-Encoding: br" -s bench/common_done.lua "$base/pkg/haocha.js"
+# The names the rating page links (content-hashed, issue 16), as a browser fetches them.
+page_js=$(grep -o '/pkg/haocha\.[0-9a-f]*\.js' "$work/rating.html" | head -1)
+page_wasm=$(grep -o '/pkg/haocha\.[0-9a-f]*\.wasm' "$work/rating.html" | head -1)
+[ -n "$page_js" ] && [ -n "$page_wasm" ] || { echo "the rating page links no hashed /pkg/haocha.*.js/.wasm" >&2; exit 1; }
+record "GET /pkg/haocha.js, Accept-Encoding: br (1 conn, 5 s)" -t1 -c1 -d5s -H "Accept-Encoding: br" -s bench/common_done.lua "$base$page_js"
 record "GET /admin.css, Accept-Encoding: br (1 conn, 5 s)" -t1 -c1 -d5s -H "Accept-Encoding: br" -s bench/common_done.lua "$base/admin.css"
 # What the server sends for the rating page's wasm and JS with brotli accepted.
-for f in haocha.wasm haocha.js; do
-  note "sent with Accept-Encoding: br: /pkg/$f (B)" "$(curl -s -H 'Accept-Encoding: br' "$base/pkg/$f" | wc -c)"
+for f in "$page_wasm" "$page_js"; do
+  plain=$(echo "$f" | sed -E 's/\.[0-9a-f]{16}\././')
+  note "sent with Accept-Encoding: br: $plain (B)" "$(curl -s -H 'Accept-Encoding: br' "$base$f" | wc -c)"
 done
 stop_server
 .tools/venv/bin/python - "$work/rating.html" >>"$results" <<'PY'

@@ -4,6 +4,7 @@
 //! off. Only the `#[island]` components ship to the browser as wasm (Leptos
 //! islands), which keeps the rating page small on cheap phones.
 
+pub mod assets;
 pub mod i18n;
 pub mod islands;
 pub mod kiosk;

@@ -36,8 +36,8 @@ pub fn document<V: IntoView + 'static>(
                     <meta charset="utf-8"/>
                     <meta name="viewport" content="width=device-width, initial-scale=1"/>
                     <title>{title}</title>
-                    <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                    <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
+                    <link rel="icon" href=crate::assets::url("/favicon.svg") type="image/svg+xml"/>
+                    <link rel="stylesheet" href=crate::assets::url(&format!("/{}/haocha.css", options.site_pkg_dir))/>
                     {scripts}
                     {refresh}
                 </head>

@@ -163,6 +163,30 @@ test('the rating page speaks English on request and keeps working', async ({ pag
   expect(mine.map((r) => [r.target, r.level]).sort()).toEqual([['item', 'very_satisfied'], ['staff', 'satisfied']]);
 });
 
+test('the rating page loads its stylesheet, script and wasm by content-hashed names, cached for a year', async ({ page }, info) => {
+  const ctx = await api();
+  const created = await reportCase(ctx, 'W06', 'S1006');
+  const assets = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/pkg/')) assets.push(r);
+  });
+  await page.goto(created.rating_url, { waitUntil: 'networkidle' });
+  await expect(page.locator('h1')).toHaveText('请对本次服务进行评价');
+  const css = await page.locator('head link[rel="stylesheet"]').first().getAttribute('href');
+  expect(css).toMatch(/^\/pkg\/haocha\.[0-9a-f]{16}\.css$/);
+  const paths = assets.map((r) => new URL(r.url()).pathname);
+  expect(paths).toContain(css);
+  if (info.project.name === 'js-on') {
+    // Leptos' hydration script asks for the pair under one hashed name.
+    expect(paths.some((p) => /^\/pkg\/haocha\.[0-9a-f]{16}\.js$/.test(p)), paths.join(' ')).toBe(true);
+    expect(paths.some((p) => /^\/pkg\/haocha\.[0-9a-f]{16}\.wasm$/.test(p)), paths.join(' ')).toBe(true);
+  }
+  for (const r of assets) {
+    expect(r.status(), r.url()).toBe(200);
+    expect(r.headers()['cache-control'], r.url()).toBe('public, max-age=31536000, immutable');
+  }
+});
+
 test('an unknown rating link gets a readable 404 page', async ({ page }) => {
   const res = await page.goto('/r/not-a-real-token');
   expect(res.status()).toBe(404);

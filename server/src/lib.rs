@@ -15,6 +15,7 @@ pub mod rating;
 pub mod rating_code;
 
 // The rest: configuration, QR images, the SMS gateway, background jobs.
+pub mod assets;
 pub mod changes;
 pub mod config;
 pub mod exchange;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub read: store::Db,
     pub config: Arc<Config>,
     pub leptos: Arc<LeptosOptions>,
+    /// Content-hashed names of the site's static files (`assets`).
+    pub assets: Arc<assets::Assets>,
     pub clock: Clock,
     pub sms: Arc<dyn sms::SmsGateway>,
     /// Open event streams per client address.
@@ -124,8 +127,11 @@ impl Drop for StreamGuard {
 
 impl AppState {
     pub fn new(db: store::Db, config: Config) -> AppState {
+        // Content-hashed names of the site's files, for the pages to link.
+        let assets = assets::Assets::scan(&config.site_root);
+        app::assets::set(assets.names());
         let leptos = LeptosOptions::builder()
-            .output_name("haocha")
+            .output_name(assets.output_name.clone().unwrap_or_else(|| "haocha".into()))
             .site_root(config.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build();
@@ -150,6 +156,7 @@ impl AppState {
             sms,
             config: Arc::new(config),
             leptos: Arc::new(leptos),
+            assets: Arc::new(assets),
             clock: Arc::new(Utc::now),
             streams: Arc::new(Streams::default()),
             jobs: Arc::new(ops::JobHealth::default()),
@@ -345,10 +352,15 @@ pub fn router(state: AppState) -> Router {
     // Precompressed at build time (scripts/precompress.sh): sent as they are.
     drop_stale_precompressed(&state.config.site_root);
     drop_stale_precompressed(&state.config.device_dir);
-    let static_files = ServeDir::new(&state.config.site_root)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(get(public::not_found).with_state(state.clone()));
+    // Hashed names cached for a year, the rest revalidated (`assets`).
+    let static_files = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(state.assets.clone(), assets::serve))
+        .service(
+            ServeDir::new(&state.config.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(get(public::not_found).with_state(state.clone())),
+        );
     // The kiosk bundle as Trunk built it, revalidated on every load (small; the
     // service worker keeps its own copy for offline starts).
     let device_app = tower::ServiceBuilder::new()

@@ -81,7 +81,7 @@ var s=new EventSource('/device/events');s.onmessage=function(e){b.innerHTML=e.da
 #[component]
 pub fn DevicePage(lang: Lang, info: DeviceInfoView) -> impl IntoView {
     view! {
-        <link rel="stylesheet" href="/device.css"/>
+        <link rel="stylesheet" href=crate::assets::url("/device.css")/>
         <main class="device">
             <header class="device-head">
                 <span>{info.hall_name.clone()}</span>
@@ -103,7 +103,7 @@ pub fn PairPage(lang: Lang, #[prop(optional)] screen: bool, error: Option<String
         lang.t("评价器配对", "Pair this evaluator")
     };
     view! {
-        <link rel="stylesheet" href="/device.css"/>
+        <link rel="stylesheet" href=crate::assets::url("/device.css")/>
         <main class="page narrow">
             <h1>{title}</h1>
             {screen.then(|| view! {

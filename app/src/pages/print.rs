@@ -41,7 +41,7 @@ pub fn PrintPage(lang: Lang, title: String, codes: Vec<PrintCode>, back: String)
     };
     let pages: Vec<Vec<PrintCode>> = cards.chunks(6).map(|c| c.to_vec()).collect();
     view! {
-        <link rel="stylesheet" href="/print.css"/>
+        <link rel="stylesheet" href=crate::assets::url("/print.css")/>
         <div class="no-print print-help">
             <h1>{title}</h1>
             <p>

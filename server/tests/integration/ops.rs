@@ -346,3 +346,54 @@ async fn precompressed_static_files_are_sent_as_they_are() {
     assert_ne!(body.as_ref(), b"stale brotli", "never the outdated file");
     let _ = std::fs::remove_dir_all(&site);
 }
+
+/// Issue 16: the site's files answer under content-hashed names, cached for a
+/// year; the plain names still answer, revalidated; a name of another build is 404.
+#[tokio::test]
+async fn static_files_have_content_hashed_names_cached_for_a_year() {
+    let site = std::env::temp_dir().join(format!("haocha_site_{}", store::random_token(8).to_lowercase()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let js = "export default function init() {}\n".repeat(100);
+    std::fs::write(site.join("pkg/haocha.js"), &js).unwrap();
+    std::fs::write(site.join("pkg/haocha.js.br"), b"precompressed brotli").unwrap();
+    std::fs::write(site.join("pkg/haocha.wasm"), b"\0asm wasm bytes").unwrap();
+    std::fs::write(site.join("admin.css"), "body{color:black}").unwrap();
+    let root = site.clone();
+    let app = TestApp::start_with(crate::helpers::Backend::Sqlite, move |c| c.site_root = root).await;
+    let names = app.state.assets.names();
+    let output = app.state.leptos.output_name.to_string();
+    assert!(output.starts_with("haocha.") && output.len() == "haocha.".len() + 16, "{output}");
+    assert_eq!(
+        names["/pkg/haocha.js"],
+        format!("/pkg/{output}.js"),
+        "the name Leptos' hydration script asks for"
+    );
+    assert_eq!(names["/pkg/haocha.wasm"], format!("/pkg/{output}.wasm"));
+
+    let get = |path: String, enc: &'static str| app.http.get(app.url(&path)).header("accept-encoding", enc).send();
+    let res = get(names["/pkg/haocha.js"].clone(), "identity").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(res.text().await.unwrap(), js);
+    let res = get(names["/pkg/haocha.js"].clone(), "br").await.unwrap();
+    assert_eq!(
+        res.headers()["content-encoding"],
+        "br",
+        "the precompressed file under the hashed name"
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"precompressed brotli");
+    let css = names["/admin.css"].clone();
+    assert!(css.starts_with("/admin.") && css.ends_with(".css"), "{css}");
+    let res = get(css, "identity").await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(res.text().await.unwrap(), "body{color:black}");
+
+    let res = get("/admin.css".into(), "identity").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-cache", "a plain name is revalidated");
+    assert!(res.headers().contains_key("last-modified"));
+    let res = get("/pkg/haocha.0123456789abcdef.js".into(), "identity").await.unwrap();
+    assert_eq!(res.status(), 404, "another build's name");
+    let _ = std::fs::remove_dir_all(&site);
+}

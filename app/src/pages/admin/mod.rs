@@ -81,7 +81,7 @@ pub fn Shell(nav: Nav, title: String, children: Children) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <link rel="stylesheet" href=ADMIN_CSS/>
+        <link rel="stylesheet" href=crate::assets::url(ADMIN_CSS)/>
         <div class="admin">
             <header class="admin-top">
                 <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>

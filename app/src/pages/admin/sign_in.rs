@@ -9,7 +9,7 @@ use crate::Lang;
 #[component]
 pub fn SignInPage(lang: Lang, csrf: String, job_number: String, error: Option<String>, notice: Option<String>) -> impl IntoView {
     view! {
-        <link rel="stylesheet" href=ADMIN_CSS/>
+        <link rel="stylesheet" href=crate::assets::url(ADMIN_CSS)/>
         <main class="page narrow">
             <header class="top">
                 <span class="brand">{lang.t("haocha 好差评管理", "haocha administration")}</span>
