@@ -440,3 +440,58 @@ async fn a_monthly_report_names_the_units_ranked_last_two_months_running(app: Te
     let staff = app.signed_in(Role::WindowStaff, Some("W01"), "mrwin").await;
     assert_eq!(staff.get("/admin/reports/monthly").await.0, 403);
 }
+
+/// Issue 16: on PostgreSQL two transactions writing facts of the same day do
+/// not wait for each other's commit (the day's stale mark has a row per
+/// connection shard), and the rollup job still clears every shard of the day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_of_one_day_do_not_queue_on_its_stale_mark_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::start(crate::helpers::Backend::Postgres).await;
+    let url = app.state.config.database_url.clone();
+    let today = store::rollup::day_of(chrono::Utc::now());
+    async fn shard(txn: &sea_orm::DatabaseTransaction) -> i32 {
+        txn.query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!("SELECT (pg_backend_pid() % {})::int4 AS s", store::rollup::SHARDS),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i32>("", "s")
+        .unwrap()
+    }
+    let first_db = store::connect(&url).await.unwrap();
+    let first = first_db.begin().await.unwrap();
+    let first_shard = shard(&first).await;
+    // A second connection on another shard (pids mostly differ modulo 32).
+    let mut others = Vec::new();
+    let second = loop {
+        let db = store::connect(&url).await.unwrap();
+        let txn = db.begin().await.unwrap();
+        others.push(db);
+        if shard(&txn).await != first_shard {
+            break txn;
+        }
+        assert!(others.len() < 20, "no connection on another shard");
+    };
+    store::rollup::mark_days(&first, [today]).await.unwrap();
+    // The first has not committed: the second marks the same day at once.
+    tokio::time::timeout(std::time::Duration::from_secs(2), store::rollup::mark_days(&second, [today]))
+        .await
+        .expect("the second writer does not wait for the first one's commit")
+        .unwrap();
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    let day = today.format("%Y-%m-%d").to_string();
+    async fn stale(app: &TestApp, day: &str) -> String {
+        let q = format!("SELECT CAST(COUNT(*) AS TEXT) AS v FROM stat_dirty WHERE day = '{day}' AND version > done");
+        app.scalar(&q).await.unwrap()
+    }
+    assert!(
+        stale(&app, &day).await.parse::<i64>().unwrap() >= 2,
+        "both shards of the day are stale"
+    );
+    store::rollup::run(&app.db, 10, None).await.unwrap();
+    assert_eq!(stale(&app, &day).await, "0", "the rollup job clears every shard of the day");
+}

@@ -851,6 +851,31 @@ async fn abuse_and_duplicates_are_flagged_for_the_center_never_dropped(app: Test
     .await;
     let (_, page) = unit.get(&format!("/admin/work-orders/{id}")).await;
     assert!(page.contains("评价人说打138****8000没人接"), "{page}");
+
+    // A phone with many cases (an agent, 代办): the check reads the ratings
+    // with the same words instead of every case of the phone, with the same result.
+    for i in 0..65 {
+        app.report_case(&format!("WO-M{i:02}"), "W02", None).await;
+    }
+    let url = case(&app, "WO-D3", false).await;
+    assert_eq!(app.post_form(&url, &comment("材料被退回三次，电话13800138000没人接")).await.0, 201);
+    let url = case(&app, "WO-D4", false).await;
+    assert_eq!(app.post_form(&url, &comment("第一次这样说")).await.0, 201);
+    // Words another phone said are not this phone's repeat.
+    let mut body = case_body("WO-D5", "W01", Some("S1001"));
+    body["applicant_phone"] = json!("13900139000");
+    body["completed_at"] = json!(app.now().with_timezone(&cst()).to_rfc3339());
+    body["accepted_at"] = json!((app.now() - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
+    let res = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(res.status(), 201);
+    let other = res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string();
+    assert_eq!(app.post_form(&other, &comment("另一个号码说过的话")).await.0, 201);
+    let url = case(&app, "WO-D6", false).await;
+    assert_eq!(app.post_form(&url, &comment("另一个号码说过的话")).await.0, 201);
+    assert_eq!(flags("WO-D3").await, "duplicate");
+    assert_eq!(flags("WO-D4").await, "");
+    assert_eq!(flags("WO-D5").await, "");
+    assert_eq!(flags("WO-D6").await, "", "the same words from another phone");
 }
 
 async fn the_public_page_shows_results_and_rectified_cases_anonymised(app: TestApp) {

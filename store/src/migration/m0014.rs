@@ -93,7 +93,7 @@ impl MigrationTrait for M0014StatRollups {
             m.create_index(super::index(table, name, &[col])).await?;
         }
         // Facts stored before rollups existed: every day they touch is stale.
-        crate::rollup::mark_history(m.get_connection())
+        crate::rollup::mark_history_unsharded(m.get_connection())
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         Ok(())

@@ -10,12 +10,14 @@ pub(crate) mod m0014;
 mod m0015;
 mod m0016;
 mod m0017;
+mod m0018;
 use m0012::M0012Hardening;
 use m0013::M0013DevicesAndKeys;
 use m0014::M0014StatRollups;
 use m0015::M0015OrderLookups;
 use m0016::M0016ExchangeOutbox;
 use m0017::M0017GrowingReads;
+use m0018::M0018WriteContention;
 
 pub struct Migrator;
 
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0015OrderLookups),
             Box::new(M0016ExchangeOutbox),
             Box::new(M0017GrowingReads),
+            Box::new(M0018WriteContention),
         ]
     }
 }
