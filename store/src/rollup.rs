@@ -63,7 +63,7 @@ pub async fn mark_days<C: ConnectionTrait>(c: &C, days: impl IntoIterator<Item =
 async fn mark_days_in<C: ConnectionTrait>(c: &C, days: impl IntoIterator<Item = NaiveDate>, sharded: bool) -> Result<()> {
     let shard = match c.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => Expr::cust(format!("pg_backend_pid() % {SHARDS}")),
-        _ => Expr::val(0).into(),
+        _ => Expr::val(0),
     };
     for d in days {
         let mut stmt = Query::insert();
