@@ -12,10 +12,12 @@
 //! A stream also reads again when its state would change by time alone (an
 //! invitation's or a link's end) and, as a safety net, every few minutes.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use store::notice::Notice;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::watch;
 
 /// A stream with nothing due reads its state again after this long at most
@@ -29,38 +31,119 @@ pub fn channel() -> Changes {
     broadcast::channel(4096).0
 }
 
-/// Starts the relay for `db` into `changes`; it ends when `stopping` turns true.
-pub fn spawn_relay(db: store::Db, changes: Changes, stopping: watch::Receiver<bool>) {
+/// Starts the relay for `db` into `changes`, and the dispatch from `changes`
+/// to the streams' windows (`hub`); both end when `stopping` turns true.
+pub fn spawn_relay(db: store::Db, changes: Changes, hub: Hub, stopping: watch::Receiver<bool>) {
+    let mut rx = changes.subscribe();
+    let mut stop = stopping.clone();
     tokio::spawn(store::notice::relay(db, changes, stopping));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                r = rx.recv() => match r {
+                    Ok(n) => hub.publish(n),
+                    Err(RecvError::Lagged(_)) => hub.publish(Notice::All),
+                    Err(RecvError::Closed) => return,
+                },
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    });
 }
 
-/// Waits until a stream on `window_id` should read its state again: a notice
-/// for its window (or for all, or notices lost), or `due` passed. `false`: the
-/// stream ends (the server is shutting down).
-pub async fn wait(rx: &mut broadcast::Receiver<Notice>, window_id: i32, due: Duration, stopping: &mut watch::Receiver<bool>) -> bool {
+/// The notices fanned out by window: a stream wakes only for its own window
+/// (and for `Notice::All`), so a rating wakes the one or two streams of its
+/// window, not every open stream of the server (with 5,000 open, one
+/// broadcast woke 5,000 tasks a rating: 1 M wake-ups a second at 200/s).
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    windows: Mutex<HashMap<i32, broadcast::Sender<()>>>,
+    all: broadcast::Sender<()>,
+}
+
+/// A stream's subscription: its window's notices and the notices for all.
+pub struct Subscription {
+    window: broadcast::Receiver<()>,
+    all: broadcast::Receiver<()>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub {
+            inner: Arc::new(HubInner {
+                windows: Mutex::new(HashMap::new()),
+                all: broadcast::channel(4).0,
+            }),
+        }
+    }
+}
+
+impl Hub {
+    pub fn subscribe(&self, window_id: i32) -> Subscription {
+        let mut windows = self.inner.windows.lock().unwrap_or_else(|e| e.into_inner());
+        // Windows whose streams have all ended.
+        if windows.len() >= 1024 && windows.len().is_power_of_two() {
+            windows.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        let window = windows.entry(window_id).or_insert_with(|| broadcast::channel(4).0).subscribe();
+        Subscription {
+            window,
+            all: self.inner.all.subscribe(),
+        }
+    }
+
+    pub fn publish(&self, notice: Notice) {
+        match notice {
+            Notice::Window(w) => {
+                let mut windows = self.inner.windows.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(tx) = windows.get(&w) {
+                    if tx.send(()).is_err() {
+                        windows.remove(&w); // nobody listens any more
+                    }
+                }
+            }
+            Notice::All => {
+                let _ = self.inner.all.send(());
+            }
+        }
+    }
+
+    /// Windows with a subscription entry (for tests).
+    pub fn windows(&self) -> usize {
+        self.inner.windows.lock().map(|w| w.len()).unwrap_or(0)
+    }
+}
+
+/// Waits until a stream should read its state again: a notice for its window
+/// or for all (or notices lost), or `due` passed. `false`: the stream ends
+/// (the server is shutting down).
+pub async fn wait(sub: &mut Subscription, due: Duration, stopping: &mut watch::Receiver<bool>) -> bool {
     let sleep = tokio::time::sleep(due);
     tokio::pin!(sleep);
-    let mut relay_gone = false;
+    let (mut window_gone, mut all_gone) = (false, false);
     loop {
-        let got = tokio::select! {
-            r = rx.recv(), if !relay_gone => Some(r),
+        let (got, from_window) = tokio::select! {
+            r = sub.window.recv(), if !window_gone => (r, true),
+            r = sub.all.recv(), if !all_gone => (r, false),
             () = &mut sleep => return true,
             _ = stopping.wait_for(|s| *s) => return false,
         };
         match got {
-            Some(Ok(Notice::Window(w))) if w != window_id => {}
-            Some(Ok(_) | Err(RecvError::Lagged(_))) => {
+            Ok(()) | Err(RecvError::Lagged(_)) => {
                 // One read answers every notice already queued: a stream that
                 // fell behind a burst (a client slow to take its events) reads
                 // once, not once per notice.
-                while !matches!(
-                    rx.try_recv(),
-                    Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-                ) {}
+                while !matches!(sub.window.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                while !matches!(sub.all.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
                 return true;
             }
-            // No relay any more: the timer alone.
-            Some(Err(RecvError::Closed)) | None => relay_gone = true,
+            // No dispatch any more: the timer alone.
+            Err(RecvError::Closed) if from_window => window_gone = true,
+            Err(RecvError::Closed) => all_gone = true,
         }
     }
 }
@@ -81,23 +164,38 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_stream_behind_a_burst_of_notices_reads_once() {
-        let tx = channel();
-        let mut rx = tx.subscribe();
+    async fn a_stream_wakes_for_its_window_once_per_burst_and_for_all() {
+        let hub = Hub::default();
+        let mut sub = hub.subscribe(7);
+        let mut other = hub.subscribe(8);
         let (_stopping, mut stop) = watch::channel(false);
         for w in 0..100 {
-            tx.send(Notice::Window(7)).ok();
-            tx.send(Notice::Window(1000 + w)).ok();
+            hub.publish(Notice::Window(7));
+            hub.publish(Notice::Window(1000 + w));
         }
-        assert!(wait(&mut rx, 7, Duration::from_secs(60), &mut stop).await, "the window's notice");
+        assert!(wait(&mut sub, Duration::from_secs(60), &mut stop).await, "the window's notice");
         // Everything queued was answered by that one read: the next wait lasts until due.
         let started = std::time::Instant::now();
-        assert!(wait(&mut rx, 7, Duration::from_millis(200), &mut stop).await);
+        assert!(wait(&mut sub, Duration::from_millis(200), &mut stop).await);
         assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
-        // A new notice is still seen at once.
-        tx.send(Notice::Window(7)).ok();
+        // Another window's notices never woke window 8's stream.
         let started = std::time::Instant::now();
-        assert!(wait(&mut rx, 7, Duration::from_secs(60), &mut stop).await);
+        assert!(wait(&mut other, Duration::from_millis(200), &mut stop).await);
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "window 8 slept: {:?}",
+            started.elapsed()
+        );
+        // A new notice is seen at once; so is a notice for all (a relay reconnect).
+        hub.publish(Notice::Window(7));
+        let started = std::time::Instant::now();
+        assert!(wait(&mut sub, Duration::from_secs(60), &mut stop).await);
+        hub.publish(Notice::All);
+        assert!(wait(&mut other, Duration::from_secs(60), &mut stop).await);
         assert!(started.elapsed() < Duration::from_secs(1));
+        // Windows nobody listens to any more are forgotten.
+        drop(other);
+        hub.publish(Notice::Window(8));
+        assert_eq!(hub.windows(), 1, "only window 7 is left");
     }
 }

@@ -123,13 +123,13 @@ pub async fn window_events(
         .streams
         .enter(address.as_deref(), st.config.max_streams_per_address)
         .ok_or(StatusCode::TOO_MANY_REQUESTS)?;
-    // Subscribed before the first read: a change in between is not missed.
-    let notices = st.changes.subscribe();
     let window_id = match screen_read(&st, &code).await {
         Ok((_, id, _)) => id,
         Err(store::Error::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
         Err(_) => return Err(StatusCode::INTERNAL_SERVER_ERROR),
     };
+    // Subscribed before the stream's first read: a change in between is not missed.
+    let notices = st.hub.subscribe(window_id);
     let start = (st, code, notices, None::<ScreenInfo>, Duration::ZERO);
     let stream = futures::stream::unfold(start, move |(st, code, mut notices, last, mut due)| async move {
         let mut stop = st.stopping.subscribe();
@@ -139,7 +139,7 @@ pub async fn window_events(
             if *stop.borrow() {
                 return None;
             }
-            if last.is_some() && !changes::wait(&mut notices, window_id, due, &mut stop).await {
+            if last.is_some() && !changes::wait(&mut notices, due, &mut stop).await {
                 return None;
             }
             st.stream_reads.fetch_add(1, Ordering::Relaxed);

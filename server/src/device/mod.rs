@@ -141,9 +141,9 @@ pub async fn events(
     ClientAddr(address): ClientAddr,
     headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
-    // Subscribed before the first read: a change in between is not missed.
-    let notices = st.changes.subscribe();
     let d = paired_device(&st, &headers).await.ok_or(StatusCode::UNAUTHORIZED)?;
+    // Subscribed before the stream's first read: a change in between is not missed.
+    let notices = st.hub.subscribe(d.window_id);
     let guard = st
         .streams
         .enter(address.as_deref(), st.config.max_streams_per_address)
@@ -157,7 +157,7 @@ pub async fn events(
             if *stop.borrow() {
                 return None;
             }
-            if last.is_some() && !crate::changes::wait(&mut notices, d.window_id, due, &mut stop).await {
+            if last.is_some() && !crate::changes::wait(&mut notices, due, &mut stop).await {
                 return None;
             }
             st.stream_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
