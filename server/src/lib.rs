@@ -68,9 +68,8 @@ pub struct AppState {
     /// clients reconnect, to another server behind the balancer) and `/readyz`
     /// answers 503.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
-    /// Notices that a window changed (issue 16), for the event streams.
-    pub changes: changes::Changes,
-    /// The notices by window, for the event streams (`changes::Hub`).
+    /// Notices that a window changed (issue 16), by window, for the event
+    /// streams (`changes::Hub`, fed by the relay).
     pub hub: changes::Hub,
     /// How many times event streams read their state (`/metrics`; a test
     /// checks that idle streams do not poll).
@@ -146,11 +145,10 @@ impl AppState {
             None => Arc::new(sms::OutboxGateway),
         };
         let stopping = Arc::new(tokio::sync::watch::Sender::new(false));
-        let changes = changes::channel();
         let hub = changes::Hub::default();
         // The relay that feeds the streams (not in a command without a runtime).
         if tokio::runtime::Handle::try_current().is_ok() {
-            changes::spawn_relay(db.clone(), changes.clone(), hub.clone(), stopping.subscribe());
+            changes::spawn_relay(db.clone(), changes::channel(), hub.clone(), stopping.subscribe());
         }
         let ratings = store::group::Ratings::new(db.clone());
         AppState {
@@ -164,7 +162,6 @@ impl AppState {
             streams: Arc::new(Streams::default()),
             jobs: Arc::new(ops::JobHealth::default()),
             stopping,
-            changes,
             hub,
             stream_reads: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             metrics: Arc::new(metrics::Metrics::default()),

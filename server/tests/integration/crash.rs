@@ -7,10 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
-use crate::helpers::{case_body, database_url, Backend};
+use crate::helpers::{case_body, count as scalar, database_url, Backend};
 
 fn spawn_server(db_url: &str, addr: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_haocha"))
@@ -33,15 +32,6 @@ async fn wait_until_up(http: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("server at {base} did not come up");
-}
-
-async fn scalar(db: &store::Db, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
-        .await
-        .expect("query")
-        .expect("row");
-    row.try_get::<i64>("", "n").expect("n")
 }
 
 async fn ratings_survive_a_kill_9_exactly_once(backend: Backend) {

@@ -9,7 +9,7 @@ use chrono::Duration;
 use domain::Role;
 use serde_json::Value;
 
-use crate::helpers::{Backend, Browser, TestApp};
+use crate::helpers::{count, Backend, Browser, TestApp};
 use crate::on_both_databases;
 
 /// (headers appMark, time, sign; body) of every request.
@@ -329,16 +329,6 @@ async fn up(http: &reqwest::Client, base: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("server at {base} did not come up");
-}
-
-async fn count(db: &store::Db, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -467,3 +467,13 @@ pub async fn signed_in_at(
     assert_eq!(location, if role == domain::Role::WindowStaff { "/staff" } else { "/admin" });
     b
 }
+
+/// The column `n` (an integer) of the one row `sql` returns, on any database.
+pub async fn count(db: &store::Db, sql: &str) -> i64 {
+    db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
+        .await
+        .expect("query")
+        .expect("one row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}

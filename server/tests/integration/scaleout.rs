@@ -19,7 +19,7 @@ use domain::Role;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{case_body, database_url, signed_in_at, Backend, METRICS_TOKEN, TEST_DATA_KEY};
+use crate::helpers::{case_body, count as n, database_url, signed_in_at, Backend, METRICS_TOKEN, TEST_DATA_KEY};
 use crate::push::next_with;
 
 /// Debian's nginx (`scripts/setup.sh` installs it); `HAOCHA_TEST_NGINX` names another.
@@ -183,15 +183,6 @@ async fn up(http: &reqwest::Client, base: &str, site: &Site) {
     panic!("{base} did not come up\n{}", site.logs());
 }
 
-async fn n(db: &store::Db, sql: &str) -> i64 {
-    db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap()
-}
-
 /// `route="/healthz"` requests a server answered, from its own /metrics.
 async fn healthz_served(http: &reqwest::Client, base: &str) -> u64 {
     let text = http
@@ -231,6 +222,17 @@ async fn wait_for(what: &str, site: &Site, mut done: impl AsyncFnMut() -> bool) 
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A business system pushes a bad rating of case `number`, its Idempotency-Key
+/// named after the case: a resend is the same logical submission.
+async fn push_bad_rating(http: &reqwest::Client, base: &str, key: &str, number: &str) -> reqwest::Result<reqwest::Response> {
+    http.post(format!("{base}/api/v1/ratings"))
+        .bearer_auth(key)
+        .header("idempotency-key", format!("kill-{number}"))
+        .json(&json!({"case_number": number, "level": "dissatisfied", "tags": ["efficiency"], "target": "item", "channel": "online"}))
+        .send()
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -457,18 +459,9 @@ async fn two_servers_behind_nginx_share_one_postgresql_database() {
         raters.push(tokio::spawn(async move {
             loop {
                 let Some(number) = queue.lock().unwrap().pop() else { return };
-                let body =
-                    json!({"case_number": number, "level": "dissatisfied", "tags": ["efficiency"], "target": "item", "channel": "online"});
                 for attempt in 0.. {
                     assert!(attempt < 100, "{number}: no answer after 100 attempts");
-                    let res = http
-                        .post(format!("{base}/api/v1/ratings"))
-                        .bearer_auth(&key)
-                        .header("idempotency-key", format!("kill-{number}"))
-                        .json(&body)
-                        .send()
-                        .await;
-                    match res {
+                    match push_bad_rating(&http, &base, &key, &number).await {
                         Ok(r) if r.status() == 201 => {
                             let first: Value = r.json().await.unwrap();
                             answers.lock().unwrap().insert(number.clone(), first);
@@ -510,15 +503,7 @@ async fn two_servers_behind_nginx_share_one_postgresql_database() {
         .await;
         assert_eq!(stored, 1, "{number} stored once (retried: {})", retried.contains(number));
         // A resend (a client that never saw the answer) gets the first answer back.
-        let body = json!({"case_number": number, "level": "dissatisfied", "tags": ["efficiency"], "target": "item", "channel": "online"});
-        let res = http
-            .post(format!("{base}/api/v1/ratings"))
-            .bearer_auth(&key)
-            .header("idempotency-key", format!("kill-{number}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = push_bad_rating(&http, &base, &key, number).await.unwrap();
         assert_eq!(res.status(), 201, "{number}");
         let again: Value = res.json().await.unwrap();
         assert_eq!(&again["id"], &first["id"], "{number}: the first answer, again");
