@@ -121,21 +121,30 @@ enum ApiKeyCommand {
 async fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
     // HAOCHA_LOG_FORMAT=json: one JSON object a line (for a log collector).
-    match std::env::var("HAOCHA_LOG_FORMAT").as_deref() {
-        Ok("json") => tracing_subscriber::fmt()
+    // Beside the log: waits for a pooled database connection, into /metrics
+    // (whatever the filter prints).
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let log = match std::env::var("HAOCHA_LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt::layer()
             .json()
-            .with_env_filter(filter)
             .with_writer(std::io::stderr)
-            .init(),
-        Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt()
-            .with_env_filter(filter)
+            .with_filter(filter)
+            .boxed(),
+        Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
-            .init(),
+            .with_filter(filter)
+            .boxed(),
         Ok(other) => {
             eprintln!("haocha: HAOCHA_LOG_FORMAT `{other}` must be `text` or `json`");
             return ExitCode::FAILURE;
         }
-    }
+    };
+    tracing_subscriber::registry()
+        .with(log)
+        .with(server::metrics::pool_wait_layer())
+        .init();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

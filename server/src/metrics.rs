@@ -17,9 +17,13 @@
 //! - `haocha_outbox_pending{outbox="sms"|"exchange"}`: messages and records
 //!   waiting to leave;
 //! - `haocha_db_connections{pool,state}`: each pool's connections in use, idle
-//!   and its maximum (in use = maximum: requests wait for a connection).
+//!   and its maximum (in use = maximum: requests wait for a connection);
+//! - `haocha_db_pool_wait_seconds`: how long each use of a database connection
+//!   waited to get one from its pool (every pool of the process; reported by
+//!   sqlx, gathered by [`pool_wait_layer`], which `main` installs).
 
 use std::sync::atomic::Ordering;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -69,6 +73,49 @@ type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 fn latency_histogram() -> Histogram {
     // 1 ms … 16 s.
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// Waits for a pooled database connection, process-wide (the pools are the
+/// process's; every server's registry shows this one histogram).
+static POOL_WAITS: LazyLock<Histogram> = LazyLock::new(|| {
+    // 50 µs … 1.6 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+});
+
+/// The target and field of sqlx's event for each connection taken from a
+/// pool (`store::connect` turns it on, at trace level).
+const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
+const ACQUIRE_FIELD: &str = "acquired_after_secs";
+
+/// A tracing layer that observes sqlx's pool acquisitions into
+/// `haocha_db_pool_wait_seconds`, whatever the log filter prints.
+pub fn pool_wait_layer<S>() -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use tracing_subscriber::Layer;
+    PoolWaits.with_filter(tracing_subscriber::filter::filter_fn(|m| m.target() == ACQUIRE_TARGET))
+}
+
+struct PoolWaits;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PoolWaits {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Secs(Option<f64>);
+        impl tracing::field::Visit for Secs {
+            fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+                if field.name() == ACQUIRE_FIELD {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut secs = Secs(None);
+        event.record(&mut secs);
+        if let Some(s) = secs.0.filter(|s| s.is_finite() && *s >= 0.0) {
+            POOL_WAITS.observe(s);
+        }
+    }
 }
 
 /// The registry and its metrics; one per server.
@@ -149,6 +196,11 @@ impl Default for Metrics {
             "haocha_db_connections",
             "Database pool connections: in use, idle, and the most allowed",
             pools.clone(),
+        );
+        registry.register(
+            "haocha_db_pool_wait_seconds",
+            "Time each use of a database connection waited to get one from its pool (all pools of the process)",
+            POOL_WAITS.clone(),
         );
         Metrics {
             registry,
@@ -273,4 +325,45 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response
 /// Equal, in a time that does not depend on where they differ.
 fn same(got: &[u8], want: &[u8]) -> bool {
     got.len() == want.len() && got.iter().zip(want).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// The `_count` of `haocha_db_pool_wait_seconds` in a scrape of `m`.
+    fn waits(m: &Metrics) -> u64 {
+        let mut body = String::new();
+        prometheus_client::encoding::text::encode(&mut body, &m.registry).expect("encodes");
+        body.lines()
+            .find_map(|l| l.strip_prefix("haocha_db_pool_wait_seconds_count "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the histogram is in the scrape")
+    }
+
+    /// Every statement on a real pool (a SQLite file) is one more wait
+    /// observed, through the layer `main` installs; without the layer none is.
+    #[tokio::test]
+    async fn pool_waits_are_observed_from_sqlx_acquisitions() {
+        use sea_orm::ConnectionTrait;
+        let dir = std::env::temp_dir().join(format!("haocha-poolwait-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}/w.db?mode=rwc", dir.display());
+        let m = Metrics::default();
+        let db = store::connect(&url).await.expect("connects");
+        // No layer: nothing observed.
+        let before = waits(&m);
+        db.execute_unprepared("SELECT 1").await.expect("runs");
+        assert_eq!(waits(&m), before);
+        let subscriber = tracing_subscriber::registry().with(pool_wait_layer());
+        let _guard = tracing::subscriber::set_default(subscriber);
+        for _ in 0..5 {
+            db.execute_unprepared("SELECT 1").await.expect("runs");
+        }
+        // Other tests of this binary may use pools at the same time (the histogram is the process's).
+        assert!(waits(&m) >= before + 5, "{} waits after 5 statements", waits(&m) - before);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -67,6 +67,7 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
         .sqlx_logging_level(log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(slow_ms))
         .acquire_timeout(Duration::from_secs(10));
+    pool_habits(&mut opts);
     if url.starts_with("sqlite:") {
         if let Some(path) = sqlite_path(url) {
             if let Some(dir) = std::path::Path::new(&path).parent() {
@@ -111,6 +112,7 @@ pub async fn connect_reader(url: &str, writer: &Db, connections: u32) -> Result<
         .acquire_timeout(Duration::from_secs(10))
         .max_connections(connections)
         .min_connections(1);
+    pool_habits(&mut opts);
     opts.map_sqlx_sqlite_opts(|o| {
         // The writer made the file and set WAL (kept in the file); a reader
         // only reads, and a write through it fails instead of taking the lock.
@@ -120,6 +122,19 @@ pub async fn connect_reader(url: &str, writer: &Db, connections: u32) -> Result<
             .busy_timeout(Duration::from_secs(10))
     });
     Database::connect(opts).await
+}
+
+/// What every pool does (issue 16):
+/// - each connection taken from the pool reports how long it waited for it
+///   (sqlx's event `sqlx::pool::acquire`, field `acquired_after_secs`, at
+///   trace level: never printed by the default filter): `GET /metrics` makes
+///   its `haocha_db_pool_wait_seconds` histogram from them;
+/// - a connection is pinged before use only after 30 s idle, not on every
+///   acquire (sqlx's default: one more round trip per transaction).
+fn pool_habits(opts: &mut ConnectOptions) {
+    opts.test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .map_sqlx_sqlite_pool_opts(|o| o.acquire_time_level(log::LevelFilter::Trace))
+        .map_sqlx_postgres_pool_opts(|o| o.acquire_time_level(log::LevelFilter::Trace));
 }
 
 fn sqlite_path(url: &str) -> Option<String> {

@@ -516,6 +516,30 @@ async fn two_servers_behind_nginx_share_one_postgresql_database() {
     assert_eq!(http.get(format!("{base_b}/readyz")).send().await.unwrap().status(), 200);
     let url = report("SC-AFTER".into()).await;
     next_with(&mut streams[1], &url, Duration::from_secs(1)).await;
+    // The survivor's /metrics counts its waits for a pooled connection (the
+    // real `haocha serve`: main's tracing layer, sqlx's acquire events).
+    let scrape = http
+        .get(format!("{base_b}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let waits = |name: &str| -> f64 {
+        scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics"))
+    };
+    // Hundreds of requests used the database: each took a connection.
+    assert!(
+        waits("haocha_db_pool_wait_seconds_count") >= 50.0,
+        "pool waits observed: {}",
+        waits("haocha_db_pool_wait_seconds_count")
+    );
+    assert!(waits("haocha_db_pool_wait_seconds_sum") > 0.0);
     eprintln!(
         "scale-out: {} of 60 ratings were retried by their client after the kill",
         retried.len()
