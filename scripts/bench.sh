@@ -52,6 +52,20 @@ count_open() { # $1 database url
   esac
 }
 
+# The database's size in bytes (the server stopped: SQLite's WAL checkpointed into the file).
+db_bytes() { # $1 backend name
+  case "$1" in
+    sqlite) .tools/venv/bin/python -c 'import os,sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close(); print(os.path.getsize(sys.argv[1]))' "$work/bench.db" ;;
+    *) pg_as psql -p "$pgport" -d haocha_bench -qtAc "CHECKPOINT; SELECT pg_database_size('haocha_bench')" | tail -1 ;;
+  esac
+}
+db_count() { # $1 backend name, $2 SQL giving one number
+  case "$1" in
+    sqlite) .tools/venv/bin/python -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$work/bench.db" "$2" ;;
+    *) pg_as psql -p "$pgport" -d haocha_bench -qtAc "$2" ;;
+  esac
+}
+
 tokens_sqlite() { .tools/venv/bin/python - "$1" "$2" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -65,6 +79,8 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
   local name=$1 url=$2
   local key
   key=$(HAOCHA_DATABASE_URL="$url" "$bin" demo)
+  local bytes0 ratings0
+  bytes0=$(db_bytes "$name"); ratings0=$(db_count "$name" "SELECT COUNT(*) FROM rating")
   start_server "$url" 0,1
   note "$name RSS idle (MB)" "$(( $(rss_kb) / 1024 ))"
 
@@ -131,11 +147,22 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
   record "$name GET /api/v1/ratings?limit=100 (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100"
   stop_server
 
+  # ---- database size (issue 16: per million ratings) ----
+  # As the loads above stored them: each case with its rating link, each rating
+  # with its outbox record, a bad one with its work order and events, indexes.
+  local bytes1 ratings1 cases1
+  bytes1=$(db_bytes "$name"); ratings1=$(db_count "$name" "SELECT COUNT(*) FROM rating")
+  cases1=$(db_count "$name" "SELECT COUNT(*) FROM service_case")
+  note "$name database size per million ratings as the loads stored them (GB; $(( ratings1 - ratings0 )) ratings of $cases1 cases, with links, outbox, work orders, indexes)" \
+    "$(.tools/venv/bin/python -c "print(round(($bytes1 - $bytes0) / max(1, $ratings1 - $ratings0) * 1e6 / 1e9, 2))")"
+
   # ---- growth: the same figures with 1 M more ratings (and their cases) stored ----
   echo "[$name] bulk-loading 1,000,000 cases and ratings" >&2
   local t0=$SECONDS
   $5 "$(cat bench/grow.sql)"
   note "$name bulk load of 1 M cases + ratings (s)" "$(( SECONDS - t0 ))"
+  note "$name database growth by the bulk load of 1 M cases with one good rating each (GB, no links, outbox or work orders)" \
+    "$(.tools/venv/bin/python -c "print(round(($(db_bytes "$name") - $bytes1) / 1e9, 2))")"
   start_server "$url" 0,1
   KEY=$key RUN=z record "$name @1M ingest POST /api/v1/cases (4 conns, 10 s)" -t2 -c4 -d10s -s bench/ingest.lua "$base"
   $3 "$work/tokens.txt"

@@ -390,16 +390,20 @@ fn state_of(t: &rating_token::Model, now: DateTime<Utc>) -> TokenState {
 /// A rating link and its case: the one look-up every use of a token starts
 /// from (the page, its submission, the follow-up). Unknown tokens are `NotFound`.
 pub(crate) async fn token_case<C: ConnectionTrait>(conn: &C, token: &str) -> Result<(rating_token::Model, service_case::Model)> {
-    let t = rating_token::Entity::find()
+    use sea_orm::{JoinType, QuerySelect as _};
+    // The token with its case: one statement (every rating page and submit).
+    let to_case: sea_orm::RelationDef = rating_token::Entity::belongs_to(service_case::Entity)
+        .from(rating_token::Column::CaseId)
+        .to(service_case::Column::Id)
+        .into();
+    let (t, case) = rating_token::Entity::find()
+        .join(JoinType::LeftJoin, to_case)
+        .select_also(service_case::Entity)
         .filter(rating_token::Column::Token.eq(token))
         .one(conn)
         .await?
         .ok_or(Error::NotFound("rating link"))?;
-    let case = service_case::Entity::find_by_id(t.case_id)
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound("case"))?;
-    Ok((t, case))
+    Ok((t, case.ok_or(Error::NotFound("case"))?))
 }
 
 /// The rating page's view of a token. Unknown tokens are `NotFound`.

@@ -243,22 +243,19 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
 /// An active item rating arrived for a case that already has a default: the
 /// default is kept as history, marked superseded (same transaction).
 pub async fn supersede(txn: &DatabaseTransaction, case_id: i32, rating_id: i32, now: DateTime<Utc>) -> Result<()> {
-    let replaced: Vec<DateTime<Utc>> = default_rating::Entity::find()
-        .select_only()
-        .column(default_rating::Column::CreatedAt)
-        .filter(default_rating::Column::CaseId.eq(case_id))
-        .filter(default_rating::Column::SupersededAt.is_null())
-        .into_tuple()
-        .all(txn)
-        .await?;
-    crate::rollup::mark(txn, &replaced).await?;
-    default_rating::Entity::update_many()
+    // One statement (UPDATE … RETURNING): this runs for every item rating.
+    let replaced: Vec<DateTime<Utc>> = default_rating::Entity::update_many()
         .col_expr(default_rating::Column::SupersededBy, sea_orm::sea_query::Expr::value(rating_id))
         .col_expr(default_rating::Column::SupersededAt, sea_orm::sea_query::Expr::value(now))
         .filter(default_rating::Column::CaseId.eq(case_id))
         .filter(default_rating::Column::SupersededAt.is_null())
-        .exec(txn)
-        .await?;
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|d| d.created_at)
+        .collect();
+    // The days the defaults counted in are stale.
+    crate::rollup::mark(txn, &replaced).await?;
     Ok(())
 }
 

@@ -7,6 +7,8 @@ pub(super) struct NewOrder<'a> {
     place_rating_id: Option<i32>,
     case_id: Option<i32>,
     hall_id: i32,
+    /// The hall's region, when the caller read it already.
+    region_id: Option<i32>,
     unit_id: Option<i32>,
     level: Level,
     channel: &'a str,
@@ -14,17 +16,26 @@ pub(super) struct NewOrder<'a> {
     comment: Option<&'a str>,
     phone_hash: Option<&'a str>,
     opened_by: &'a str,
+    /// The transaction already marked `now`'s day stale (the bad rating's own
+    /// mark: it was stored at `now`).
+    day_marked: bool,
 }
 
 /// Up to this many cases of a phone, the repeated-comment check reads their ratings.
 const FEW_CASES: u64 = 64;
 
 pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: DateTime<Utc>) -> Result<i32> {
-    let h = hall::Entity::find_by_id(n.hall_id)
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound("hall"))?;
-    let (policy, _) = crate::policies::for_region(conn, h.region_id).await?;
+    let region_id = match n.region_id {
+        Some(r) => r,
+        None => {
+            hall::Entity::find_by_id(n.hall_id)
+                .one(conn)
+                .await?
+                .ok_or(Error::NotFound("hall"))?
+                .region_id
+        }
+    };
+    let (policy, _) = crate::policies::for_region(conn, region_id).await?;
     let cal = crate::calendar::load(conn).await?;
     let mut flags = Vec::new();
     if n.comment.is_some_and(wo::is_abusive) {
@@ -76,7 +87,7 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
         place_rating_id: Set(n.place_rating_id),
         case_id: Set(n.case_id),
         hall_id: Set(n.hall_id),
-        region_id: Set(h.region_id),
+        region_id: Set(region_id),
         unit_id: Set(n.unit_id),
         level: Set(n.level.code().into()),
         channel: Set(n.channel.into()),
@@ -105,7 +116,9 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
     }
     .insert(conn)
     .await?;
-    crate::rollup::mark(conn, &[order.opened_at]).await?;
+    if !n.day_marked {
+        crate::rollup::mark(conn, &[order.opened_at]).await?;
+    }
     event(
         conn,
         order.id,
@@ -132,14 +145,32 @@ pub(crate) async fn open_for_rating(
     if !level.is_bad() {
         return Ok(None);
     }
-    let w = service_window::Entity::find_by_id(case.window_id)
-        .one(txn)
+    // The window's hall and unit, the hall's region, the item's unit: one
+    // round trip (this runs in every bad rating's transaction, issue 16).
+    let backend = txn.get_database_backend();
+    let (p1, p2) = if backend == sea_orm::DbBackend::Postgres {
+        ("$1", "$2")
+    } else {
+        ("?", "?")
+    };
+    let sql = format!(
+        "SELECT w.hall_id, w.unit_id, h.region_id, i.unit_id AS item_unit_id FROM service_window w \
+         JOIN hall h ON h.id = w.hall_id LEFT JOIN service_item i ON i.id = {p2} WHERE w.id = {p1}"
+    );
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [case.window_id.into(), case.item_id.into()],
+        ))
         .await?
         .ok_or(Error::NotFound("window"))?;
+    let hall_id: i32 = row.try_get("", "hall_id")?;
+    let region_id: i32 = row.try_get("", "region_id")?;
     // 谁办理谁负责: the item's unit, else the window's.
-    let unit_id = match item::Entity::find_by_id(case.item_id).one(txn).await? {
-        Some(i) => i.unit_id,
-        None => w.unit_id,
+    let unit_id: i32 = match row.try_get::<Option<i32>>("", "item_unit_id")? {
+        Some(u) => u,
+        None => row.try_get("", "unit_id")?,
     };
     let id = open(
         txn,
@@ -147,7 +178,8 @@ pub(crate) async fn open_for_rating(
             rating_id: Some(r.id),
             place_rating_id: None,
             case_id: Some(case.id),
-            hall_id: w.hall_id,
+            hall_id,
+            region_id: Some(region_id),
             unit_id: Some(unit_id),
             level,
             channel: &r.channel,
@@ -155,6 +187,9 @@ pub(crate) async fn open_for_rating(
             comment: r.comment.as_deref(),
             phone_hash: case.phone_hash.as_deref(),
             opened_by: "system",
+            // Both callers (a first rating, a follow-up) marked the rating's
+            // day, stored at `now`, in this transaction.
+            day_marked: r.created_at == now,
         },
         now,
     )
@@ -186,6 +221,7 @@ pub(crate) async fn open_for_place<C: ConnectionTrait>(
             place_rating_id: Some(p.id),
             case_id: None,
             hall_id: p.hall_id,
+            region_id: None,
             unit_id,
             level,
             channel: &p.channel,
@@ -194,6 +230,7 @@ pub(crate) async fn open_for_place<C: ConnectionTrait>(
             comment: p.comment.as_deref(),
             phone_hash: p.phone_hash.as_deref(),
             opened_by,
+            day_marked: false,
         },
         now,
     )
