@@ -146,14 +146,20 @@ pub struct Calendar {
 impl Calendar {
     /// 2020–2026 from the official notices.
     pub fn builtin() -> Calendar {
-        let mut c = Calendar::default();
-        for (y, text) in BUILTIN {
-            // The built-in files are checked by the tests below.
-            if let Ok(year) = Year::parse(y, text) {
-                c.set(year);
-            }
-        }
-        c
+        // Parsed once per process (every bad rating's deadline starts here).
+        static PARSED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                let mut c = Calendar::default();
+                for (y, text) in BUILTIN {
+                    // The built-in files are checked by the tests below.
+                    if let Ok(year) = Year::parse(y, text) {
+                        c.set(year);
+                    }
+                }
+                c
+            })
+            .clone()
     }
 
     /// Adds or replaces a year (a loaded file overrides the built-in one).

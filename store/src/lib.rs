@@ -90,7 +90,11 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
     } else {
         opts.max_connections(16);
     }
-    Database::connect(opts).await
+    let db = Database::connect(opts).await?;
+    if url.starts_with("sqlite:") {
+        notice::opened_sqlite(&db).await?;
+    }
+    Ok(db)
 }
 
 /// The pool that pages read from (issue 16): on SQLite, `connections`

@@ -65,8 +65,36 @@ pub fn subscribe_local() -> broadcast::Receiver<LocalNotice> {
     local().subscribe()
 }
 
-/// The file of a SQLite connection's main database (empty in memory).
+/// The SQLite databases this process opened for writing (`crate::connect`),
+/// each named as `pragma_database_list` names it.
+static OPENED: std::sync::Mutex<Vec<Arc<str>>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes a SQLite database opened for writing by this process.
+pub(crate) async fn opened_sqlite(db: &Db) -> std::result::Result<(), sea_orm::DbErr> {
+    let file = query_database_file(db)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(format!("cannot name the database file: {e}")))?;
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    if !opened.contains(&file) {
+        opened.push(file);
+    }
+    Ok(())
+}
+
+/// The file of a SQLite connection's main database (empty in memory). A
+/// process that opened one database (a server) knows it without asking: one
+/// statement less on the writer per notice, i.e. per rating (issue 16).
 pub async fn database_file<C: ConnectionTrait>(conn: &C) -> Result<Arc<str>> {
+    {
+        let opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        if let [only] = opened.as_slice() {
+            return Ok(only.clone());
+        }
+    }
+    query_database_file(conn).await
+}
+
+async fn query_database_file<C: ConnectionTrait>(conn: &C) -> Result<Arc<str>> {
     let row = conn
         .query_one_raw(Statement::from_string(
             DbBackend::Sqlite,

@@ -29,6 +29,7 @@ on_both_databases!(
     where_the_policy_says_so_the_unit_sets_the_deadline,
     the_public_page_shows_results_and_rectified_cases_anonymised,
     rollups_always_equal_a_recount_from_the_raw_rows,
+    the_order_goes_to_the_unit_of_the_item_at_any_window,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -1107,4 +1108,42 @@ async fn rollups_always_equal_a_recount_from_the_raw_rows(app: TestApp) {
         .await;
     assert_eq!(stale.as_deref(), Some("0"));
     assert!(app.count_rows("stat_rollup").await > 0);
+}
+
+/// 谁办理谁负责: a bad rating's order goes to the unit of the case's item,
+/// whichever window served it (the window's unit only without an item unit);
+/// its hall and region are the window's. Cases at other windows than W01
+/// with other items than the first: the order's look-up joins the window,
+/// its hall and the item by their own ids.
+async fn the_order_goes_to_the_unit_of_the_item_at_any_window(app: TestApp) {
+    for (number, window, staff, item, unit) in [
+        ("WO-W06", "W06", "S1006", "11210100MB0005-001", "U-POLICE"),
+        ("WO-W01-FUND", "W01", "S1001", "11210100MB0003-001", "U-FUND"),
+        ("WO-W05-SOCIAL", "W05", "S1005", "11210100MB0002-002", "U-SOCIAL"),
+    ] {
+        let mut body = case_body(number, window, Some(staff));
+        body["item_code"] = json!(item);
+        body["completed_at"] = json!(app.now().with_timezone(&cst()).to_rfc3339());
+        body["accepted_at"] = json!((app.now() - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
+        let res = app.post_json("/api/v1/cases", &body).await;
+        assert_eq!(res.status(), 201, "{number}: {}", res.text().await.unwrap());
+        let url = res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string();
+        rate_bad(&app, &url).await;
+        let o = api_order(&app, order_id_of(&app, number).await).await;
+        assert_eq!(o["unit_code"], unit, "{number}: {o}");
+        assert_eq!(o["case_number"], number);
+        let hall_of_window = app
+            .scalar(&format!(
+                "SELECT CAST(w.hall_id AS TEXT) AS v FROM service_window w WHERE w.code = '{window}'"
+            ))
+            .await
+            .unwrap();
+        let hall_of_order = app
+            .scalar(&format!(
+                "SELECT CAST(o.hall_id AS TEXT) AS v FROM work_order o JOIN service_case c ON c.id = o.case_id WHERE c.case_number = '{number}'"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(hall_of_order, hall_of_window, "{number}");
+    }
 }

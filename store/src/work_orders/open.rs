@@ -147,24 +147,23 @@ pub(crate) async fn open_for_rating(
     }
     // The window's hall and unit, the hall's region, the item's unit: one
     // round trip (this runs in every bad rating's transaction, issue 16).
-    let backend = txn.get_database_backend();
-    let (p1, p2) = if backend == sea_orm::DbBackend::Postgres {
-        ("$1", "$2")
-    } else {
-        ("?", "?")
-    };
-    let sql = format!(
-        "SELECT w.hall_id, w.unit_id, h.region_id, i.unit_id AS item_unit_id FROM service_window w \
-         JOIN hall h ON h.id = w.hall_id LEFT JOIN service_item i ON i.id = {p2} WHERE w.id = {p1}"
-    );
-    let row = txn
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            sql,
-            [case.window_id.into(), case.item_id.into()],
-        ))
-        .await?
-        .ok_or(Error::NotFound("window"))?;
+    let q = Query::select()
+        .column((service_window::Entity, service_window::Column::HallId))
+        .column((service_window::Entity, service_window::Column::UnitId))
+        .column((hall::Entity, hall::Column::RegionId))
+        .expr_as(
+            Expr::col((item::Entity, item::Column::UnitId)),
+            sea_orm::sea_query::Alias::new("item_unit_id"),
+        )
+        .from(service_window::Entity)
+        .inner_join(
+            hall::Entity,
+            Expr::col((hall::Entity, hall::Column::Id)).equals((service_window::Entity, service_window::Column::HallId)),
+        )
+        .left_join(item::Entity, Expr::col((item::Entity, item::Column::Id)).eq(case.item_id))
+        .and_where(Expr::col((service_window::Entity, service_window::Column::Id)).eq(case.window_id))
+        .to_owned();
+    let row = txn.query_one(&q).await?.ok_or(Error::NotFound("window"))?;
     let hall_id: i32 = row.try_get("", "hall_id")?;
     let region_id: i32 = row.try_get("", "region_id")?;
     // 谁办理谁负责: the item's unit, else the window's.
