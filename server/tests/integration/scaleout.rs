@@ -183,18 +183,23 @@ async fn up(http: &reqwest::Client, base: &str, site: &Site) {
     panic!("{base} did not come up\n{}", site.logs());
 }
 
-/// `route="/healthz"` requests a server answered, from its own /metrics.
-async fn healthz_served(http: &reqwest::Client, base: &str) -> u64 {
-    let text = http
-        .get(format!("{base}/metrics"))
+/// A server's own /metrics.
+async fn scrape(http: &reqwest::Client, base: &str) -> String {
+    http.get(format!("{base}/metrics"))
         .bearer_auth(METRICS_TOKEN)
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    text.lines()
+        .unwrap()
+}
+
+/// `route="/healthz"` requests a server answered, from its own /metrics.
+async fn healthz_served(http: &reqwest::Client, base: &str) -> u64 {
+    scrape(http, base)
+        .await
+        .lines()
         .filter(|l| l.starts_with("haocha_http_request_duration_seconds_count") && l.contains("route=\"/healthz\""))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
@@ -518,17 +523,9 @@ async fn two_servers_behind_nginx_share_one_postgresql_database() {
     next_with(&mut streams[1], &url, Duration::from_secs(1)).await;
     // The survivor's /metrics counts its waits for a pooled connection (the
     // real `haocha serve`: main's tracing layer, sqlx's acquire events).
-    let scrape = http
-        .get(format!("{base_b}/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = scrape(&http, &base_b).await;
     let waits = |name: &str| -> f64 {
-        scrape
+        metrics
             .lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
             .unwrap_or_else(|| panic!("no {name} in /metrics"))
