@@ -174,7 +174,9 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
-pub(crate) fn immediate() -> sea_orm::TransactionOptions {
+/// How every writing transaction begins (`BEGIN IMMEDIATE` on SQLite: it takes
+/// the write lock at once instead of failing at its first write).
+pub fn immediate() -> sea_orm::TransactionOptions {
     sea_orm::TransactionOptions {
         sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
         ..Default::default()

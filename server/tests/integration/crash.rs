@@ -184,3 +184,93 @@ async fn ratings_survive_a_kill_9_exactly_once_on_sqlite() {
 async fn ratings_survive_a_kill_9_exactly_once_on_postgres() {
     ratings_survive_a_kill_9_exactly_once(Backend::Postgres).await
 }
+
+/// A request whose client goes away while its transaction's `BEGIN` is on the
+/// wire (a phone losing its signal, a load generator stopping) drops the
+/// transaction mid-begin. The connection must go back to the pool outside any
+/// transaction: otherwise the next borrower's statements run inside the stale
+/// one, invisible to every other connection, and vanish when the connection
+/// closes (sqlx 0.9.0 on PostgreSQL did this: transact-rs/sqlx#4393; seen in
+/// the bench as "there is already a transaction in progress"). The same for a
+/// COMMIT dropped on the wire: committed or not, nothing stays open.
+async fn a_write_after_a_cancelled_begin_is_seen_by_everyone(backend: Backend) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use std::future::Future;
+    let (db_url, _file) = database_url(backend).await;
+    store::open(&db_url).await.expect("open").close().await.ok();
+    // One connection, as haocha's SQLite writer has: the write after each
+    // cancelled BEGIN gets the very connection that BEGIN left (with more, a
+    // fresh one may answer first and the stale one be cleaned by the next BEGIN).
+    let mut opts = sea_orm::ConnectOptions::new(db_url.clone());
+    opts.max_connections(1).min_connections(1);
+    let db = sea_orm::Database::connect(opts).await.expect("one-connection pool");
+    let other = store::connect(&db_url).await.expect("a second pool");
+    db.execute_unprepared("CREATE TABLE cancel_probe (n INTEGER NOT NULL)")
+        .await
+        .expect("create");
+    let mut cancelled = 0;
+    for round in 0..300u64 {
+        // Dropped after its first poll, or after a few: somewhere between
+        // taking a connection and reading BEGIN's answer (a timer cannot cut
+        // that fine: tokio's have a millisecond's grain, BEGIN takes ~100 µs).
+        let polls_before_drop = round % 6;
+        let mut begin = Box::pin(db.begin_with_options(store::immediate()));
+        let mut polls = 0;
+        let begun = std::future::poll_fn(|cx| match begin.as_mut().poll(cx) {
+            std::task::Poll::Ready(r) => std::task::Poll::Ready(Some(r)),
+            std::task::Poll::Pending if polls >= polls_before_drop => std::task::Poll::Ready(None),
+            std::task::Poll::Pending => {
+                polls += 1;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        drop(begin);
+        match begun {
+            None => cancelled += 1,
+            // Begun: a write, then its COMMIT dropped the same way.
+            Some(txn) => {
+                let txn = txn.expect("begin");
+                txn.execute_unprepared("INSERT INTO cancel_probe (n) VALUES (-1)")
+                    .await
+                    .expect("write");
+                let mut commit = Box::pin(txn.commit());
+                let mut polls = 0;
+                std::future::poll_fn(|cx| match commit.as_mut().poll(cx) {
+                    std::task::Poll::Ready(r) => std::task::Poll::Ready(r.expect("commit")),
+                    std::task::Poll::Pending if polls >= polls_before_drop => std::task::Poll::Ready(()),
+                    std::task::Poll::Pending => {
+                        polls += 1;
+                        cx.waker().wake_by_ref();
+                        std::task::Poll::Pending
+                    }
+                })
+                .await;
+            }
+        }
+        db.execute_unprepared(&format!("INSERT INTO cancel_probe (n) VALUES ({round})"))
+            .await
+            .expect("insert");
+        let seen = scalar(&other, &format!("SELECT COUNT(*) AS n FROM cancel_probe WHERE n = {round}")).await;
+        assert_eq!(
+            seen, 1,
+            "round {round} ({cancelled} BEGINs cancelled so far): a committed write is not visible to another \
+             connection — it ran inside a transaction that a cancelled BEGIN left open"
+        );
+    }
+    assert!(
+        cancelled >= 30,
+        "only {cancelled} of 300 BEGINs were cancelled: the test did not test"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_after_a_cancelled_begin_is_seen_by_everyone_on_sqlite() {
+    a_write_after_a_cancelled_begin_is_seen_by_everyone(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_after_a_cancelled_begin_is_seen_by_everyone_on_postgres() {
+    a_write_after_a_cancelled_begin_is_seen_by_everyone(Backend::Postgres).await;
+}
