@@ -1,6 +1,7 @@
 //! The job: new orders told, overdue orders escalated once a day.
 
 use super::*;
+use sea_orm::Condition;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoticeRun {
@@ -76,8 +77,31 @@ pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
         txn.commit().await?;
     }
     let today = now.with_timezone(&crate::console::china()).format("%Y-%m-%d").to_string();
+    // Only the orders whose current deadline has passed and that were not
+    // escalated today: every open order was read here before, on SQLite on the
+    // one writer connection (8,658 open orders: 78 ms, ratings waiting behind).
+    // `current_due` and `overdue_days` still decide: this is the same set,
+    // narrowed by the database (an order is late only once `now` reaches its due).
+    let waiting = [State::Contacted, State::InProgress, State::Returned, State::ExtensionRequested].map(State::code);
     let open = work_order::Entity::find()
-        .filter(work_order::Column::State.ne(State::Closed.code()))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(work_order::Column::State.eq(State::New.code()))
+                        .add(work_order::Column::FirstContactDue.lte(now)),
+                )
+                .add(
+                    Condition::all()
+                        .add(work_order::Column::State.is_in(waiting))
+                        .add(work_order::Column::HandleDue.lte(now)),
+                ),
+        )
+        .filter(
+            Condition::any()
+                .add(work_order::Column::EscalatedOn.is_null())
+                .add(work_order::Column::EscalatedOn.ne(today.as_str())),
+        )
         .all(db)
         .await?;
     let mut late_regions = Vec::new();
