@@ -88,7 +88,7 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
   KEY=$key RUN=a record "$name ingest POST /api/v1/cases (4 conns, 10 s)" -t2 -c4 -d10s -s bench/ingest.lua "$base"
   # More open cases for the runs below, bounded: at most 6 more 10 s runs.
   for run in b c d e f g; do
-    [ "$(count_open "$url")" -ge 20000 ] && break
+    [ "$(count_open "$url")" -ge 23000 ] && break
     KEY=$key RUN=$run wrk -t2 -c8 -d10s -s bench/ingest.lua "$base" >/dev/null
   done
 
@@ -135,10 +135,14 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
     from=$(( from + 900 ))
     TOKENS=$slice THREADS=2 RATE=300 CONNECTIONS=16 \
       record "$name POST /r/{token}, first 3 s after the server started, 300/s offered, $STREAMS event streams open (16 conns)" -t2 -c16 -d3s --timeout 5s -s bench/submit.lua "$base"
-    sed -n "${from},$(( from + 1499 ))p" "$work/tokens.txt" >"$slice"
-    from=$(( from + 1500 ))
-    TOKENS=$slice THREADS=2 RATE=300 CONNECTIONS=16 \
-      record "$name POST /r/{token} at 300/s offered, $STREAMS event streams open (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
+    # Three 5 s runs, each recorded and judged: one run's p99 is two or three
+    # requests, and a job run (every minute) may fall in any of them.
+    for k in 1 2 3; do
+      sed -n "${from},$(( from + 1499 ))p" "$work/tokens.txt" >"$slice"
+      from=$(( from + 1500 ))
+      TOKENS=$slice THREADS=2 RATE=300 CONNECTIONS=16 \
+        record "$name POST /r/{token} at 300/s offered, $STREAMS event streams open (16 conns, ≤5 s, run $k of 3)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
+    done
     note "$name RSS with $STREAMS streams open (MB)" "$(( $(rss_kb) / 1024 ))"
   else
     note "$name streams" "did not open: $(tail -3 "$work/streams.err" | tr '\n"' ' ')"
