@@ -238,7 +238,10 @@ async fn a_write_after_a_cancelled_begin_is_seen_by_everyone(backend: Backend) {
                 let mut commit = Box::pin(txn.commit());
                 let mut polls = 0;
                 std::future::poll_fn(|cx| match commit.as_mut().poll(cx) {
-                    std::task::Poll::Ready(r) => std::task::Poll::Ready(r.expect("commit")),
+                    std::task::Poll::Ready(r) => {
+                        r.expect("commit");
+                        std::task::Poll::Ready(())
+                    }
                     std::task::Poll::Pending if polls >= polls_before_drop => std::task::Poll::Ready(()),
                     std::task::Poll::Pending => {
                         polls += 1;
