@@ -29,7 +29,7 @@ export HAOCHA_MAX_STREAMS_PER_ADDRESS=100000 HAOCHA_MAX_CONNECTIONS=100000
 trap 'stop_server; cp "$work/server.log" target/bench-server.log 2>/dev/null; if [ -n "$keep" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi' EXIT
 
 start_server() { # $1 database url, $2 cpu list
-  HAOCHA_DATABASE_URL="$1" HAOCHA_ADDR="$addr" HAOCHA_PUBLIC_URL="$base" RUST_LOG=warn taskset -c "$2" "$bin" serve 2>>"$work/server.log" &
+  HAOCHA_DATABASE_URL="$1" HAOCHA_ADDR="$addr" HAOCHA_PUBLIC_URL="$base" RUST_LOG=warn,server::jobs=info taskset -c "$2" "$bin" serve 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 100); do curl -sf "$base/" >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; exit 1
@@ -41,7 +41,7 @@ record() { # $1 label, rest: wrk args
   local line
   line=$(wrk "$@" | grep '^JSON ' | sed 's/^JSON //')
   echo "{\"label\":\"$label\",\"wrk\":$line}" >>"$results"
-  echo "  $label: $line" >&2
+  echo "  [$(date -u +%T) end] $label: $line" >&2
 }
 note() { echo "{\"label\":\"$1\",\"value\":\"$2\"}" >>"$results"; echo "  $1: $2" >&2; }
 
@@ -64,6 +64,15 @@ db_count() { # $1 backend name, $2 SQL giving one number
     sqlite) .tools/venv/bin/python -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$work/bench.db" "$2" ;;
     *) pg_as psql -p "$pgport" -d haocha_bench -qtAc "$2" ;;
   esac
+}
+
+used_tokens() { # $1 backend name, $2 file: 3,000 used rating links, each 20 times
+  local q="SELECT token FROM rating_token WHERE used_at IS NOT NULL ORDER BY id LIMIT 3000"
+  case "$1" in
+    sqlite) .tools/venv/bin/python -c 'import sqlite3,sys; print("\n".join(t for (t,) in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))' "$work/bench.db" "$q" ;;
+    *) pg_as psql -p "$pgport" -d haocha_bench -qtAc "$q" ;;
+  esac >"$2.one"
+  for _ in $(seq 20); do cat "$2.one"; done >"$2"
 }
 
 tokens_sqlite() { .tools/venv/bin/python - "$1" "$2" <<'PY'
@@ -153,6 +162,12 @@ run_backend() { # $1 name, $2 database url, $3 token extractor, $4/$5 SQL runner
   local rest="$work/rest.txt"
   sed -n "${from},\$p" "$work/tokens.txt" >"$rest"
   TOKENS=$rest THREADS=2 CONNECTIONS=16 record "$name POST /r/{token} closed loop, max throughput (16 conns, ≤5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
+  # The same request for links already used: the token and its case read (on
+  # SQLite through the same group writer), the submission refused (409), nothing
+  # written. What the HTTP path and the submission's first read cost on this
+  # machine: the ceiling of any submission, however cheap its writes.
+  used_tokens "$name" "$work/used.txt"
+  TOKENS=$work/used.txt THREADS=2 CONNECTIONS=16 record "$name POST /r/{token} of used links (refused, nothing written), closed loop (16 conns, 5 s)" -t2 -c16 -d5s --timeout 5s -s bench/submit.lua "$base"
 
   echo "[$name] GET /api/v1/ratings pages" >&2
   record "$name GET /api/v1/ratings?limit=100 (4 conns, 5 s)" -t2 -c4 -d5s -H "Authorization: Bearer $key" -s bench/common_done.lua "$base/api/v1/ratings?limit=100"
