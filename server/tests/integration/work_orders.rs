@@ -30,6 +30,7 @@ on_both_databases!(
     the_public_page_shows_results_and_rectified_cases_anonymised,
     rollups_always_equal_a_recount_from_the_raw_rows,
     the_order_goes_to_the_unit_of_the_item_at_any_window,
+    many_new_orders_are_each_told_once_by_job_runs_started_together,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -1146,4 +1147,89 @@ async fn the_order_goes_to_the_unit_of_the_item_at_any_window(app: TestApp) {
             .unwrap();
         assert_eq!(hall_of_order, hall_of_window, "{number}");
     }
+}
+
+/// The job tells new orders in chunks (one transaction and one conditional
+/// claim per 100, issue 16): 210 new orders, two job runs started together
+/// (as two servers' would be) — each order's 负责人 told exactly once, none
+/// left; a later run tells nobody again.
+async fn many_new_orders_are_each_told_once_by_job_runs_started_together(app: TestApp) {
+    let unit_admin = unit(&app).await;
+    let token = unit_admin.csrf("/admin/work-orders").await;
+    let me = app
+        .scalar("SELECT job_number AS v FROM account WHERE role = 'unit_admin' ORDER BY id DESC")
+        .await
+        .unwrap();
+    let (status, loc) = unit_admin
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[
+                ("_csrf", &token),
+                ("unit", "U-MARKET"),
+                ("job_number", &me),
+                ("phone", "13912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{loc}");
+    let start = cst().with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap().with_timezone(&Utc);
+    app.advance(start - app.now());
+    // Orders the demo data left untold are told first.
+    store::work_orders::notices(&app.db, app.now()).await.unwrap();
+    let told_before = count_new_sms(&app).await;
+
+    const ORDERS: i64 = 210;
+    for i in 0..ORDERS {
+        let mut body = case_body(&format!("WO-M{i}"), "W01", Some("S1001"));
+        let now = app.now();
+        body["applicant_phone"] = json!(format!("1390000{i:04}"));
+        body["completed_at"] = json!(now.with_timezone(&cst()).to_rfc3339());
+        body["accepted_at"] = json!((now - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
+        let res = app.post_json("/api/v1/cases", &body).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let url = res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string();
+        let comment = format!("第{i}号：等了两个小时没人管");
+        let (status, html) = app
+            .post_form(
+                &url,
+                &[("level", "very_dissatisfied"), ("tags", "efficiency"), ("comment", &comment)],
+            )
+            .await;
+        assert_eq!(status, 201, "{html}");
+    }
+    let untold = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id \
+                  WHERE c.case_number LIKE 'WO-M%' AND w.notified_at IS NULL";
+    assert_eq!(
+        app.scalar(untold).await.unwrap(),
+        ORDERS.to_string(),
+        "every bad rating opened an order"
+    );
+
+    let now = app.now();
+    let (a, b) = tokio::join!(store::work_orders::notices(&app.db, now), store::work_orders::notices(&app.db, now));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.told_new + b.told_new,
+        ORDERS as u64,
+        "told once between the two runs: {a:?} {b:?}"
+    );
+    assert_eq!(app.scalar(untold).await.unwrap(), "0", "none left untold");
+    assert_eq!(count_new_sms(&app).await - told_before, ORDERS, "one SMS per order");
+    let distinct = app
+        .scalar("SELECT CAST(COUNT(DISTINCT body) AS TEXT) AS v FROM sms_message WHERE body LIKE '%新差评工单%'")
+        .await
+        .unwrap();
+    assert_eq!(distinct.parse::<i64>().unwrap(), count_new_sms(&app).await, "no order told twice");
+
+    let again = store::work_orders::notices(&app.db, app.now()).await.unwrap();
+    assert_eq!(again.told_new, 0, "a later run tells nobody again");
+    assert_eq!(count_new_sms(&app).await - told_before, ORDERS);
+}
+
+async fn count_new_sms(app: &TestApp) -> i64 {
+    app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sms_message WHERE body LIKE '%新差评工单%'")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap()
 }

@@ -24,7 +24,12 @@ pub(super) async fn tell_handler<C: ConnectionTrait>(
     let Some(u) = unit::Entity::find_by_id(u).one(conn).await? else {
         return Ok(false);
     };
-    let (Some(sealed), Some(hash)) = (u.handler_phone_sealed, u.handler_phone_hash) else {
+    tell_unit(conn, &u, body, dedupe, now).await
+}
+
+/// `tell_handler` with the unit already read.
+async fn tell_unit<C: ConnectionTrait>(conn: &C, u: &unit::Model, body: &str, dedupe: String, now: DateTime<Utc>) -> Result<bool> {
+    let (Some(sealed), Some(hash)) = (u.handler_phone_sealed.clone(), u.handler_phone_hash.clone()) else {
         return Ok(false);
     };
     crate::sms::queue_sealed(
@@ -43,39 +48,85 @@ pub(super) async fn tell_handler<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// One pass: tell each unit's 负责人 of new orders, and once a day mark the
-/// orders past a deadline (working days late, a timeline step) and tell the
-/// 负责人 again. Idempotent (dedupe keys, conditional updates).
-pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
-    let mut run = NoticeRun::default();
-    let cal = crate::calendar::load(db).await?;
-    let fresh = work_order::Entity::find()
-        .filter(work_order::Column::NotifiedAt.is_null())
-        .order_by_asc(work_order::Column::Id)
-        .limit(500)
-        .all(db)
-        .await?;
-    for o in fresh {
-        let txn = db.begin_with_options(immediate()).await?;
-        let claimed = work_order::Entity::update_many()
-            .col_expr(work_order::Column::NotifiedAt, Expr::value(now))
-            .filter(work_order::Column::Id.eq(o.id))
+/// New orders told per transaction, and at most per run (the rest wait for the next run).
+const NEW_PER_TXN: u64 = 100;
+const NEW_PER_RUN: u64 = 5_000;
+
+/// Each new order claimed (`notified_at`) and its unit's 负责人 told, in
+/// transactions of [`NEW_PER_TXN`] orders: one conditional `UPDATE … RETURNING`
+/// claims a chunk, so of two servers each order is told by exactly one, and a
+/// crash before the commit leaves the chunk for the next run (dedupe keys keep
+/// the SMS single). Was one transaction per order (issue 16: at 500 orders a run,
+/// 12 s of PostgreSQL time under a 300/s rating load, rating p99 12 → 33–50 ms).
+async fn tell_new(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let mut told = 0;
+    let mut after = 0;
+    let mut seen = 0;
+    while seen < NEW_PER_RUN {
+        let ids: Vec<i32> = work_order::Entity::find()
+            .select_only()
+            .column(work_order::Column::Id)
             .filter(work_order::Column::NotifiedAt.is_null())
-            .exec(&txn)
+            .filter(work_order::Column::Id.gt(after))
+            .order_by_asc(work_order::Column::Id)
+            .limit(NEW_PER_TXN)
+            .into_tuple()
+            .all(db)
             .await?;
-        if claimed.rows_affected == 1 {
+        let Some(&last) = ids.last() else { break };
+        after = last;
+        seen += ids.len() as u64;
+        let txn = db.begin_with_options(immediate()).await?;
+        let mut claimed = work_order::Entity::update_many()
+            .col_expr(work_order::Column::NotifiedAt, Expr::value(now))
+            .filter(work_order::Column::Id.is_in(ids.iter().copied()))
+            .filter(work_order::Column::NotifiedAt.is_null())
+            .exec_with_returning(&txn)
+            .await?;
+        claimed.sort_by_key(|o| o.id);
+        let mut unit_ids: Vec<i32> = claimed.iter().filter_map(|o| o.unit_id).collect();
+        unit_ids.sort_unstable();
+        unit_ids.dedup();
+        let units: std::collections::HashMap<i32, unit::Model> = if unit_ids.is_empty() {
+            Default::default()
+        } else {
+            unit::Entity::find()
+                .filter(unit::Column::Id.is_in(unit_ids))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect()
+        };
+        for o in &claimed {
+            let Some(u) = o.unit_id.and_then(|id| units.get(&id)) else {
+                continue;
+            };
             let body = format!(
                 "【好差评】新差评工单{}（{}），请在{}前联系评价人核实。",
                 o.id,
                 crate::columns::level(&o.level)?.label_zh(),
                 o.first_contact_due.with_timezone(&crate::console::china()).format("%m-%d %H:%M")
             );
-            if tell_handler(&txn, o.unit_id, &body, format!("wo-new:{}", o.id), now).await? {
-                run.told_new += 1;
+            if tell_unit(&txn, u, &body, format!("wo-new:{}", o.id), now).await? {
+                told += 1;
             }
         }
         txn.commit().await?;
+        if (ids.len() as u64) < NEW_PER_TXN {
+            break;
+        }
     }
+    Ok(told)
+}
+
+/// One pass: tell each unit's 负责人 of new orders, and once a day mark the
+/// orders past a deadline (working days late, a timeline step) and tell the
+/// 负责人 again. Idempotent (dedupe keys, conditional updates).
+pub async fn notices(db: &Db, now: DateTime<Utc>) -> Result<NoticeRun> {
+    let mut run = NoticeRun::default();
+    let cal = crate::calendar::load(db).await?;
+    run.told_new = tell_new(db, now).await?;
     let today = now.with_timezone(&crate::console::china()).format("%Y-%m-%d").to_string();
     // Only the orders whose current deadline has passed and that were not
     // escalated today: every open order was read here before, on SQLite on the
