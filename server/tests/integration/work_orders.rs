@@ -76,6 +76,23 @@ async fn rate_bad(app: &TestApp, url: &str) {
     assert_eq!(status, 201, "{html}");
 }
 
+/// The newest unit administrator (of U-MARKET) names themself the unit's
+/// 差评处置负责人 (mobile 13912345678); returns their job number.
+async fn name_market_handler(app: &TestApp, unit_admin: &Browser, csrf: &str) -> String {
+    let me = app
+        .scalar("SELECT job_number AS v FROM account WHERE role = 'unit_admin' ORDER BY id DESC")
+        .await
+        .unwrap();
+    let (status, loc) = unit_admin
+        .post_raw(
+            "/admin/work-orders/handler",
+            &[("_csrf", csrf), ("unit", "U-MARKET"), ("job_number", &me), ("phone", "13912345678")],
+        )
+        .await;
+    assert_eq!((status, loc.as_str()), (303, "/admin/work-orders?notice=handler"));
+    me
+}
+
 async fn order_id_of(app: &TestApp, number: &str) -> i32 {
     app.scalar(&format!(
         "SELECT CAST(w.id AS TEXT) AS v FROM work_order w JOIN service_case c ON c.id = w.case_id WHERE c.case_number = '{number}'"
@@ -297,22 +314,7 @@ async fn overdue_orders_are_escalated_once_a_day_and_listed_first(app: TestApp) 
         )
         .await;
     assert_eq!(status, 422, "an unknown account is refused: {loc}");
-    let me = app
-        .scalar("SELECT job_number AS v FROM account WHERE role = 'unit_admin' ORDER BY id DESC")
-        .await
-        .unwrap();
-    let (status, loc) = unit_admin
-        .post_raw(
-            "/admin/work-orders/handler",
-            &[
-                ("_csrf", &token),
-                ("unit", "U-MARKET"),
-                ("job_number", &me),
-                ("phone", "13912345678"),
-            ],
-        )
-        .await;
-    assert_eq!((status, loc.as_str()), (303, "/admin/work-orders?notice=handler"));
+    let me = name_market_handler(&app, &unit_admin, &token).await;
     let (status, _) = unit_admin
         .post_raw(
             "/admin/work-orders/handler",
@@ -1156,22 +1158,7 @@ async fn the_order_goes_to_the_unit_of_the_item_at_any_window(app: TestApp) {
 async fn many_new_orders_are_each_told_once_by_job_runs_started_together(app: TestApp) {
     let unit_admin = unit(&app).await;
     let token = unit_admin.csrf("/admin/work-orders").await;
-    let me = app
-        .scalar("SELECT job_number AS v FROM account WHERE role = 'unit_admin' ORDER BY id DESC")
-        .await
-        .unwrap();
-    let (status, loc) = unit_admin
-        .post_raw(
-            "/admin/work-orders/handler",
-            &[
-                ("_csrf", &token),
-                ("unit", "U-MARKET"),
-                ("job_number", &me),
-                ("phone", "13912345678"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 303, "{loc}");
+    name_market_handler(&app, &unit_admin, &token).await;
     let start = cst().with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap().with_timezone(&Utc);
     app.advance(start - app.now());
     // Orders the demo data left untold are told first.
