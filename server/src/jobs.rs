@@ -3,7 +3,7 @@
 //! one PostgreSQL database (see `store::defaults`). Administrators can run the
 //! jobs at once from `/admin/outbox` (`admin::outbox`).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::AppState;
 
@@ -54,6 +54,17 @@ pub async fn run_sms(st: &AppState) -> Result<(u64, crate::sms::SendRun), store:
     Ok((reminders, sent))
 }
 
+/// A job's run is logged (with its time, `ms`) when it did something, or when
+/// it took a second or more doing nothing: what an operator looks at when the
+/// rating latency rises once a minute.
+fn slow(t: Instant) -> bool {
+    t.elapsed() >= Duration::from_secs(1)
+}
+
+fn ms(t: Instant) -> u64 {
+    t.elapsed().as_millis() as u64
+}
+
 /// Runs each job in its own tokio task every `every` until the process ends;
 /// an error is logged and the next run tries again.
 pub fn spawn(st: AppState, every: Duration) {
@@ -64,22 +75,25 @@ pub fn spawn(st: AppState, every: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            let t = Instant::now();
             match run_defaults(&defaults).await {
-                Ok(r) if r.given > 0 => tracing::info!(defaults = r.given, "default ratings given"),
+                Ok(r) if r.given > 0 || slow(t) => tracing::info!(defaults = r.given, ms = ms(t), "default ratings given"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "default-rating job failed; retrying at the next run"),
             }
             // Work orders: the unit's 负责人 told of new ones; overdue ones escalated once a day.
+            let t = Instant::now();
             match store::work_orders::notices(&defaults.db, defaults.now()).await {
-                Ok(r) if r.told_new + r.escalated > 0 => {
-                    tracing::info!(told_new = r.told_new, escalated = r.escalated, "work-order notices")
+                Ok(r) if r.told_new + r.escalated > 0 || slow(t) => {
+                    tracing::info!(told_new = r.told_new, escalated = r.escalated, ms = ms(t), "work-order notices")
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "work-order job failed; retrying at the next run"),
             }
             // Statistics: stale days' rollups recomputed from the raw rows.
+            let t = Instant::now();
             match store::rollup::run(&defaults.db, ROLLUP_DAYS_PER_RUN, Some(store::rollup::day_of(defaults.now()))).await {
-                Ok(n) if n > 0 => tracing::info!(days = n, "statistics rollups"),
+                Ok(n) if n > 0 || slow(t) => tracing::info!(days = n, ms = ms(t), "statistics rollups"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "rollup job failed; retrying at the next run"),
             }
@@ -91,17 +105,31 @@ pub fn spawn(st: AppState, every: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            let t = Instant::now();
             match run_sms(&st).await {
-                Ok((queued, sent)) if queued + sent.sent + sent.failed > 0 => {
-                    tracing::info!(reminders = queued, sms_sent = sent.sent, sms_failed = sent.failed, "SMS job")
+                Ok((queued, sent)) if queued + sent.sent + sent.failed > 0 || slow(t) => {
+                    tracing::info!(
+                        reminders = queued,
+                        sms_sent = sent.sent,
+                        sms_failed = sent.failed,
+                        ms = ms(t),
+                        "SMS job"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "SMS job failed; retrying at the next run"),
             }
             // Issue 15: the exchange outbox pushed to the platforms.
+            let t = Instant::now();
             match crate::exchange::push_due(&st.db, &st.config.data_key, st.config.exchange.as_ref(), st.now()).await {
-                Ok(r) if r.accepted + r.refused + r.failed > 0 => {
-                    tracing::info!(accepted = r.accepted, refused = r.refused, failed = r.failed, "exchange job")
+                Ok(r) if r.accepted + r.refused + r.failed > 0 || slow(t) => {
+                    tracing::info!(
+                        accepted = r.accepted,
+                        refused = r.refused,
+                        failed = r.failed,
+                        ms = ms(t),
+                        "exchange job"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "exchange job failed; retrying at the next run"),

@@ -57,12 +57,29 @@ pub struct DefaultRun {
 struct Policies<'a> {
     db: &'a DatabaseTransaction,
     by_hall: HashMap<i32, (Policy, String)>,
+    /// Each window's hall, read once per batch (was a read per case).
+    hall_of: HashMap<i32, i32>,
 }
 
-impl Policies<'_> {
+impl<'a> Policies<'a> {
+    fn new(db: &'a DatabaseTransaction) -> Self {
+        Policies {
+            db,
+            by_hall: HashMap::new(),
+            hall_of: HashMap::new(),
+        }
+    }
+
     async fn of_window(&mut self, window_id: i32) -> Result<(Policy, String)> {
-        let w = service_window::Entity::find_by_id(window_id).one(self.db).await?;
-        let hall_id = w.map(|w| w.hall_id).unwrap_or_default();
+        let hall_id = match self.hall_of.get(&window_id) {
+            Some(h) => *h,
+            None => {
+                let w = service_window::Entity::find_by_id(window_id).one(self.db).await?;
+                let h = w.map(|w| w.hall_id).unwrap_or_default();
+                self.hall_of.insert(window_id, h);
+                h
+            }
+        };
         if let Some(p) = self.by_hall.get(&hall_id) {
             return Ok(p.clone());
         }
@@ -156,11 +173,9 @@ async fn schedule_batch(db: &Db, calendar: &Calendar) -> Result<u64> {
     let n = cases.len() as u64;
     let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
     let done = settled(&txn, &ids).await?;
-    let mut policies = Policies {
-        db: &txn,
-        by_hall: HashMap::new(),
-    };
+    let mut policies = Policies::new(&txn);
     let mut to_park = Vec::new();
+    let mut due_at = Vec::new();
     for c in cases {
         if done.contains(&c.id) {
             to_park.push(c.id);
@@ -171,11 +186,10 @@ async fn schedule_batch(db: &Db, calendar: &Calendar) -> Result<u64> {
             to_park.push(c.id);
             continue;
         }
-        let due = policy.default_after.end_after(calendar, c.completed_at);
-        let mut am: service_case::ActiveModel = c.into();
-        am.default_due_at = Set(Some(due));
-        am.update(&txn).await?;
+        due_at.push((c.id, policy.default_after.end_after(calendar, c.completed_at)));
     }
+    // Each case its own due time, one statement for the batch.
+    crate::cases::set_times(&txn, service_case::Column::DefaultDueAt, &due_at).await?;
     park(&txn, &to_park).await?;
     txn.commit().await?;
     Ok(n)
@@ -197,10 +211,7 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
     let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
     let done = settled(&txn, &ids).await?;
     let mut given = 0;
-    let mut policies = Policies {
-        db: &txn,
-        by_hall: HashMap::new(),
-    };
+    let mut policies = Policies::new(&txn);
     let looked_at = cases.len() as u64;
     for c in cases.into_iter().filter(|c| !done.contains(&c.id)) {
         let (policy, source) = policies.of_window(c.window_id).await?;

@@ -16,7 +16,62 @@ use crate::on_both_databases;
 on_both_databases!(
     an_unrated_case_gets_its_regions_default_once_and_a_late_rating_supersedes_it,
     a_bad_rating_without_reasons_from_a_phone_is_kept_and_its_case_never_gets_a_default,
+    new_cases_scheduled_together_each_get_their_own_due_times,
 );
+
+/// Issue 16: the jobs schedule a batch of new cases with one statement per
+/// batch (a `CASE` over the ids) instead of one per case. Each case must still
+/// get *its own* times: five cases completed at five different times, at
+/// windows of two cities, all scheduled by one run — each default due at the
+/// fifth working day after its own completion, each reminder put off to its
+/// own completion plus the region's delay.
+async fn new_cases_scheduled_together_each_get_their_own_due_times(app: TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use store::entities::service_case;
+    let cases = [
+        ("SCH-1", "W01", 10),
+        ("SCH-2", "W02", 35),
+        ("SCH-3", "DL01", 70),
+        ("SCH-4", "W01", 125),
+        ("SCH-5", "DL01", 200),
+    ];
+    for (i, (number, window, minutes)) in cases.iter().enumerate() {
+        let completed = app.now() - Duration::minutes(*minutes);
+        let mut body = case_body(number, window, None);
+        body["completed_at"] = json!(completed.to_rfc3339());
+        body["accepted_at"] = json!((completed - Duration::minutes(20)).to_rfc3339());
+        body["applicant_phone"] = json!(format!("1350013510{i}"));
+        if *window == "DL01" {
+            body["item_code"] = json!("11210200MB0001-001");
+        }
+        let res = app.post_json("/api/v1/cases", &body).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    let admin = app.signed_in(Role::SystemAdmin, None, "sched1").await;
+    let (status, page) = admin.post_page("/admin/outbox/run", &[]).await;
+    assert_eq!(status, 200, "{page}");
+    let mut put_off = Vec::new();
+    for (number, _, _) in cases {
+        let c = service_case::Entity::find()
+            .filter(service_case::Column::CaseNumber.eq(number))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            c.default_due_at,
+            Some(Calendar::builtin().deadline(c.completed_at, 5)),
+            "{number}: its own default due time"
+        );
+        let reminder = c
+            .reminder_due_at
+            .unwrap_or_else(|| panic!("{number}: its reminder is put off, not dropped"));
+        put_off.push(reminder - c.completed_at);
+    }
+    // Liaoning's reminder delay (24 hours, the national default) after each case's own completion.
+    assert!(put_off.iter().all(|d| *d == Duration::hours(24)), "{put_off:?}");
+    assert_eq!(app.count_rows("sms_message").await, 0, "no reminder is due yet");
+}
 
 /// Issue 12's loss: a 差评 by SMS reply or hotline key carries no reason; it is
 /// stored, so the Liaoning default (满意) never turns it into a good rating.

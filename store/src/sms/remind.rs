@@ -54,6 +54,8 @@ const REMINDER_PER_RUN: usize = 20_000;
 /// before: 8 s at 11 M ratings, holding SQLite's one connection.)
 pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: DateTime<Utc>) -> Result<u64> {
     let mut hours_by_hall = std::collections::HashMap::new();
+    // Each window's hall, read once per run (was a read per case).
+    let mut hall_of: std::collections::HashMap<i32, i32> = std::collections::HashMap::new();
     let (mut queued, mut seen) = (0, 0);
     while seen < REMINDER_PER_RUN {
         let txn = db.begin_with_options(immediate()).await?;
@@ -73,16 +75,24 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
         let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
         let settled = rated_or_reminded(&txn, &ids).await?;
         let mut done = Vec::new();
+        let mut put_off = Vec::new();
         for c in &cases {
             if settled.contains(&c.id) || c.phone_sealed.is_none() || c.completed_at <= now - Duration::days(30) {
                 done.push(c.id);
                 continue;
             }
-            let hall_id = service_window::Entity::find_by_id(c.window_id)
-                .one(&txn)
-                .await?
-                .map(|w| w.hall_id)
-                .unwrap_or_default();
+            let hall_id = match hall_of.get(&c.window_id) {
+                Some(h) => *h,
+                None => {
+                    let h = service_window::Entity::find_by_id(c.window_id)
+                        .one(&txn)
+                        .await?
+                        .map(|w| w.hall_id)
+                        .unwrap_or_default();
+                    hall_of.insert(c.window_id, h);
+                    h
+                }
+            };
             let (hours, by_code) = match hours_by_hall.get(&hall_id) {
                 Some(h) => *h,
                 None => {
@@ -97,12 +107,9 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
             };
             let due = c.completed_at + Duration::hours(i64::from(hours.max(1)));
             if due > now {
-                // Not yet: looked at again when its region's delay has passed.
-                service_case::Entity::update_many()
-                    .col_expr(service_case::Column::ReminderDueAt, Expr::value(due))
-                    .filter(service_case::Column::Id.eq(c.id))
-                    .exec(&txn)
-                    .await?;
+                // Not yet: looked at again when its region's delay has passed
+                // (one statement for the batch's cases, below).
+                put_off.push((c.id, due));
                 continue;
             }
             done.push(c.id);
@@ -133,6 +140,7 @@ pub async fn queue_reminders(db: &Db, key: &DataKey, public_url: &str, now: Date
             .await?;
             queued += 1;
         }
+        crate::cases::set_times(&txn, service_case::Column::ReminderDueAt, &put_off).await?;
         if !done.is_empty() {
             service_case::Entity::update_many()
                 .col_expr(service_case::Column::ReminderDueAt, Expr::value(Option::<DateTime<Utc>>::None))
