@@ -146,6 +146,23 @@ pub async fn wait(sub: &mut Subscription, due: Duration, stopping: &mut watch::R
     }
 }
 
+/// An event stream's keep-alive (a comment line when nothing was sent for a
+/// while, so proxies keep the connection): every 12–18 s, the interval drawn
+/// per stream. With one fixed 15 s, streams opened together — every screen
+/// reconnecting after a server restart, the bench's 5,000 — send theirs in
+/// the same second every 15 s for as long as they stay open: thousands of
+/// stream tasks woken at once, requests queued behind them (issue 16: seen by
+/// hand on PostgreSQL as the bench client's CPU rising every 15 s, in step
+/// with the slow 5 s rating runs). Drawn per stream, the periods drift apart.
+pub fn keep_alive() -> axum::response::sse::KeepAlive {
+    axum::response::sse::KeepAlive::new().interval(keep_alive_interval())
+}
+
+fn keep_alive_interval() -> Duration {
+    use rand::Rng;
+    Duration::from_millis(rand::rng().random_range(12_000..=18_000))
+}
+
 /// The safety-net interval of a window's streams, spread over a minute by window.
 pub fn safety_read(window_id: i32) -> Duration {
     SAFETY_READ + Duration::from_millis(u64::from(window_id.unsigned_abs()).wrapping_mul(7919) % 60_000)
@@ -160,6 +177,21 @@ pub fn until(window_id: i32, now: chrono::DateTime<chrono::Utc>, at: chrono::Dat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streams_opened_together_do_not_keep_alive_in_step() {
+        let periods: Vec<Duration> = (0..200).map(|_| keep_alive_interval()).collect();
+        assert!(periods
+            .iter()
+            .all(|p| (Duration::from_secs(12)..=Duration::from_secs(18)).contains(p)));
+        // 200 streams: spread over the six seconds, not a handful of values.
+        let mut ms: Vec<u128> = periods.iter().map(|p| p.as_millis()).collect();
+        ms.sort_unstable();
+        ms.dedup();
+        assert!(ms.len() > 150, "{} distinct periods", ms.len());
+        let early = periods.iter().filter(|p| **p < Duration::from_secs(15)).count();
+        assert!((50..150).contains(&early), "{early} of 200 under 15 s");
+    }
 
     #[tokio::test]
     async fn a_stream_wakes_for_its_window_once_per_burst_and_for_all() {

@@ -13,7 +13,7 @@ use app::render;
 use app::text::{self, Problem};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use futures::Stream;
@@ -169,7 +169,7 @@ pub async fn window_events(
         let _held = &guard;
         e
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(stream).keep_alive(crate::changes::keep_alive()))
 }
 
 /// `GET /`

@@ -12,7 +12,7 @@ use app::{render, Lang};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::Stream;
 use leptos::prelude::*;
@@ -190,7 +190,7 @@ pub async fn events(
         let _held = &guard;
         e
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(stream).keep_alive(crate::changes::keep_alive()))
 }
 
 /// `POST /device/dismiss`: nobody touched the invitation for a while.
