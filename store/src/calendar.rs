@@ -12,6 +12,15 @@ use crate::{immediate, Db, Error, Reason, Result};
 
 /// The calendar: built-in years, then loaded ones (which override).
 pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Calendar> {
+    if let Some(hit) = crate::group::cached(|c| c.calendar.clone()) {
+        return Ok(hit);
+    }
+    let c = read(db).await?;
+    crate::group::remember(|k| k.calendar = Some(c.clone()));
+    Ok(c)
+}
+
+async fn read<C: ConnectionTrait>(db: &C) -> Result<Calendar> {
     let mut c = Calendar::builtin();
     for row in calendar_year::Entity::find().all(db).await? {
         // Rows were checked when loaded; a row that no longer parses (an older

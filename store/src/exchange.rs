@@ -108,7 +108,18 @@ pub fn backoff(attempts: i32) -> Duration {
 pub(crate) async fn enqueue<C: ConnectionTrait>(c: &C, kind: Kind, source_id: i32, at: At<'_>, now: DateTime<Utc>) -> Result<()> {
     let r = match at {
         At::Region(id) => region::Entity::find_by_id(id).one(c).await?,
-        At::Code(code) => region::Entity::find().filter(region::Column::Code.eq(code)).one(c).await?,
+        At::Code(code) => match crate::group::cached(|k| k.regions.get(code).cloned()) {
+            Some(r) => Some(r),
+            None => {
+                let r = region::Entity::find().filter(region::Column::Code.eq(code)).one(c).await?;
+                if let Some(r) = &r {
+                    crate::group::remember(|k| {
+                        k.regions.insert(code.to_string(), r.clone());
+                    });
+                }
+                r
+            }
+        },
         At::Hall(h) => match hall::Entity::find_by_id(h).one(c).await? {
             Some(h) => region::Entity::find_by_id(h.region_id).one(c).await?,
             None => None,

@@ -17,6 +17,8 @@
 //! from the pool and the server's WAL flush is shared by concurrent commits
 //! (`synchronous_commit` stays on).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -26,6 +28,46 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::ratings::PageSubmission;
 use crate::{immediate, Db, Result};
+
+/// What the submissions of one shared commit read alike, read once for the
+/// batch (issue 16: on SQLite every statement is a round trip to the
+/// connection's thread, ≈ 90 µs of the one writer's time under load): a
+/// region's policy, the calendar, a region by code, a window's hall, unit and
+/// region. Exact, not a guess: the batch's transaction holds SQLite's one
+/// write lock, and a rating changes none of these, so nothing can change them
+/// while the batch runs. Outside a shared commit (PostgreSQL, a submission
+/// alone, every other write) nothing is kept.
+#[derive(Default)]
+pub(crate) struct BatchCache {
+    pub policies: HashMap<i32, (domain::policy::Policy, String)>,
+    pub calendar: Option<domain::calendar::Calendar>,
+    pub regions: HashMap<String, crate::entities::region::Model>,
+    /// (window, item) → (hall, hall's region, unit in charge).
+    pub windows: HashMap<(i32, i32), (i32, i32, i32)>,
+    /// Days the batch's writes made stale (`crate::rollup::mark`): marked in
+    /// one statement just before the commit instead of one per submission. A
+    /// submission rolled back to its savepoint leaves its days here: a day
+    /// marked stale without need is counted again by the rollup, the same.
+    pub marks: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Which of the batch's tokens are closed orders' re-rating links (read
+    /// in one statement before the first submission; `None`: not read).
+    pub rerating: Option<std::collections::HashSet<String>>,
+}
+
+tokio::task_local! {
+    static BATCH: RefCell<BatchCache>;
+}
+
+/// What the shared commit running on this task has kept, if any.
+pub(crate) fn cached<T>(f: impl FnOnce(&BatchCache) -> Option<T>) -> Option<T> {
+    BATCH.try_with(|c| f(&c.borrow())).ok().flatten()
+}
+
+/// Keeps something for the rest of the shared commit running on this task
+/// (nothing outside one).
+pub(crate) fn remember(f: impl FnOnce(&mut BatchCache)) {
+    let _ = BATCH.try_with(|c| f(&mut c.borrow_mut()));
+}
 
 /// The most submissions one transaction holds.
 pub const MAX_BATCH: usize = 64;
@@ -123,17 +165,23 @@ async fn store_batch(db: &Db, batch: Vec<Job>, counts: &Counts) {
         }
         return;
     }
-    let shared = async {
-        let txn = db.begin_with_options(immediate()).await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for j in &batch {
-            // A savepoint each: a failure rolls back only its own writes.
-            outcomes.push(crate::ratings::rate_by_token(&txn, &j.token, &j.sub, j.now).await);
-        }
-        txn.commit().await?;
-        Ok::<_, crate::Error>(outcomes)
-    }
-    .await;
+    let shared = BATCH
+        .scope(RefCell::new(BatchCache::default()), async {
+            let txn = db.begin_with_options(immediate()).await?;
+            let tokens: Vec<&str> = batch.iter().map(|j| j.token.as_str()).collect();
+            let links = crate::work_orders::rerating_links(&txn, &tokens).await?;
+            BATCH.with(|c| c.borrow_mut().rerating = Some(links));
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for j in &batch {
+                // A savepoint each: a failure rolls back only its own writes.
+                outcomes.push(crate::ratings::rate_by_token(&txn, &j.token, &j.sub, j.now).await);
+            }
+            let marks = BATCH.with(|c| std::mem::take(&mut c.borrow_mut().marks));
+            crate::rollup::mark_days(&txn, marks).await?;
+            txn.commit().await?;
+            Ok::<_, crate::Error>(outcomes)
+        })
+        .await;
     match shared {
         Ok(outcomes) => {
             counts.commits.fetch_add(1, Ordering::Relaxed);

@@ -46,6 +46,17 @@ pub async fn own<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<Option<Po
 /// bad rating's transaction (its work order's deadlines): one round trip,
 /// not one per region and one per region's settings (issue 16).
 pub async fn for_region<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<(Policy, String)> {
+    if let Some(hit) = crate::group::cached(|c| c.policies.get(&region_id).cloned()) {
+        return Ok(hit);
+    }
+    let found = read_for_region(db, region_id).await?;
+    crate::group::remember(|c| {
+        c.policies.insert(region_id, found.clone());
+    });
+    Ok(found)
+}
+
+async fn read_for_region<C: ConnectionTrait>(db: &C, region_id: i32) -> Result<(Policy, String)> {
     let backend = db.get_database_backend();
     let param = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
     let sql = format!(

@@ -44,6 +44,15 @@ fn day_text(d: NaiveDate) -> String {
 /// Marks the Beijing days of `times` stale, in the caller's transaction.
 pub(crate) async fn mark<C: ConnectionTrait>(c: &C, times: &[DateTime<Utc>]) -> Result<()> {
     let days: BTreeSet<NaiveDate> = times.iter().map(|t| day_of(*t)).collect();
+    // In a shared commit of ratings: marked once for the batch, before its commit.
+    let mut deferred = false;
+    crate::group::remember(|b| {
+        b.marks.extend(days.iter().copied());
+        deferred = true;
+    });
+    if deferred {
+        return Ok(());
+    }
     mark_days(c, days).await
 }
 

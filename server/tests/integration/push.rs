@@ -120,3 +120,52 @@ async fn a_case_posted_to_one_server_shows_on_a_screen_held_by_another() {
     );
     other.stop();
 }
+
+/// PostgreSQL (issue 16): a writing transaction's notice leaves only after
+/// its commit, however long the transaction runs (a stream woken earlier
+/// would read the state from before it, and then wait minutes for its
+/// safety-net read); a rolled-back transaction's never does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_notice_leaves_after_its_commit_and_never_after_a_rollback() {
+    use sea_orm::sqlx::postgres::PgListener;
+    use sea_orm::TransactionTrait;
+
+    let app = TestApp::start(Backend::Postgres).await;
+    let db = app.state.db.clone();
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool())
+        .await
+        .expect("listen connection");
+    listener.listen(store::notice::CHANNEL).await.expect("LISTEN");
+
+    // Committed half a second after the notice was noted: sent after the commit.
+    let txn = db.begin().await.expect("begin");
+    store::notice::window_changed(&txn, 4242).await.expect("notice");
+    assert!(quiet(&mut listener, 500).await, "nothing is sent while the transaction runs");
+    txn.commit().await.expect("commit");
+    let n = tokio::time::timeout(Duration::from_secs(1), listener.recv())
+        .await
+        .expect("the notice within a second of the commit")
+        .expect("notification");
+    assert_eq!(n.payload(), "4242");
+    assert!(quiet(&mut listener, 300).await, "sent once");
+
+    // Rolled back: never sent.
+    let txn = db.begin().await.expect("begin");
+    store::notice::window_changed(&txn, 4343).await.expect("notice");
+    txn.rollback().await.expect("rollback");
+    assert!(quiet(&mut listener, 500).await, "a rolled-back change is not announced");
+
+    // Outside a transaction: sent.
+    store::notice::window_changed(&db, 4444).await.expect("notice");
+    let n = tokio::time::timeout(Duration::from_secs(1), listener.recv())
+        .await
+        .expect("the notice within a second")
+        .expect("notification");
+    assert_eq!(n.payload(), "4444");
+    app.state.stop();
+}
+
+/// Nothing arrives on `l` within `ms`.
+async fn quiet(l: &mut sea_orm::sqlx::postgres::PgListener, ms: u64) -> bool {
+    tokio::time::timeout(Duration::from_millis(ms), l.recv()).await.is_err()
+}

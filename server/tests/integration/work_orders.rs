@@ -31,6 +31,7 @@ on_both_databases!(
     rollups_always_equal_a_recount_from_the_raw_rows,
     the_order_goes_to_the_unit_of_the_item_at_any_window,
     many_new_orders_are_each_told_once_by_job_runs_started_together,
+    bad_ratings_sharing_a_commit_each_open_their_own_order_and_a_rerating_link_among_them_stays_a_rerating,
 );
 
 static N: AtomicU32 = AtomicU32::new(0);
@@ -1219,4 +1220,148 @@ async fn count_new_sms(app: &TestApp) -> i64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// Issue 16: on SQLite the submissions of one shared commit read once what
+/// they read alike (a region's policy, the calendar, a window's hall and unit,
+/// a region by code), ask once which of their links are re-rating links, and
+/// mark their days stale once before the commit. Each must still get *its
+/// own*: here four submissions held back until they share one commit — bad
+/// ratings at a Shenyang market window, a Shenyang social-security item and a
+/// Dalian window (whose center set 3 working days to first contact), and a
+/// closed order's re-rating link. On PostgreSQL (no shared commits) the same
+/// must hold.
+async fn bad_ratings_sharing_a_commit_each_open_their_own_order_and_a_rerating_link_among_them_stays_a_rerating(app: TestApp) {
+    use domain::policy::{PolicyOverride, Span};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let who = store::audit::Who {
+        account_id: None,
+        job_number: "test".into(),
+        role: "system_admin".into(),
+    };
+    let meta = store::audit::Meta {
+        now: app.now(),
+        address: None,
+    };
+    let dalian = PolicyOverride {
+        first_contact: Some(Span::WorkingDays(3)),
+        ..Default::default()
+    };
+    store::policies::set(&app.db, &who, "210200", &dalian, &meta).await.unwrap();
+
+    // A closed order's one re-rating link.
+    let (rr_id, center) = closed_order(&app, "GB-RR").await;
+    assert_eq!(step(&center, rr_id, "rerate", &[]).await.0, 303);
+    let sms = app
+        .scalar("SELECT body AS v FROM sms_message WHERE body LIKE '%欢迎再次评价%'")
+        .await
+        .unwrap();
+    let link = sms.split("评价：").nth(1).unwrap().trim().to_string();
+    let (status, rerate_path) = Browser::new(&app.base).get(link.trim_start_matches(&app.base)).await;
+    assert_eq!(status, 303, "{rerate_path}");
+
+    let now = app.now();
+    let mut urls = Vec::new();
+    for (number, window, item) in [
+        ("GB-0", "W01", None),
+        ("GB-1", "W01", None),
+        ("GB-2", "W03", Some("11210100MB0002-001")),
+        ("GB-3", "DL01", Some("11210200MB0001-001")),
+    ] {
+        let mut body = case_body(number, window, None);
+        body["completed_at"] = json!(now.with_timezone(&cst()).to_rfc3339());
+        body["accepted_at"] = json!((now - Duration::minutes(20)).with_timezone(&cst()).to_rfc3339());
+        if let Some(item) = item {
+            body["item_code"] = json!(item);
+        }
+        let res = app.post_json("/api/v1/cases", &body).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        urls.push(res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string());
+    }
+    // GB-0 is rated now; sent again below, it is refused by the writer and writes nothing.
+    assert_eq!(app.post_form(&urls[0], &[("level", "satisfied")]).await.0, 201);
+    // Nothing stale yet: what is marked below is the shared commit's marks.
+    app.db.execute_unprepared("DELETE FROM stat_dirty").await.unwrap();
+
+    let counts = app.state.ratings.counts.clone();
+    let commits_before = counts.commits.load(Ordering::SeqCst);
+    // Hold the writer's connection (SQLite has one): the first submission (a
+    // used link) waits for it alone, the next four queue behind it and share
+    // a commit.
+    let hold = app.db.begin().await.unwrap();
+    let submit = |url: String, body: &'static str| {
+        let http = app.http.clone();
+        tokio::spawn(async move {
+            let res = http
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        })
+    };
+    const BAD: &str = "level=dissatisfied&tags=efficiency&comment=%E7%AA%97%E5%8F%A3%E6%B2%A1%E4%BA%BA";
+    let first = submit(urls[0].clone(), "level=satisfied&tags=attitude");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let rest = vec![
+        submit(urls[1].clone(), BAD),
+        submit(urls[2].clone(), BAD),
+        submit(urls[3].clone(), BAD),
+        submit(app.url(&rerate_path), "level=satisfied"),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    hold.rollback().await.unwrap();
+    assert_eq!(first.await.unwrap().0, 200, "already rated");
+    for r in rest {
+        let (status, html) = r.await.unwrap();
+        assert_eq!(status, 201, "{html}");
+    }
+    if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        assert_eq!(
+            counts.commits.load(Ordering::SeqCst) - commits_before,
+            2,
+            "the first alone, the other four in one shared commit"
+        );
+    }
+
+    // Each bad rating's order: its own hall's region, its own unit, its own region's deadline.
+    for (number, region, unit, days) in [
+        ("GB-1", "210100", "U-MARKET", 1),
+        ("GB-2", "210100", "U-SOCIAL", 1),
+        ("GB-3", "210200", "U-DL-MARKET", 3),
+    ] {
+        let id = order_id_of(&app, number).await;
+        let got = app
+            .scalar(&format!(
+                "SELECT r.code || ' ' || u.code AS v FROM work_order w JOIN region r ON r.id = w.region_id \
+                 JOIN unit u ON u.id = w.unit_id WHERE w.id = {id}"
+            ))
+            .await
+            .unwrap();
+        let o = api_order(&app, id).await;
+        let due = DateTime::parse_from_rfc3339(o["first_contact_due"].as_str().unwrap()).unwrap();
+        let want = Span::WorkingDays(days).due_from(&domain::calendar::Calendar::builtin(), now);
+        assert_eq!(
+            (got.split(' ').next().unwrap(), due.with_timezone(&Utc)),
+            (region, want),
+            "{number}: {got}"
+        );
+        assert!(got.ends_with(unit), "{number}: its unit: {got}");
+    }
+    // The re-rating link was stored as the order's re-rating, not refused as "already rated".
+    let rerated = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM rating r JOIN service_case c ON c.id = r.case_id WHERE c.case_number = 'GB-RR' AND r.rating_count = 3")
+        .await
+        .unwrap();
+    assert_eq!(rerated, "1");
+    assert_eq!(app.count_rows("work_order").await, 4, "GB-RR's, and one per new bad rating");
+    // The shared commit marked its day stale.
+    let day = now.with_timezone(&cst()).format("%Y-%m-%d").to_string();
+    let marked = app
+        .scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) AS v FROM stat_dirty WHERE day = '{day}'"))
+        .await
+        .unwrap();
+    assert_ne!(marked, "0", "the ratings' day is marked stale for the statistics");
 }

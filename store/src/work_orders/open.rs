@@ -146,30 +146,17 @@ pub(crate) async fn open_for_rating(
         return Ok(None);
     }
     // The window's hall and unit, the hall's region, the item's unit: one
-    // round trip (this runs in every bad rating's transaction, issue 16).
-    let q = Query::select()
-        .column((service_window::Entity, service_window::Column::HallId))
-        .column((service_window::Entity, service_window::Column::UnitId))
-        .column((hall::Entity, hall::Column::RegionId))
-        .expr_as(
-            Expr::col((item::Entity, item::Column::UnitId)),
-            sea_orm::sea_query::Alias::new("item_unit_id"),
-        )
-        .from(service_window::Entity)
-        .inner_join(
-            hall::Entity,
-            Expr::col((hall::Entity, hall::Column::Id)).equals((service_window::Entity, service_window::Column::HallId)),
-        )
-        .left_join(item::Entity, Expr::col((item::Entity, item::Column::Id)).eq(case.item_id))
-        .and_where(Expr::col((service_window::Entity, service_window::Column::Id)).eq(case.window_id))
-        .to_owned();
-    let row = txn.query_one(&q).await?.ok_or(Error::NotFound("window"))?;
-    let hall_id: i32 = row.try_get("", "hall_id")?;
-    let region_id: i32 = row.try_get("", "region_id")?;
-    // 谁办理谁负责: the item's unit, else the window's.
-    let unit_id: i32 = match row.try_get::<Option<i32>>("", "item_unit_id")? {
-        Some(u) => u,
-        None => row.try_get("", "unit_id")?,
+    // round trip (this runs in every bad rating's transaction, issue 16), or
+    // none when the shared commit already read them.
+    let (hall_id, region_id, unit_id) = match crate::group::cached(|c| c.windows.get(&(case.window_id, case.item_id)).copied()) {
+        Some(parts) => parts,
+        None => {
+            let parts = window_parts(txn, case).await?;
+            crate::group::remember(|c| {
+                c.windows.insert((case.window_id, case.item_id), parts);
+            });
+            parts
+        }
     };
     let id = open(
         txn,
@@ -235,4 +222,33 @@ pub(crate) async fn open_for_place<C: ConnectionTrait>(
     )
     .await?;
     Ok(Some(id))
+}
+
+/// The window's hall, the hall's region, the unit in charge of a case.
+async fn window_parts(txn: &DatabaseTransaction, case: &service_case::Model) -> Result<(i32, i32, i32)> {
+    let q = Query::select()
+        .column((service_window::Entity, service_window::Column::HallId))
+        .column((service_window::Entity, service_window::Column::UnitId))
+        .column((hall::Entity, hall::Column::RegionId))
+        .expr_as(
+            Expr::col((item::Entity, item::Column::UnitId)),
+            sea_orm::sea_query::Alias::new("item_unit_id"),
+        )
+        .from(service_window::Entity)
+        .inner_join(
+            hall::Entity,
+            Expr::col((hall::Entity, hall::Column::Id)).equals((service_window::Entity, service_window::Column::HallId)),
+        )
+        .left_join(item::Entity, Expr::col((item::Entity, item::Column::Id)).eq(case.item_id))
+        .and_where(Expr::col((service_window::Entity, service_window::Column::Id)).eq(case.window_id))
+        .to_owned();
+    let row = txn.query_one(&q).await?.ok_or(Error::NotFound("window"))?;
+    let hall_id: i32 = row.try_get("", "hall_id")?;
+    let region_id: i32 = row.try_get("", "region_id")?;
+    // 谁办理谁负责: the item's unit, else the window's.
+    let unit_id: i32 = match row.try_get::<Option<i32>>("", "item_unit_id")? {
+        Some(u) => u,
+        None => row.try_get("", "unit_id")?,
+    };
+    Ok((hall_id, region_id, unit_id))
 }

@@ -141,6 +141,10 @@ pub(crate) async fn rerate(
     channel: domain::Channel,
     now: DateTime<Utc>,
 ) -> Result<Option<i32>> {
+    // A shared commit looked up its batch's re-rating links at once.
+    if crate::group::cached(|c| c.rerating.as_ref().map(|links| !links.contains(&t.token))) == Some(true) {
+        return Ok(None);
+    }
     let Some(o) = work_order::Entity::find()
         .filter(work_order::Column::ReratingTokenId.eq(t.id))
         .one(txn)
@@ -197,4 +201,24 @@ pub(crate) async fn rerate(
     )
     .await?;
     Ok(Some(r.id))
+}
+
+/// Which of `tokens` are closed orders' re-rating links (one statement for a
+/// shared commit's batch, `crate::group`).
+pub(crate) async fn rerating_links<C: ConnectionTrait>(conn: &C, tokens: &[&str]) -> Result<std::collections::HashSet<String>> {
+    use crate::entities::rating_token;
+    let q = Query::select()
+        .column((rating_token::Entity, rating_token::Column::Token))
+        .from(work_order::Entity)
+        .inner_join(
+            rating_token::Entity,
+            Expr::col((rating_token::Entity, rating_token::Column::Id)).equals((work_order::Entity, work_order::Column::ReratingTokenId)),
+        )
+        .and_where(Expr::col((rating_token::Entity, rating_token::Column::Token)).is_in(tokens.iter().copied()))
+        .to_owned();
+    let mut out = std::collections::HashSet::new();
+    for row in conn.query_all(&q).await? {
+        out.insert(row.try_get::<String>("", "token")?);
+    }
+    Ok(out)
 }
