@@ -391,6 +391,10 @@ fn state_of(t: &rating_token::Model, now: DateTime<Utc>) -> TokenState {
 /// from (the page, its submission, the follow-up). Unknown tokens are `NotFound`.
 pub(crate) async fn token_case<C: ConnectionTrait>(conn: &C, token: &str) -> Result<(rating_token::Model, service_case::Model)> {
     use sea_orm::{JoinType, QuerySelect as _};
+    // A shared commit read its batch's tokens at once (`crate::group`).
+    if let Some(hit) = crate::group::cached(|c| c.tokens.get(token).cloned()) {
+        return Ok(hit);
+    }
     // The token with its case: one statement (every rating page and submit).
     let to_case: sea_orm::RelationDef = rating_token::Entity::belongs_to(service_case::Entity)
         .from(rating_token::Column::CaseId)
@@ -506,4 +510,23 @@ pub(crate) async fn set_times<C: ConnectionTrait>(conn: &C, column: service_case
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The tokens among `tokens` that exist, each with its case (one statement;
+/// a token without its case is left out: reading it alone says why).
+pub(crate) async fn tokens_cases<C: ConnectionTrait>(conn: &C, tokens: &[&str]) -> Result<Vec<(rating_token::Model, service_case::Model)>> {
+    use sea_orm::{JoinType, QuerySelect as _};
+    let to_case: sea_orm::RelationDef = rating_token::Entity::belongs_to(service_case::Entity)
+        .from(rating_token::Column::CaseId)
+        .to(service_case::Column::Id)
+        .into();
+    Ok(rating_token::Entity::find()
+        .join(JoinType::InnerJoin, to_case)
+        .select_also(service_case::Entity)
+        .filter(rating_token::Column::Token.is_in(tokens.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(t, c)| c.map(|c| (t, c)))
+        .collect())
 }

@@ -254,6 +254,10 @@ async fn give_batch(db: &Db, now: DateTime<Utc>) -> Result<(u64, u64)> {
 /// An active item rating arrived for a case that already has a default: the
 /// default is kept as history, marked superseded (same transaction).
 pub async fn supersede(txn: &DatabaseTransaction, case_id: i32, rating_id: i32, now: DateTime<Utc>) -> Result<()> {
+    // A shared commit knows which of its cases have one (`crate::group`).
+    if crate::group::cached(|c| c.defaults.get(&case_id).copied()) == Some(false) {
+        return Ok(());
+    }
     // One statement (UPDATE … RETURNING): this runs for every item rating.
     let replaced: Vec<DateTime<Utc>> = default_rating::Entity::update_many()
         .col_expr(default_rating::Column::SupersededBy, sea_orm::sea_query::Expr::value(rating_id))
@@ -336,4 +340,20 @@ pub async fn recent(db: &Db, actor: &crate::accounts::Actor, limit: u64) -> Resu
         }
     }
     Ok(out)
+}
+
+/// Which of `case_ids` have a default rating not yet superseded (one statement).
+pub(crate) async fn with_active_default<C: ConnectionTrait>(conn: &C, case_ids: &[i32]) -> Result<std::collections::HashSet<i32>> {
+    if case_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<i32> = default_rating::Entity::find()
+        .select_only()
+        .column(default_rating::Column::CaseId)
+        .filter(default_rating::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(default_rating::Column::SupersededAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().collect())
 }

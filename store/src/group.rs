@@ -49,9 +49,18 @@ pub(crate) struct BatchCache {
     /// submission rolled back to its savepoint leaves its days here: a day
     /// marked stale without need is counted again by the rollup, the same.
     pub marks: std::collections::BTreeSet<chrono::NaiveDate>,
-    /// Which of the batch's tokens are closed orders' re-rating links (read
-    /// in one statement before the first submission; `None`: not read).
-    pub rerating: Option<std::collections::HashSet<String>>,
+    /// Each of the batch's tokens: whether it is a closed order's re-rating
+    /// link (read in one statement before the first submission).
+    pub rerating: HashMap<String, bool>,
+    /// The batch's tokens that occur once in it, with their cases, as they
+    /// were before the first submission (one statement). A token's row is
+    /// changed only by its own submission (it is used last); a case's row by
+    /// no rating. A token sent twice in one batch is read each time.
+    pub tokens: HashMap<String, (crate::entities::rating_token::Model, crate::entities::service_case::Model)>,
+    /// The batch's cases (of its tokens): whether one has a default rating
+    /// not yet superseded (one statement). A rating never adds one, so a case
+    /// without stays without for the batch; a case not here is asked.
+    pub defaults: HashMap<i32, bool>,
 }
 
 tokio::task_local! {
@@ -168,9 +177,7 @@ async fn store_batch(db: &Db, batch: Vec<Job>, counts: &Counts) {
     let shared = BATCH
         .scope(RefCell::new(BatchCache::default()), async {
             let txn = db.begin_with_options(immediate()).await?;
-            let tokens: Vec<&str> = batch.iter().map(|j| j.token.as_str()).collect();
-            let links = crate::work_orders::rerating_links(&txn, &tokens).await?;
-            BATCH.with(|c| c.borrow_mut().rerating = Some(links));
+            read_ahead(&txn, &batch).await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for j in &batch {
                 // A savepoint each: a failure rolls back only its own writes.
@@ -202,4 +209,29 @@ async fn store_batch(db: &Db, batch: Vec<Job>, counts: &Counts) {
             }
         }
     }
+}
+
+/// What the batch's submissions will each ask, read in three statements for
+/// the batch (see [`BatchCache`]).
+async fn read_ahead(txn: &sea_orm::DatabaseTransaction, batch: &[Job]) -> Result<()> {
+    let mut times: HashMap<&str, usize> = HashMap::new();
+    for j in batch {
+        *times.entry(j.token.as_str()).or_default() += 1;
+    }
+    let tokens: Vec<&str> = times.keys().copied().collect();
+    let links = crate::work_orders::rerating_links(txn, &tokens).await?;
+    let found = crate::cases::tokens_cases(txn, &tokens).await?;
+    let case_ids: Vec<i32> = found.iter().map(|(_, c)| c.id).collect();
+    let with_default = crate::defaults::with_active_default(txn, &case_ids).await?;
+    BATCH.with(|c| {
+        let mut c = c.borrow_mut();
+        c.rerating = tokens.iter().map(|t| (t.to_string(), links.contains(*t))).collect();
+        c.defaults = case_ids.iter().map(|id| (*id, with_default.contains(id))).collect();
+        c.tokens = found
+            .into_iter()
+            .filter(|(t, _)| times.get(t.token.as_str()) == Some(&1))
+            .map(|(t, case)| (t.token.clone(), (t, case)))
+            .collect();
+    });
+    Ok(())
 }

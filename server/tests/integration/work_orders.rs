@@ -1278,6 +1278,31 @@ async fn bad_ratings_sharing_a_commit_each_open_their_own_order_and_a_rerating_l
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
         urls.push(res.json::<Value>().await.unwrap()["rating_url"].as_str().unwrap().to_string());
     }
+    // GB-2 got its default already (as if its link had outlived the default's
+    // due time): its rating must supersede it.
+    let gb2: i32 = app
+        .scalar("SELECT CAST(id AS TEXT) AS v FROM service_case WHERE case_number = 'GB-2'")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        store::entities::default_rating::ActiveModel {
+            case_id: Set(gb2),
+            level: Set("satisfied".into()),
+            score: Set(4),
+            policy_region: Set("210000".into()),
+            due_at: Set(now),
+            created_at: Set(now),
+            superseded_by: Set(None),
+            superseded_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     // GB-0 is rated now; sent again below, it is refused by the writer and writes nothing.
     assert_eq!(app.post_form(&urls[0], &[("level", "satisfied")]).await.0, 201);
     // Nothing stale yet: what is marked below is the shared commit's marks.
@@ -1357,6 +1382,15 @@ async fn bad_ratings_sharing_a_commit_each_open_their_own_order_and_a_rerating_l
         .unwrap();
     assert_eq!(rerated, "1");
     assert_eq!(app.count_rows("work_order").await, 4, "GB-RR's, and one per new bad rating");
+    // GB-2's default is superseded by its rating, and stays on record.
+    let superseded = app
+        .scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM default_rating d JOIN rating r ON r.id = d.superseded_by \
+             WHERE d.case_id = {gb2} AND r.case_id = {gb2} AND d.superseded_at IS NOT NULL"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(superseded, "1", "the rating supersedes the default");
     // The shared commit marked its day stale.
     let day = now.with_timezone(&cst()).format("%Y-%m-%d").to_string();
     let marked = app

@@ -142,7 +142,7 @@ pub(crate) async fn rerate(
     now: DateTime<Utc>,
 ) -> Result<Option<i32>> {
     // A shared commit looked up its batch's re-rating links at once.
-    if crate::group::cached(|c| c.rerating.as_ref().map(|links| !links.contains(&t.token))) == Some(true) {
+    if crate::group::cached(|c| c.rerating.get(&t.token).copied()) == Some(false) {
         return Ok(None);
     }
     let Some(o) = work_order::Entity::find()
