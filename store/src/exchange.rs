@@ -141,6 +141,10 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(c: &C, kind: Kind, source_id: i3
         last_answer: Set(None),
         ..Default::default()
     };
+    // A plain shared commit writes it with its batch-mates' (`crate::group::Deferred`).
+    if crate::group::defer(|d| d.records.push(row.clone())).is_some() {
+        return Ok(());
+    }
     exchange_record::Entity::insert(row)
         .on_conflict(OnConflict::column(exchange_record::Column::RecordId).do_nothing().to_owned())
         .exec_without_returning(c)

@@ -13,6 +13,14 @@
 //! - if the commit itself fails, each submission of the batch is stored again
 //!   on its own, in its own transaction, and answered from that.
 //!
+//! A *plain* batch (every link sent once, no re-rating link, no whole bundle,
+//! no case with an active default rating — almost every batch) goes faster:
+//! no savepoints, its rows are kept in memory and written per table in one
+//! statement each before the commit ([`Deferred`]); a submission that fails
+//! is undone by forgetting its rows; if the batch's writes fail (a case rated
+//! meanwhile through another of its links), the batch is rolled back and run
+//! again with savepoints.
+//!
 //! On PostgreSQL there is no queue: each submission runs in its own transaction
 //! from the pool and the server's WAL flush is shared by concurrent commits
 //! (`synchronous_commit` stays on).
@@ -23,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ratings::PageSubmission;
@@ -61,6 +69,95 @@ pub(crate) struct BatchCache {
     /// not yet superseded (one statement). A rating never adds one, so a case
     /// without stays without for the batch; a case not here is asked.
     pub defaults: HashMap<i32, bool>,
+    /// A plain batch's writes, kept here and written per table in one
+    /// statement each before the commit (see [`Deferred`]); `None` when the
+    /// batch runs each submission in a savepoint of its own.
+    pub deferred: Option<Deferred>,
+}
+
+/// The writes of a plain batch (issue 16: one statement per table for the
+/// whole batch instead of one per row). A batch is plain when each of its
+/// submissions is a token sent once, not a re-rating link, not a whole
+/// bundle, of a case without an active default rating (all known from the
+/// read-ahead): then a submission's only database writes are these rows, its
+/// reads see nothing a batch-mate wrote except through [`Deferred::said`],
+/// and a submission that fails is undone by forgetting its rows
+/// ([`Deferred::mark`], [`Deferred::undo`]) instead of a savepoint.
+///
+/// Ids are given here, after the highest ever given (`sqlite_sequence`, the
+/// tables are AUTOINCREMENT; the batch holds the one write lock). Anything
+/// the per-row path would have refused at the database (a case rated through
+/// another of its links, a token used meanwhile) makes the batch's writes
+/// fail: the batch is rolled back whole and run again, each submission in a
+/// savepoint, where it is refused as before.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    pub next_rating: i32,
+    pub next_order: i32,
+    pub next_event: i32,
+    pub ratings: Vec<crate::entities::rating::Model>,
+    /// Of each deferred rating: its id, its case's phone hash, its comment and
+    /// time (the repeated-comment check of `work_orders::open` looks here too).
+    pub said: Vec<Said>,
+    pub records: Vec<crate::entities::exchange_record::ActiveModel>,
+    pub orders: Vec<crate::entities::work_order::Model>,
+    pub events: Vec<crate::entities::work_order_event::Model>,
+    /// Tokens used: (id, when).
+    pub tokens: Vec<(i32, DateTime<Utc>)>,
+    /// (channel, level) of each deferred rating: counted in the metrics after
+    /// the commit.
+    pub counted: Vec<(String, String)>,
+}
+
+/// A deferred rating's id, its case's phone hash, its comment, its time.
+pub(crate) type Said = (i32, Option<String>, Option<String>, DateTime<Utc>);
+
+/// How far a [`Deferred`] was before a submission.
+#[derive(Clone, Copy)]
+pub(crate) struct Mark([usize; 7], [i32; 3]);
+
+impl Deferred {
+    pub fn mark(&self) -> Mark {
+        Mark(
+            [
+                self.ratings.len(),
+                self.said.len(),
+                self.records.len(),
+                self.orders.len(),
+                self.events.len(),
+                self.tokens.len(),
+                self.counted.len(),
+            ],
+            [self.next_rating, self.next_order, self.next_event],
+        )
+    }
+
+    /// Forgets what was deferred since `m` (a submission that failed).
+    pub fn undo(&mut self, m: Mark) {
+        let [a, b, c, d, e, f, g] = m.0;
+        self.ratings.truncate(a);
+        self.said.truncate(b);
+        self.records.truncate(c);
+        self.orders.truncate(d);
+        self.events.truncate(e);
+        self.tokens.truncate(f);
+        self.counted.truncate(g);
+        [self.next_rating, self.next_order, self.next_event] = m.1;
+    }
+
+    /// Whether a deferred rating other than `except`, of a case of this
+    /// phone, said `text` after `since`.
+    pub fn said_before(&self, phone: &str, text: &str, since: DateTime<Utc>, except: Option<i32>) -> bool {
+        self.said
+            .iter()
+            .any(|(id, p, c, at)| Some(*id) != except && p.as_deref() == Some(phone) && c.as_deref() == Some(text) && *at > since)
+    }
+}
+
+/// Runs `f` on the running batch's deferred writes; `None` (nothing done)
+/// when writes are not deferred here.
+pub(crate) fn defer<T>(f: impl FnOnce(&mut Deferred) -> T) -> Option<T> {
+    BATCH.try_with(|c| c.borrow_mut().deferred.as_mut().map(f)).ok().flatten()
 }
 
 tokio::task_local! {
@@ -95,6 +192,11 @@ pub struct Counts {
     pub submissions: AtomicU64,
     /// Commits that held more than one submission.
     pub shared: AtomicU64,
+    /// Shared commits whose writes were deferred and written per table
+    /// ([`Deferred`]).
+    pub plain: AtomicU64,
+    /// Plain shared commits whose writes failed, run again with savepoints.
+    pub retried: AtomicU64,
 }
 
 /// The rating writer of one server.
@@ -174,21 +276,22 @@ async fn store_batch(db: &Db, batch: Vec<Job>, counts: &Counts) {
         }
         return;
     }
-    let shared = BATCH
-        .scope(RefCell::new(BatchCache::default()), async {
-            let txn = db.begin_with_options(immediate()).await?;
-            read_ahead(&txn, &batch).await?;
-            let mut outcomes = Vec::with_capacity(batch.len());
-            for j in &batch {
-                // A savepoint each: a failure rolls back only its own writes.
-                outcomes.push(crate::ratings::rate_by_token(&txn, &j.token, &j.sub, j.now).await);
+    let shared = match shared_commit(db, &batch, true).await {
+        Ok((outcomes, plain)) => {
+            if plain {
+                counts.plain.fetch_add(1, Ordering::Relaxed);
             }
-            let marks = BATCH.with(|c| std::mem::take(&mut c.borrow_mut().marks));
-            crate::rollup::mark_days(&txn, marks).await?;
-            txn.commit().await?;
-            Ok::<_, crate::Error>(outcomes)
-        })
-        .await;
+            Ok(outcomes)
+        }
+        Err(e) => {
+            counts.retried.fetch_add(1, Ordering::Relaxed);
+            // The plain batch's writes failed (a case rated through another
+            // of its links, say): nothing was committed; again, each
+            // submission in a savepoint, where the failing one is refused.
+            tracing::info!(error = %e, n = batch.len(), "a plain shared commit failed; again with savepoints");
+            shared_commit(db, &batch, false).await.map(|(o, _)| o)
+        }
+    };
     match shared {
         Ok(outcomes) => {
             counts.commits.fetch_add(1, Ordering::Relaxed);
@@ -209,6 +312,172 @@ async fn store_batch(db: &Db, batch: Vec<Job>, counts: &Counts) {
             }
         }
     }
+}
+
+/// One transaction for the whole batch: its writes deferred and written per
+/// table when the batch is plain and `allow_plain` (see [`Deferred`]),
+/// otherwise each submission in a savepoint of its own. An error means
+/// nothing of the batch was committed; `.1`: whether it was plain.
+async fn shared_commit(db: &Db, batch: &[Job], allow_plain: bool) -> Result<(Vec<Result<Vec<i32>>>, bool)> {
+    BATCH
+        .scope(RefCell::new(BatchCache::default()), async {
+            let txn = db.begin_with_options(immediate()).await?;
+            match in_shared_commit(&txn, batch, allow_plain).await {
+                Ok((outcomes, counted, plain)) => {
+                    txn.commit().await?;
+                    for (channel, level) in counted {
+                        crate::counters::rating_stored(&channel, &level);
+                    }
+                    Ok((outcomes, plain))
+                }
+                Err(e) => {
+                    txn.rollback().await?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+}
+
+type Counted = Vec<(String, String)>;
+
+async fn in_shared_commit(
+    txn: &sea_orm::DatabaseTransaction,
+    batch: &[Job],
+    allow_plain: bool,
+) -> Result<(Vec<Result<Vec<i32>>>, Counted, bool)> {
+    read_ahead(txn, batch).await?;
+    let plain = allow_plain && BATCH.with(|c| is_plain(&c.borrow(), batch));
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut counted = Vec::new();
+    if plain {
+        let d = next_ids(txn).await?;
+        BATCH.with(|c| c.borrow_mut().deferred = Some(d));
+        for j in batch {
+            let before = defer(|d| d.mark());
+            let r = crate::ratings::rate_in(txn, &j.token, &j.sub, j.now).await;
+            if let (Err(_), Some(m)) = (&r, before) {
+                defer(|d| d.undo(m));
+            }
+            outcomes.push(r);
+        }
+        if let Some(d) = BATCH.with(|c| c.borrow_mut().deferred.take()) {
+            write_deferred(txn, &d).await?;
+            counted = d.counted;
+        }
+    } else {
+        for j in batch {
+            // A savepoint each: a failure rolls back only its own writes.
+            outcomes.push(crate::ratings::rate_by_token(txn, &j.token, &j.sub, j.now).await);
+        }
+    }
+    let marks = BATCH.with(|c| std::mem::take(&mut c.borrow_mut().marks));
+    crate::rollup::mark_days(txn, marks).await?;
+    Ok((outcomes, counted, plain))
+}
+
+/// Whether the batch's writes can be deferred (see [`Deferred`]). A token
+/// not found is refused before anything is written.
+fn is_plain(c: &BatchCache, batch: &[Job]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    batch.iter().all(|j| {
+        seen.insert(j.token.as_str())
+            && !j.sub.bundle_whole
+            && c.rerating.get(&j.token) == Some(&false)
+            && match c.tokens.get(&j.token) {
+                Some((_, case)) => c.defaults.get(&case.id) == Some(&false),
+                None => true,
+            }
+    })
+}
+
+/// The next ids of the tables a plain batch writes (one statement).
+async fn next_ids(txn: &sea_orm::DatabaseTransaction) -> Result<Deferred> {
+    let part = |t: &str| {
+        format!("MAX((SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = '{t}'), (SELECT COALESCE(MAX(id), 0) FROM \"{t}\")) AS \"{t}\"")
+    };
+    let sql = format!("SELECT {}, {}, {}", part("rating"), part("work_order"), part("work_order_event"));
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
+        .await?
+        .ok_or_else(|| crate::Error::Db(sea_orm::DbErr::RecordNotFound("sqlite_sequence".into())))?;
+    let next = |t: &str| -> Result<i32> {
+        let last: i64 = row.try_get("", t)?;
+        i32::try_from(last + 1).map_err(|_| crate::Error::Db(sea_orm::DbErr::Custom(format!("{t}: ids exhausted"))))
+    };
+    Ok(Deferred {
+        next_rating: next("rating")?,
+        next_order: next("work_order")?,
+        next_event: next("work_order_event")?,
+        ..Default::default()
+    })
+}
+
+/// Writes a plain batch's rows, one statement per table (in the order their
+/// foreign keys need), and uses up its tokens in one. Any row refused fails
+/// the whole: the batch is then run again with savepoints.
+async fn write_deferred(txn: &sea_orm::DatabaseTransaction, d: &Deferred) -> Result<()> {
+    use crate::entities::{exchange_record, rating, work_order, work_order_event};
+    use sea_orm::{EntityTrait, IntoActiveModel};
+    let short = |what: &str| crate::Error::Db(sea_orm::DbErr::Custom(format!("a plain batch's {what} were not all written")));
+    const ROWS: usize = 200;
+    for rows in d.ratings.chunks(ROWS) {
+        let n = rating::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(txn)
+            .await?;
+        if n != rows.len() as u64 {
+            return Err(short("ratings"));
+        }
+    }
+    for rows in d.records.chunks(ROWS) {
+        exchange_record::Entity::insert_many(rows.iter().cloned())
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(exchange_record::Column::RecordId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    for rows in d.orders.chunks(ROWS) {
+        let n = work_order::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(txn)
+            .await?;
+        if n != rows.len() as u64 {
+            return Err(short("work orders"));
+        }
+    }
+    for rows in d.events.chunks(ROWS) {
+        let n = work_order_event::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(txn)
+            .await?;
+        if n != rows.len() as u64 {
+            return Err(short("order events"));
+        }
+    }
+    for rows in d.tokens.chunks(ROWS) {
+        // Each token its own time of use; only a token still unused.
+        let mut sql = String::from("UPDATE rating_token SET used_at = CASE id");
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 3);
+        for (id, at) in rows {
+            sql.push_str(" WHEN ? THEN ?");
+            values.push((*id).into());
+            values.push((*at).into());
+        }
+        sql.push_str(" END WHERE used_at IS NULL AND id IN (");
+        for (i, (id, _)) in rows.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ", ?" });
+            values.push((*id).into());
+        }
+        sql.push(')');
+        let r = txn
+            .execute_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+            .await?;
+        if r.rows_affected() != rows.len() as u64 {
+            return Err(crate::Error::AlreadyRated);
+        }
+    }
+    Ok(())
 }
 
 /// What the batch's submissions will each ask, read in three statements for

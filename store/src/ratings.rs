@@ -39,7 +39,7 @@ async fn insert_rating(
     now: DateTime<Utc>,
     companion: bool,
 ) -> Result<rating::Model> {
-    let res = rating::ActiveModel {
+    let row = rating::ActiveModel {
         case_id: Set(case.id),
         target: Set(target.code().to_string()),
         level: Set(input.level.code().to_string()),
@@ -53,12 +53,30 @@ async fn insert_rating(
         issuer_client_id: Set(case.api_client_id),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(txn)
-    .await;
+    };
+    // A plain shared commit (`crate::group::Deferred`) writes it with its
+    // batch-mates' in one statement before the commit, and counts it after.
+    let deferred = crate::group::defer(|d| {
+        let mut m = row.clone();
+        m.id = Set(d.next_rating);
+        m.excluded_at = Set(None);
+        let m = sea_orm::TryIntoModel::try_into_model(m)?;
+        d.next_rating += 1;
+        d.said.push((m.id, case.phone_hash.clone(), m.comment.clone(), m.created_at));
+        d.counted.push((m.channel.clone(), m.level.clone()));
+        d.ratings.push(m.clone());
+        Ok::<_, sea_orm::DbErr>(m)
+    });
+    let counted_later = deferred.is_some();
+    let res = match deferred {
+        Some(m) => m,
+        None => row.insert(txn).await,
+    };
     match res {
         Ok(r) => {
-            crate::counters::rating_stored(&r.channel, &r.level);
+            if !counted_later {
+                crate::counters::rating_stored(&r.channel, &r.level);
+            }
             if !companion {
                 // Its day, and its case's completion day (rated), are stale.
                 crate::rollup::mark(txn, &[r.created_at, case.completed_at]).await?;
@@ -91,7 +109,16 @@ where
     C: TransactionTrait<Transaction = DatabaseTransaction>,
 {
     let txn = db.begin_with_options(immediate()).await?;
-    let (t, case) = crate::cases::token_case(&txn, token).await?;
+    let ids = rate_in(&txn, token, sub, now).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// [`rate_by_token`] inside `txn`, which the caller commits, or rolls back
+/// on an error (a plain shared commit forgets the deferred rows instead:
+/// `crate::group::Deferred`).
+pub(crate) async fn rate_in(txn: &DatabaseTransaction, token: &str, sub: &PageSubmission, now: DateTime<Utc>) -> Result<Vec<i32>> {
+    let (t, case) = crate::cases::token_case(txn, token).await?;
     if t.used_at.is_some() {
         return Err(Error::AlreadyRated);
     }
@@ -100,27 +127,26 @@ where
     }
     let channel = crate::columns::channel(&t.channel)?;
     // A closed work order's one-time re-rating link: stored apart (rating count 3).
-    if let Some(id) = crate::work_orders::rerate(&txn, &t, &case, &sub.item, channel, now).await? {
-        use_token(&txn, t.id, now).await?;
-        txn.commit().await?;
+    if let Some(id) = crate::work_orders::rerate(txn, &t, &case, &sub.item, channel, now).await? {
+        use_token(txn, t.id, now).await?;
         return Ok(vec![id]);
     }
     let mut ids = vec![
-        insert_rating(&txn, &case, Target::Item, &sub.item, channel, None, now, false)
+        insert_rating(txn, &case, Target::Item, &sub.item, channel, None, now, false)
             .await?
             .id,
     ];
     if sub.bundle_whole {
-        for sibling in crate::cases::bundle_siblings(&txn, &case).await? {
+        for sibling in crate::cases::bundle_siblings(txn, &case).await? {
             let rated = rating::Entity::find()
                 .filter(rating::Column::CaseId.eq(sibling.id))
                 .filter(rating::Column::Target.eq(Target::Item.code()))
-                .one(&txn)
+                .one(txn)
                 .await?
                 .is_some();
             if !rated {
                 ids.push(
-                    insert_rating(&txn, &sibling, Target::Item, &sub.item, channel, None, now, false)
+                    insert_rating(txn, &sibling, Target::Item, &sub.item, channel, None, now, false)
                         .await?
                         .id,
                 );
@@ -131,15 +157,18 @@ where
         if case.staff_id.is_none() {
             return Err(Error::invalid("staff", Reason::NoStaff));
         }
-        ids.push(insert_rating(&txn, &case, Target::Staff, s, channel, None, now, true).await?.id);
+        ids.push(insert_rating(txn, &case, Target::Staff, s, channel, None, now, true).await?.id);
     }
-    use_token(&txn, t.id, now).await?;
-    txn.commit().await?;
+    use_token(txn, t.id, now).await?;
     Ok(ids)
 }
 
 /// Uses up a token. Conditional: of two racing submits exactly one sees a row change.
 async fn use_token(txn: &DatabaseTransaction, id: i32, now: DateTime<Utc>) -> Result<()> {
+    // A plain shared commit uses its tokens in one statement, each still unused.
+    if crate::group::defer(|d| d.tokens.push((id, now))).is_some() {
+        return Ok(());
+    }
     let used = rating_token::Entity::update_many()
         .col_expr(rating_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
         .filter(rating_token::Column::Id.eq(id))

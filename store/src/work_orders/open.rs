@@ -78,11 +78,15 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
             same = same.filter(rating::Column::Id.ne(id));
         }
         // One is enough: LIMIT 1, not a count over every case of the phone.
-        if same.one(conn).await?.is_some() {
+        // A plain shared commit's ratings are not written yet: it keeps
+        // what they said (`crate::group::Deferred`).
+        if same.one(conn).await?.is_some()
+            || crate::group::defer(|d| d.said_before(phone, text, now - Duration::days(7), n.rating_id)) == Some(true)
+        {
             flags.push("duplicate");
         }
     }
-    let order = work_order::ActiveModel {
+    let row = work_order::ActiveModel {
         rating_id: Set(n.rating_id),
         place_rating_id: Set(n.place_rating_id),
         case_id: Set(n.case_id),
@@ -113,9 +117,21 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
         rerating_token_id: Set(None),
         rerating_id: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    // A plain shared commit of ratings writes it with its batch-mates'
+    // (`crate::group::Deferred`).
+    let deferred = crate::group::defer(|d| {
+        let mut m = row.clone();
+        m.id = Set(d.next_order);
+        let m = sea_orm::TryIntoModel::try_into_model(m)?;
+        d.next_order += 1;
+        d.orders.push(m.clone());
+        Ok::<_, sea_orm::DbErr>(m)
+    });
+    let order = match deferred {
+        Some(m) => m?,
+        None => row.insert(conn).await?,
+    };
     if !n.day_marked {
         crate::rollup::mark(conn, &[order.opened_at]).await?;
     }

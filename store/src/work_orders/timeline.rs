@@ -37,7 +37,7 @@ pub(super) async fn event<C: ConnectionTrait>(
     detail: Option<serde_json::Value>,
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    Ok(work_order_event::ActiveModel {
+    let row = work_order_event::ActiveModel {
         order_id: Set(order_id),
         at: Set(now),
         account_id: Set(by.account_id),
@@ -48,8 +48,19 @@ pub(super) async fn event<C: ConnectionTrait>(
         to_state: Set(to.code().into()),
         detail: Set(detail.map(|d| d.to_string())),
         ..Default::default()
+    };
+    // A plain shared commit of ratings writes it with its batch-mates'
+    // (`crate::group::Deferred`).
+    let deferred = crate::group::defer(|d| {
+        let mut m = row.clone();
+        m.id = Set(d.next_event);
+        let m = sea_orm::TryIntoModel::try_into_model(m)?;
+        d.next_event += 1;
+        d.events.push(m.clone());
+        Ok::<_, sea_orm::DbErr>(m.id)
+    });
+    match deferred {
+        Some(id) => Ok(id?),
+        None => Ok(row.insert(conn).await?.id),
     }
-    .insert(conn)
-    .await?
-    .id)
 }
