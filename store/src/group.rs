@@ -107,6 +107,13 @@ pub(crate) struct Deferred {
     /// (channel, level) of each deferred rating: counted in the metrics after
     /// the commit.
     pub counted: Vec<(String, String)>,
+    /// The repeated-comment check of the batch's bad ratings, read for all of
+    /// them in one statement before the first ([`repeats_ahead`]): (phone
+    /// hash, words) → the newest stored rating with those words of a case of
+    /// that phone after `repeats_since`, if any. Nothing the batch writes is
+    /// stored before its end, so this stays exact for the whole batch.
+    pub repeats: HashMap<(String, String), Option<DateTime<Utc>>>,
+    pub repeats_since: Option<DateTime<Utc>>,
 }
 
 /// A deferred rating's id, its case's phone hash, its comment, its time.
@@ -143,6 +150,16 @@ impl Deferred {
         self.tokens.truncate(f);
         self.counted.truncate(g);
         [self.next_rating, self.next_order, self.next_event] = m.1;
+    }
+
+    /// Whether a stored rating of a case of this phone said `text` after
+    /// `since`, if the read-ahead knows (`None`: ask the database).
+    pub fn stored_repeat(&self, phone: &str, text: &str, since: DateTime<Utc>) -> Option<bool> {
+        if self.repeats_since.is_none_or(|read| since < read) {
+            return None;
+        }
+        let newest = self.repeats.get(&(phone.to_string(), text.to_string()))?;
+        Some(newest.is_some_and(|at| at > since))
     }
 
     /// Whether a deferred rating other than `except`, of a case of this
@@ -351,7 +368,8 @@ async fn in_shared_commit(
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut counted = Vec::new();
     if plain {
-        let d = next_ids(txn).await?;
+        let mut d = next_ids(txn).await?;
+        repeats_ahead(txn, batch, &mut d).await?;
         BATCH.with(|c| c.borrow_mut().deferred = Some(d));
         for j in batch {
             let before = defer(|d| d.mark());
@@ -411,6 +429,71 @@ async fn next_ids(txn: &sea_orm::DatabaseTransaction) -> Result<Deferred> {
         next_event: next("work_order_event")?,
         ..Default::default()
     })
+}
+
+/// The repeated-comment check (`work_orders::open`, 002 rule 5(二)) of every
+/// bad rating of a plain batch that has words and a phone, in one statement:
+/// per (phone, words), the newest stored rating with those words of a case of
+/// that phone in the 7 days before the batch's earliest submission, looked up
+/// as `open` does (through the phone's cases when it has few, through the
+/// words' index otherwise).
+async fn repeats_ahead(txn: &sea_orm::DatabaseTransaction, batch: &[Job], d: &mut Deferred) -> Result<()> {
+    let Some(earliest) = batch.iter().map(|j| j.now).min() else {
+        return Ok(());
+    };
+    let since = earliest - chrono::Duration::days(7);
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    BATCH.with(|c| {
+        let c = c.borrow();
+        for j in batch {
+            let Some((_, case)) = c.tokens.get(&j.token) else { continue };
+            let Some(phone) = &case.phone_hash else { continue };
+            for input in std::iter::once(&j.sub.item).chain(j.sub.staff.as_ref()) {
+                let words = input.comment.as_ref().map(|w| w.as_str()).filter(|w| !w.trim().is_empty());
+                if let (true, Some(words)) = (input.level.is_bad(), words) {
+                    let pair = (phone.clone(), words.to_string());
+                    if !pairs.contains(&pair) {
+                        pairs.push(pair);
+                    }
+                }
+            }
+        }
+    });
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let few = crate::work_orders::FEW_CASES;
+    let mut sql = String::from("WITH p(i, phone, words, prefix, since) AS (VALUES ");
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(pairs.len() * 5);
+    for (i, (phone, words)) in pairs.iter().enumerate() {
+        sql.push_str(if i == 0 { "(?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?)" });
+        values.push((i as i32).into());
+        values.push(phone.clone().into());
+        values.push(words.clone().into());
+        values.push(words.chars().take(200).collect::<String>().into());
+        values.push(since.into());
+    }
+    sql.push_str(&format!(
+        ") SELECT p.i AS i, CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM service_case WHERE phone_hash = p.phone LIMIT {over})) <= {few} \
+         THEN (SELECT MAX(r.created_at) FROM rating r WHERE r.case_id IN (SELECT id FROM service_case WHERE phone_hash = p.phone) \
+               AND r.comment = p.words AND r.created_at > p.since) \
+         ELSE (SELECT r.created_at FROM rating r WHERE substr(r.comment, 1, 200) = p.prefix AND r.comment = p.words AND r.created_at > p.since \
+               AND EXISTS (SELECT 1 FROM service_case c WHERE c.id = r.case_id AND c.phone_hash = p.phone) \
+               ORDER BY r.created_at DESC LIMIT 1) END AS newest FROM p",
+        over = few + 1
+    ));
+    let rows = txn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+        .await?;
+    for row in rows {
+        let i: i32 = row.try_get("", "i")?;
+        let newest: Option<DateTime<Utc>> = row.try_get("", "newest")?;
+        if let Some(pair) = usize::try_from(i).ok().and_then(|i| pairs.get(i)) {
+            d.repeats.insert(pair.clone(), newest);
+        }
+    }
+    d.repeats_since = Some(since);
+    Ok(())
 }
 
 /// Writes a plain batch's rows, one statement per table (in the order their

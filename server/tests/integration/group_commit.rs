@@ -155,6 +155,8 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
         ("PL-5", None),
         ("PL-6", None),
         ("PL-7", None),
+        ("PL-8", None),
+        ("PL-9", None),
     ] {
         let c = app.report_case(number, "W01", staff).await;
         url.insert(number, c["rating_url"].as_str().expect("url").to_string());
@@ -349,4 +351,52 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
         .await,
         1
     );
+
+    // Round 3: a plain batch reads the repeat check of all its bad ratings
+    // ahead: PL-8 says again what PL-1 and PL-2 said (this week: a repeat),
+    // PL-9 what this phone said 8 days ago (no longer one).
+    store::entities::rating::ActiveModel {
+        case_id: Set(pl5),
+        target: Set("staff".into()),
+        level: Set("dissatisfied".into()),
+        score: Set(2),
+        channel: Set(domain::Channel::SmsReply.code().into()),
+        tags: Set(String::new()),
+        comment: Set(Some("叫号系统坏了".into())),
+        rating_count: Set(1),
+        catalog_version: Set(domain::CATALOG_VERSION),
+        api_client_id: Set(None),
+        issuer_client_id: Set(1),
+        created_at: Set(app.now() - chrono::Duration::days(8)),
+        excluded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("said 8 days ago");
+    let plain1 = counts.plain.load(Ordering::SeqCst);
+    let hold = app.db.begin().await.expect("hold the writer");
+    let first = submit(&app, &url["PL-3"], "level=satisfied");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let eight = submit(&app, &url["PL-8"], SAID);
+    let nine = submit(
+        &app,
+        &url["PL-9"],
+        "level=dissatisfied&tags=efficiency&comment=%E5%8F%AB%E5%8F%B7%E7%B3%BB%E7%BB%9F%E5%9D%8F%E4%BA%86",
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    hold.rollback().await.expect("let go");
+    assert_eq!(first.await.expect("task").0, 200, "PL-3 was rated in round 1");
+    assert_eq!(eight.await.expect("task").0, 201);
+    assert_eq!(nine.await.expect("task").0, 201);
+    if sqlite {
+        assert_eq!(
+            counts.plain.load(Ordering::SeqCst) - plain1,
+            1,
+            "PL-8 and PL-9 shared one plain commit"
+        );
+    }
+    let (f8, f9) = (flags("PL-8").await, flags("PL-9").await);
+    assert!(f8.contains("duplicate"), "PL-8 repeated this week's words: {f8:?}");
+    assert!(!f9.contains("duplicate"), "PL-9's words were said 8 days ago: {f9:?}");
 }

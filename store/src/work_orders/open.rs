@@ -22,7 +22,7 @@ pub(super) struct NewOrder<'a> {
 }
 
 /// Up to this many cases of a phone, the repeated-comment check reads their ratings.
-const FEW_CASES: u64 = 64;
+pub(crate) const FEW_CASES: u64 = 64;
 
 pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: DateTime<Utc>) -> Result<i32> {
     let region_id = match n.region_id {
@@ -41,7 +41,20 @@ pub(super) async fn open<C: ConnectionTrait>(conn: &C, n: NewOrder<'_>, now: Dat
     if n.comment.is_some_and(wo::is_abusive) {
         flags.push("abuse");
     }
-    if let (Some(text), Some(phone)) = (n.comment.filter(|c| !c.trim().is_empty()), n.phone_hash) {
+    // A plain shared commit read this for its whole batch (`crate::group`).
+    let known = match (n.comment.filter(|c| !c.trim().is_empty()), n.phone_hash) {
+        (Some(text), Some(phone)) => crate::group::defer(|d| {
+            d.stored_repeat(phone, text, now - Duration::days(7))
+                .map(|stored| stored || d.said_before(phone, text, now - Duration::days(7), n.rating_id))
+        })
+        .flatten(),
+        _ => None,
+    };
+    if let Some(repeat) = known {
+        if repeat {
+            flags.push("duplicate");
+        }
+    } else if let (Some(text), Some(phone)) = (n.comment.filter(|c| !c.trim().is_empty()), n.phone_hash) {
         // The same phone said the same thing within 7 days (002 rule 5(二) 重复).
         // A citizen's phone has a few cases: look through their ratings. A
         // phone with many (an agent, 代办) would make that a look-up per case:
