@@ -496,23 +496,39 @@ async fn repeats_ahead(txn: &sea_orm::DatabaseTransaction, batch: &[Job], d: &mu
     Ok(())
 }
 
+/// Rows per multi-row statement.
+const ROWS: usize = 200;
+
+/// Inserts a plain batch's rows of one table, with their ids; every one, or
+/// an error.
+async fn insert_all<M>(txn: &sea_orm::DatabaseTransaction, rows: &[M], what: &str) -> Result<()>
+where
+    M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<<M::Entity as sea_orm::EntityTrait>::ActiveModel> + Clone,
+    <M::Entity as sea_orm::EntityTrait>::ActiveModel: sea_orm::ActiveModelTrait<Entity = M::Entity>,
+{
+    use sea_orm::EntityTrait;
+    for chunk in rows.chunks(ROWS) {
+        let n = M::Entity::insert_many(chunk.iter().cloned().map(sea_orm::IntoActiveModel::into_active_model))
+            .exec_without_returning(txn)
+            .await?;
+        if n != chunk.len() as u64 {
+            return Err(crate::Error::Db(sea_orm::DbErr::Custom(format!(
+                "a plain batch's {what} were not all written"
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// Writes a plain batch's rows, one statement per table (in the order their
 /// foreign keys need), and uses up its tokens in one. Any row refused fails
 /// the whole: the batch is then run again with savepoints.
 async fn write_deferred(txn: &sea_orm::DatabaseTransaction, d: &Deferred) -> Result<()> {
-    use crate::entities::{exchange_record, rating, work_order, work_order_event};
-    use sea_orm::{EntityTrait, IntoActiveModel};
-    let short = |what: &str| crate::Error::Db(sea_orm::DbErr::Custom(format!("a plain batch's {what} were not all written")));
-    const ROWS: usize = 200;
-    for rows in d.ratings.chunks(ROWS) {
-        let n = rating::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(txn)
-            .await?;
-        if n != rows.len() as u64 {
-            return Err(short("ratings"));
-        }
-    }
+    use crate::entities::exchange_record;
+    use sea_orm::EntityTrait;
+    insert_all(txn, &d.ratings, "ratings").await?;
     for rows in d.records.chunks(ROWS) {
+        // As `exchange::enqueue`: a record already there is kept.
         exchange_record::Entity::insert_many(rows.iter().cloned())
             .on_conflict(
                 sea_orm::sea_query::OnConflict::column(exchange_record::Column::RecordId)
@@ -522,22 +538,8 @@ async fn write_deferred(txn: &sea_orm::DatabaseTransaction, d: &Deferred) -> Res
             .exec_without_returning(txn)
             .await?;
     }
-    for rows in d.orders.chunks(ROWS) {
-        let n = work_order::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(txn)
-            .await?;
-        if n != rows.len() as u64 {
-            return Err(short("work orders"));
-        }
-    }
-    for rows in d.events.chunks(ROWS) {
-        let n = work_order_event::Entity::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(txn)
-            .await?;
-        if n != rows.len() as u64 {
-            return Err(short("order events"));
-        }
-    }
+    insert_all(txn, &d.orders, "work orders").await?;
+    insert_all(txn, &d.events, "order events").await?;
     for rows in d.tokens.chunks(ROWS) {
         // Each token its own time of use; only a token still unused.
         let mut sql = String::from("UPDATE rating_token SET used_at = CASE id");

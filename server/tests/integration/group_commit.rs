@@ -12,19 +12,36 @@ on_both_databases!(
     a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refused_or_conflicting_one_none,
 );
 
-/// Posts a rating form in the background (while the test holds the writer).
-fn submit(app: &TestApp, url: &str, body: &'static str) -> tokio::task::JoinHandle<(u16, String)> {
-    let (http, url) = (app.http.clone(), url.to_string());
-    tokio::spawn(async move {
-        let res = http
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("submit");
-        (res.status().as_u16(), res.text().await.expect("body"))
-    })
+/// A rating written straight into the database (as another channel would
+/// have stored it), inside `conn`'s transaction.
+async fn rated_by_hand<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    case: i32,
+    target: &str,
+    level: &str,
+    comment: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    store::entities::rating::ActiveModel {
+        case_id: Set(case),
+        target: Set(target.into()),
+        level: Set(level.into()),
+        score: Set(domain::Level::parse(level).expect("a level").score()),
+        channel: Set(domain::Channel::SmsReply.code().into()),
+        tags: Set(String::new()),
+        comment: Set(comment.map(str::to_string)),
+        rating_count: Set(1),
+        catalog_version: Set(domain::CATALOG_VERSION),
+        api_client_id: Set(None),
+        issuer_client_id: Set(1),
+        created_at: Set(at),
+        excluded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .expect("a rating by hand");
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -145,7 +162,7 @@ async fn concurrent_ratings_share_commits_and_a_failing_one_takes_no_other_down(
 /// rated meanwhile through another link makes the batch run again with
 /// savepoints, where that one alone is refused.
 async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refused_or_conflicting_one_none(app: TestApp) {
-    use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+    use sea_orm::TransactionTrait;
     let mut url = std::collections::HashMap::new();
     for (number, staff) in [
         ("PL-1", Some("S1001")),
@@ -171,10 +188,9 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
     // Round 1: the writer's one connection is held, so the first submission
     // waits alone and the next three queue into one shared commit.
     let hold = app.db.begin().await.expect("hold the writer");
-    let first = submit(&app, &url["PL-3"], "level=satisfied&tags=attitude");
+    let first = app.post_form_later(&url["PL-3"], "level=satisfied&tags=attitude");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let one = submit(
-        &app,
+    let one = app.post_form_later(
         &url["PL-1"],
         "level=dissatisfied&tags=efficiency&comment=%E7%AA%97%E5%8F%A3%E6%B2%A1%E4%BA%BA&staff_level=satisfied&staff_tags=attitude",
     );
@@ -186,8 +202,8 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
         let done = one.await.expect("task");
         tokio::spawn(async move { done })
     };
-    let two = submit(&app, &url["PL-2"], SAID);
-    let four = submit(&app, &url["PL-4"], "level=dissatisfied&tags=efficiency&staff_level=satisfied");
+    let two = app.post_form_later(&url["PL-2"], SAID);
+    let four = app.post_form_later(&url["PL-4"], "level=dissatisfied&tags=efficiency&staff_level=satisfied");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     hold.rollback().await.expect("let go");
     assert_eq!(first.await.expect("task").0, 201);
@@ -208,29 +224,11 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
         .parse()
         .expect("id");
     let hold = app.db.begin().await.expect("hold the writer");
-    store::entities::rating::ActiveModel {
-        case_id: Set(pl5),
-        target: Set("item".into()),
-        level: Set("satisfied".into()),
-        score: Set(4),
-        channel: Set(domain::Channel::SmsReply.code().into()),
-        tags: Set(String::new()),
-        comment: Set(None),
-        rating_count: Set(1),
-        catalog_version: Set(domain::CATALOG_VERSION),
-        api_client_id: Set(None),
-        issuer_client_id: Set(1),
-        created_at: Set(app.now()),
-        excluded_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&hold)
-    .await
-    .expect("PL-5 rated elsewhere");
-    let first = submit(&app, &url["PL-6"], "level=very_satisfied");
+    rated_by_hand(&hold, pl5, "item", "satisfied", None, app.now()).await;
+    let first = app.post_form_later(&url["PL-6"], "level=very_satisfied");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let five = submit(&app, &url["PL-5"], SAID);
-    let seven = submit(&app, &url["PL-7"], OTHER);
+    let five = app.post_form_later(&url["PL-5"], SAID);
+    let seven = app.post_form_later(&url["PL-7"], OTHER);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     hold.commit().await.expect("PL-5's other rating committed");
     assert_eq!(first.await.expect("task").0, 201);
@@ -355,32 +353,21 @@ async fn a_plain_shared_commit_writes_every_row_of_its_ratings_once_and_a_refuse
     // Round 3: a plain batch reads the repeat check of all its bad ratings
     // ahead: PL-8 says again what PL-1 and PL-2 said (this week: a repeat),
     // PL-9 what this phone said 8 days ago (no longer one).
-    store::entities::rating::ActiveModel {
-        case_id: Set(pl5),
-        target: Set("staff".into()),
-        level: Set("dissatisfied".into()),
-        score: Set(2),
-        channel: Set(domain::Channel::SmsReply.code().into()),
-        tags: Set(String::new()),
-        comment: Set(Some("叫号系统坏了".into())),
-        rating_count: Set(1),
-        catalog_version: Set(domain::CATALOG_VERSION),
-        api_client_id: Set(None),
-        issuer_client_id: Set(1),
-        created_at: Set(app.now() - chrono::Duration::days(8)),
-        excluded_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .expect("said 8 days ago");
+    rated_by_hand(
+        &app.db,
+        pl5,
+        "staff",
+        "dissatisfied",
+        Some("叫号系统坏了"),
+        app.now() - chrono::Duration::days(8),
+    )
+    .await;
     let plain1 = counts.plain.load(Ordering::SeqCst);
     let hold = app.db.begin().await.expect("hold the writer");
-    let first = submit(&app, &url["PL-3"], "level=satisfied");
+    let first = app.post_form_later(&url["PL-3"], "level=satisfied");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let eight = submit(&app, &url["PL-8"], SAID);
-    let nine = submit(
-        &app,
+    let eight = app.post_form_later(&url["PL-8"], SAID);
+    let nine = app.post_form_later(
         &url["PL-9"],
         "level=dissatisfied&tags=efficiency&comment=%E5%8F%AB%E5%8F%B7%E7%B3%BB%E7%BB%9F%E5%9D%8F%E4%BA%86",
     );

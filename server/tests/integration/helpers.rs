@@ -197,6 +197,22 @@ impl TestApp {
         (res.status().as_u16(), res.text().await.expect("text"))
     }
 
+    /// Posts an encoded rating form in the background (while a test holds
+    /// the writer, say); the task answers `(status, page)`.
+    pub fn post_form_later(&self, rating_url: &str, body: &'static str) -> tokio::task::JoinHandle<(u16, String)> {
+        let (http, url) = (self.http.clone(), rating_url.to_string());
+        tokio::spawn(async move {
+            let res = http
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("request");
+            (res.status().as_u16(), res.text().await.expect("text"))
+        })
+    }
+
     pub async fn get_page(&self, url: &str) -> (u16, String) {
         let res = self.http.get(url).send().await.expect("request");
         (res.status().as_u16(), res.text().await.expect("text"))

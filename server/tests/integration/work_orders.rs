@@ -1314,27 +1314,14 @@ async fn bad_ratings_sharing_a_commit_each_open_their_own_order_and_a_rerating_l
     // used link) waits for it alone, the next four queue behind it and share
     // a commit.
     let hold = app.db.begin().await.unwrap();
-    let submit = |url: String, body: &'static str| {
-        let http = app.http.clone();
-        tokio::spawn(async move {
-            let res = http
-                .post(&url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
-        })
-    };
     const BAD: &str = "level=dissatisfied&tags=efficiency&comment=%E7%AA%97%E5%8F%A3%E6%B2%A1%E4%BA%BA";
-    let first = submit(urls[0].clone(), "level=satisfied&tags=attitude");
+    let first = app.post_form_later(&urls[0], "level=satisfied&tags=attitude");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let rest = vec![
-        submit(urls[1].clone(), BAD),
-        submit(urls[2].clone(), BAD),
-        submit(urls[3].clone(), BAD),
-        submit(app.url(&rerate_path), "level=satisfied"),
+        app.post_form_later(&urls[1], BAD),
+        app.post_form_later(&urls[2], BAD),
+        app.post_form_later(&urls[3], BAD),
+        app.post_form_later(&app.url(&rerate_path), "level=satisfied"),
     ];
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     hold.rollback().await.unwrap();
